@@ -1,0 +1,76 @@
+"""Install what the test servers need on this machine: ``python -m datastores.testservices.install``.
+
+Debian's ``postgresql`` and ``redis-server`` packages when missing (as root, or with
+passwordless sudo), then the FerretDB and Elasticsearch launchers. Safe to run again: it
+only does what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from datastores.testservices.base import TestServiceError
+from datastores.testservices.builds import (
+    elasticsearch_classpath,
+    ferretdb_launcher,
+    postgres_bindir,
+    redis_server,
+)
+
+DEBIAN_PACKAGES = {"postgres": "postgresql", "redis": "redis-server"}
+
+
+def main() -> int:
+    began = time.monotonic()
+    missing = [
+        package
+        for name, package in DEBIAN_PACKAGES.items()
+        if not _found({"postgres": postgres_bindir, "redis": redis_server}[name])
+    ]
+    try:
+        if missing:
+            _apt_install(missing)
+        for name, build in (("mongo (FerretDB)", ferretdb_launcher),
+                            ("elasticsearch", elasticsearch_classpath)):  # fmt: skip
+            step = time.monotonic()
+            build()
+            print(f"[testservices] {name}: ready ({time.monotonic() - step:.1f}s)", flush=True)
+        postgres_bindir()
+        redis_server()
+    except TestServiceError as error:
+        print(f"[testservices] {error}", file=sys.stderr)
+        return 1
+    print(f"[testservices] all test server programs present ({time.monotonic() - began:.1f}s)")
+    return 0
+
+
+def _found(probe: Callable[[], object]) -> bool:
+    try:
+        probe()
+    except TestServiceError:
+        return False
+    return True
+
+
+def _apt_install(packages: list[str]) -> None:
+    prefix: list[str] = []
+    if os.geteuid() != 0:
+        if shutil.which("sudo") is None:
+            raise TestServiceError(f"need root to install {' '.join(packages)} with apt-get")
+        prefix = ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print(f"[testservices] installing Debian packages: {' '.join(packages)}", flush=True)
+    for argv in (["apt-get", "update", "-qq"],
+                 ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):  # fmt: skip
+        result = subprocess.run([*prefix, *argv], env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise TestServiceError(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``shopgraph`` command line: runs the services, the router, composition and seeding."""

@@ -1,0 +1,109 @@
+"""The ``shopgraph`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import uvicorn
+
+from shopgraph.services import SUBGRAPHS, Service, service
+
+
+def _not_in_this_build(command: str) -> click.ClickException:
+    return click.ClickException(f"`shopgraph {command}` is not part of this build yet")
+
+
+def _serve(svc: Service, port: int | None) -> None:
+    if not svc.available:
+        raise _not_in_this_build(svc.name)
+    uvicorn.run(svc.create_app(), host="127.0.0.1", port=port or svc.port)
+
+
+@click.group()
+@click.version_option(package_name="shopgraph")
+def main() -> None:
+    """shopgraph: a federated GraphQL backend for an e-commerce platform."""
+
+
+@main.command()
+def dev() -> None:
+    """Run every service in one process on fixed local ports, with seeded embedded stores."""
+    from shopgraph.dev import run_dev
+
+    sys.exit(run_dev())
+
+
+@main.group(invoke_without_command=True)
+@click.option("--supergraph", type=click.Path(exists=True, dir_okay=False), help="Supergraph SDL.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="Router YAML configuration.")  # fmt: skip
+@click.option("--port", type=int, help="Port to listen on (default 4000).")
+@click.pass_context
+def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
+           port: int | None) -> None:  # fmt: skip
+    """Run the federation router over a Federation v2 supergraph."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if supergraph is None:
+        raise click.UsageError("--supergraph FILE is required")
+    raise _not_in_this_build("router")
+
+
+@router.command("plan")
+@click.argument("supergraph", type=click.Path(exists=True, dir_okay=False))
+@click.argument("operation", type=click.Path(exists=True, dir_okay=False))
+def router_plan(supergraph: str, operation: str) -> None:
+    """Print every planning stage of OPERATION over SUPERGRAPH."""
+    raise _not_in_this_build("router plan")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(SUBGRAPHS))
+@click.option("--port", type=int, help="Port to listen on (default: the subgraph's dev port).")
+def subgraph(name: str, port: int | None) -> None:
+    """Run one subgraph."""
+    _serve(service(name), port)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["web", "mobile"]))
+@click.option("--port", type=int, help="Port to listen on (default: the BFF's dev port).")
+def bff(kind: str, port: int | None) -> None:
+    """Run the web or the mobile BFF."""
+    _serve(service(f"bff_{kind}"), port)
+
+
+@main.command()
+@click.option("--from-running", is_flag=True, help="Read each subgraph's SDL from _service.")
+def compose(from_running: bool) -> None:
+    """Compose the subgraph SDLs into schema/supergraph.graphql."""
+    raise _not_in_this_build("compose")
+
+
+@main.group()
+def schema() -> None:
+    """Schema tooling."""
+
+
+@schema.command("check")
+def schema_check() -> None:
+    """Fail on composition errors, SDL drift and breaking changes."""
+    raise _not_in_this_build("schema check")
+
+
+@main.command()
+def seed() -> None:
+    """Load the deterministic demo data into the configured stores."""
+    raise _not_in_this_build("seed")
+
+
+@main.group()
+def search() -> None:
+    """Search index tooling."""
+
+
+@search.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index behind its alias, with no downtime."""
+    raise _not_in_this_build("search reindex")

@@ -1,0 +1,92 @@
+"""``shopgraph dev``: every service in one process, on fixed local ports, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+from collections.abc import Generator, Sequence
+
+import click
+import uvicorn
+
+from shopgraph.services import SERVICES, Service
+
+
+class _SupervisedServer(uvicorn.Server):
+    """A uvicorn server whose shutdown signal comes from the supervisor, not its own handlers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> int:
+    """Run every available service until SIGINT/SIGTERM; return the exit status."""
+    runnable = [s for s in services if s.available]
+    for missing in (s for s in services if not s.available):
+        click.echo(f"  {missing.name:<11} (not part of this build yet)")
+    if not runnable:
+        click.echo("shopgraph dev: no service is available to run", err=True)
+        return 1
+    busy = busy_ports(runnable, host)
+    if busy:
+        for s in busy:
+            click.echo(f"shopgraph dev: port {s.port} for {s.name} is already in use", err=True)
+        return 1
+    return asyncio.run(_supervise(runnable, host))
+
+
+async def _supervise(services: Sequence[Service], host: str) -> int:
+    servers = [
+        _SupervisedServer(
+            uvicorn.Config(s.create_app(), host=host, port=s.port, log_level="warning",
+                           lifespan="on")
+        )
+        for s in services
+    ]  # fmt: skip
+    loop = asyncio.get_running_loop()
+
+    def stop_all() -> None:
+        click.echo("\nshopgraph dev: stopping…")
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_all)
+
+    tasks = [
+        asyncio.create_task(server.serve(), name=s.name)
+        for s, server in zip(services, servers, strict=True)
+    ]
+    while not all(server.started for server in servers):
+        if any(task.done() for task in tasks):
+            stop_all()
+            break
+        await asyncio.sleep(0.05)
+    else:
+        click.echo("shopgraph dev: running (Ctrl-C to stop)")
+        for s in services:
+            click.echo(f"  {s.name:<11} {s.url:<24} {s.description}")
+
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    status = 0
+    for s, server, result in zip(services, servers, results, strict=True):
+        if isinstance(result, BaseException) or not server.started:
+            click.echo(f"shopgraph dev: {s.name} failed: {result or 'did not start'}", err=True)
+            status = 1
+    return status
+
+
+def busy_ports(services: Sequence[Service], host: str) -> list[Service]:
+    """The services whose port another process already holds."""
+    busy = []
+    for s in services:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, s.port))
+            except OSError:
+                busy.append(s)
+    return busy
