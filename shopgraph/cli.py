@@ -14,10 +14,18 @@ def _not_in_this_build(command: str) -> click.ClickException:
     return click.ClickException(f"`shopgraph {command}` is not part of this build yet")
 
 
-def _serve(svc: Service, port: int | None) -> None:
+def _serve(svc: Service, host: str, port: int | None) -> None:
     if not svc.available:
         raise _not_in_this_build(svc.name)
-    uvicorn.run(svc.create_app(), host="127.0.0.1", port=port or svc.port)
+    uvicorn.run(svc.create_app(), host=host, port=port or svc.port)
+
+
+host_option = click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
+)
+port_option = click.option(
+    "--port", type=int, envvar="PORT", help="Port to listen on (default: the service's dev port)."
+)
 
 
 @click.group()
@@ -38,10 +46,11 @@ def dev() -> None:
 @click.option("--supergraph", type=click.Path(exists=True, dir_okay=False), help="Supergraph SDL.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
               help="Router YAML configuration.")  # fmt: skip
-@click.option("--port", type=int, help="Port to listen on (default 4000).")
+@host_option
+@port_option
 @click.pass_context
 def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
-           port: int | None) -> None:  # fmt: skip
+           host: str, port: int | None) -> None:  # fmt: skip
     """Run the federation router over a Federation v2 supergraph."""
     if ctx.invoked_subcommand is not None:
         return
@@ -60,18 +69,28 @@ def router_plan(supergraph: str, operation: str) -> None:
 
 @main.command()
 @click.argument("name", type=click.Choice(SUBGRAPHS))
-@click.option("--port", type=int, help="Port to listen on (default: the subgraph's dev port).")
-def subgraph(name: str, port: int | None) -> None:
+@host_option
+@port_option
+def subgraph(name: str, host: str, port: int | None) -> None:
     """Run one subgraph."""
-    _serve(service(name), port)
+    _serve(service(name), host, port)
 
 
 @main.command()
 @click.argument("kind", type=click.Choice(["web", "mobile"]))
-@click.option("--port", type=int, help="Port to listen on (default: the BFF's dev port).")
-def bff(kind: str, port: int | None) -> None:
+@host_option
+@port_option
+def bff(kind: str, host: str, port: int | None) -> None:
     """Run the web or the mobile BFF."""
-    _serve(service(f"bff_{kind}"), port)
+    _serve(service(f"bff_{kind}"), host, port)
+
+
+@main.command()
+@host_option
+@port_option
+def identity(host: str, port: int | None) -> None:
+    """Run the local B2C-style OpenID Connect provider (development and tests)."""
+    _serve(service("identity"), host, port)
 
 
 @main.command()

@@ -96,7 +96,7 @@ def spawn(
     env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """Start ``argv`` with stdout and stderr going to the server's log file."""
-    log_path = log_dir() / f"{name}.log"
+    log_path = log_dir() / f"{workdir.name}.log"
     log = log_path.open("wb")
     try:
         process = subprocess.Popen(

@@ -76,7 +76,9 @@ def elasticsearch_classpath() -> str:
     if not stamp.exists():
         mvn = shutil.which("mvn")
         if mvn is None:
-            raise TestServiceError("elasticsearch: Maven is needed to build the node (mvn not found)")
+            raise TestServiceError(
+                "elasticsearch: Maven is needed to build the node (mvn not found)"
+            )
         _run("elasticsearch", [mvn, "-B", "-q", "-DskipTests", "package"], cwd=ELASTICSEARCH_SOURCE)
         stamp.touch()
     jar = target / "shopgraph-testservices-elasticsearch.jar"

@@ -1,4 +1,4 @@
-"""Install what the test servers need on this machine: ``python -m datastores.testservices.install``.
+"""Install what the test servers need: ``python -m datastores.testservices.install``.
 
 Debian's ``postgresql`` and ``redis-server`` packages when missing (as root, or with
 passwordless sudo), then the FerretDB and Elasticsearch launchers. Safe to run again: it
@@ -65,9 +65,14 @@ def _apt_install(packages: list[str]) -> None:
         prefix = ["sudo", "-n"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     print(f"[testservices] installing Debian packages: {' '.join(packages)}", flush=True)
-    for argv in (["apt-get", "update", "-qq"],
-                 ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages]):  # fmt: skip
-        result = subprocess.run([*prefix, *argv], env=env, capture_output=True, text=True, check=False)
+    steps = [
+        ["apt-get", "update", "-qq"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
+    ]
+    for argv in steps:
+        result = subprocess.run(
+            [*prefix, *argv], env=env, capture_output=True, text=True, check=False
+        )
         if result.returncode != 0:
             raise TestServiceError(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
 

@@ -8,7 +8,6 @@ mid-run makes the next test that needs it fail, naming the server and its exit c
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -47,7 +46,9 @@ class TestServers:
 
     def get(self, name: str) -> ServerHandle:
         if name in self.failures:
-            raise TestServiceError(f"{name} test server could not be started: {self.failures[name]}")
+            raise TestServiceError(
+                f"{name} test server could not be started: {self.failures[name]}"
+            )
         if name not in self.handles:
             self.start({name})
             return self.get(name)
@@ -120,8 +121,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def _url_fixture(name: str) -> object:
     @pytest.fixture
-    def fixture(request: pytest.FixtureRequest) -> Iterator[str]:
-        yield _servers(request.config).get(name).url
+    def fixture(request: pytest.FixtureRequest) -> str:
+        return _servers(request.config).get(name).url
 
     fixture.__name__ = f"{name}_url"
     return fixture

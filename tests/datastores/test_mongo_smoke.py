@@ -34,9 +34,7 @@ async def test_unique_index_violation_raises(products: AsyncCollection[dict[str,
 
 
 async def test_in_query(products: AsyncCollection[dict[str, Any]]) -> None:
-    await products.insert_many(
-        [{"sku": f"SKU-{n}", "name": f"Product {n}"} for n in range(1, 6)]
-    )
+    await products.insert_many([{"sku": f"SKU-{n}", "name": f"Product {n}"} for n in range(1, 6)])
     cursor = products.find({"sku": {"$in": ["SKU-2", "SKU-4", "SKU-9"]}}).sort("sku", 1)
     names = [doc["name"] async for doc in cursor]
     assert names == ["Product 2", "Product 4"]

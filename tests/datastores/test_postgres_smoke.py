@@ -31,7 +31,9 @@ async def test_committed_transaction_is_visible(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("INSERT INTO smoke_stock VALUES ('A-1', 5), ('A-2', 3)"))
     async with engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT sku, available FROM smoke_stock ORDER BY sku"))).all()
+        rows = (
+            await conn.execute(text("SELECT sku, available FROM smoke_stock ORDER BY sku"))
+        ).all()
     assert [tuple(r) for r in rows] == [("A-1", 5), ("A-2", 3)]
 
 
@@ -47,10 +49,13 @@ async def test_rolled_back_transaction_leaves_nothing(engine: AsyncEngine) -> No
 
 
 async def test_constraint_violation_aborts_the_whole_transaction(engine: AsyncEngine) -> None:
-    with pytest.raises(IntegrityError):
+    async def insert_then_oversell() -> None:
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO smoke_stock VALUES ('C-1', 2)"))
             await conn.execute(text("UPDATE smoke_stock SET available = available - 3"))
+
+    with pytest.raises(IntegrityError):
+        await insert_then_oversell()
     async with engine.connect() as conn:
         count = (await conn.execute(text("SELECT count(*) FROM smoke_stock"))).scalar_one()
     assert count == 0

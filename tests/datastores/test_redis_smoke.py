@@ -24,6 +24,7 @@ async def test_stream_append_and_read(redis: Redis) -> None:
     first = await redis.xadd("smoke:events", {"type": "CatalogChanged", "id": "p-1"})
     second = await redis.xadd("smoke:events", {"type": "CatalogChanged", "id": "p-2"})
     streams = await redis.xread({"smoke:events": "0-0"}, count=10)
+    assert isinstance(streams, list)  # RESP2 shape: [[stream, [(id, fields), ...]]]
     [(name, entries)] = streams
     assert name == "smoke:events"
     assert [(entry_id, fields["id"]) for entry_id, fields in entries] == [
