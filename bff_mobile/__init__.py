@@ -1,0 +1,1 @@
+"""The mobile BFF: a mobile-shaped schema over persisted router operations."""

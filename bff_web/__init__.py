@@ -1,0 +1,1 @@
+"""The browser-facing BFF: OIDC sign-in, server-side sessions, GraphQL forwarding."""

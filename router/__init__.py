@@ -1,0 +1,1 @@
+"""The shopgraph federation router: supergraph, planning, execution and the HTTP pipeline."""
