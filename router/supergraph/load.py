@@ -1,0 +1,230 @@
+"""Load a supergraph SDL: validate it, read its join metadata, build the API schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InputObjectTypeDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    ObjectTypeDefinitionNode,
+    ScalarTypeDefinitionNode,
+    TypeDefinitionNode,
+    UnionTypeDefinitionNode,
+    build_ast_schema,
+    parse,
+    value_from_ast_untyped,
+)
+
+from router.supergraph.api_schema import build_api_schema
+from router.supergraph.features import Feature, linked_features
+from router.supergraph.metadata import FieldInGraph, FieldMeta, Graph, Key, TypeInGraph, TypeMeta
+from router.types import RouterError
+
+_KINDS: dict[type[TypeDefinitionNode], str] = {
+    ObjectTypeDefinitionNode: "OBJECT",
+    InterfaceTypeDefinitionNode: "INTERFACE",
+    UnionTypeDefinitionNode: "UNION",
+    EnumTypeDefinitionNode: "ENUM",
+    InputObjectTypeDefinitionNode: "INPUT_OBJECT",
+    ScalarTypeDefinitionNode: "SCALAR",
+}
+
+
+class SupergraphError(RouterError):
+    """The supergraph SDL does not parse, does not validate, or is not a supergraph."""
+
+    code = "INVALID_SUPERGRAPH"
+
+
+@dataclass
+class Supergraph:
+    """Everything the planner and the executor need to know about a supergraph."""
+
+    sdl: str
+    schema: GraphQLSchema
+    """The whole supergraph schema, ``@inaccessible`` elements included."""
+    api_schema: GraphQLSchema
+    """The schema clients see."""
+    graphs: dict[str, Graph]
+    types: dict[str, TypeMeta]
+    features: dict[str, Feature]
+    federation_version: int
+    """1 for a Federation 1 supergraph (``join`` v0.1), else 2."""
+    directives: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    """Security directives (``authenticated``, ``requiresScopes``, ``policy``) by coordinate."""
+
+    def graph_by_name(self, name: str) -> Graph:
+        for graph in self.graphs.values():
+            if graph.name == name:
+                return graph
+        raise KeyError(name)
+
+
+def load_supergraph(sdl: str) -> Supergraph:
+    """Parse and validate a supergraph; raise :class:`SupergraphError` naming the location."""
+    try:
+        document = parse(sdl)
+    except GraphQLSyntaxError as error:
+        raise SupergraphError(f"supergraph does not parse: {_describe(error)}") from error
+    features = linked_features(document)
+    join = features.get("join")
+    if join is None:
+        raise SupergraphError("not a supergraph: no @link (or @core) to the join spec")
+    try:
+        schema = build_ast_schema(document, assume_valid_sdl=False)
+    except (GraphQLError, TypeError) as error:
+        raise SupergraphError(f"supergraph does not validate: {_describe(error)}") from error
+    reader = _JoinReader(join)
+    graphs = reader.graphs(document)
+    if not graphs:
+        raise SupergraphError("supergraph defines no subgraphs (join__Graph is empty)")
+    types = reader.types(document, schema)
+    api_schema = build_api_schema(document, features)
+    return Supergraph(
+        sdl=sdl,
+        schema=schema,
+        api_schema=api_schema,
+        graphs=graphs,
+        types=types,
+        features=features,
+        federation_version=1 if join.version == "0.1" else 2,
+        directives=_security_directives(document, features),
+    )
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, GraphQLError):
+        where = ", ".join(f"line {loc.line}, column {loc.column}" for loc in error.locations or ())
+        return f"{error.message}" + (f" (at {where})" if where else "")
+    return str(error)
+
+
+def _arguments(directive: DirectiveNode) -> dict[str, Any]:
+    return {a.name.value: value_from_ast_untyped(a.value) for a in directive.arguments}
+
+
+class _JoinReader:
+    def __init__(self, join: Feature) -> None:
+        self.graph_enum = f"{join.prefix}__Graph"
+        self.type_ = join.directive("type")
+        self.field = join.directive("field")
+        self.graph = join.directive("graph")
+        self.implements = join.directive("implements")
+        self.union_member = join.directive("unionMember")
+        self.owner = join.directive("owner")
+
+    def graphs(self, document: DocumentNode) -> dict[str, Graph]:
+        graphs: dict[str, Graph] = {}
+        for definition in document.definitions:
+            if not isinstance(definition, EnumTypeDefinitionNode):
+                continue
+            if definition.name.value != self.graph_enum:
+                continue
+            for value in definition.values or ():
+                for directive in value.directives or ():
+                    if directive.name.value == self.graph:
+                        args = _arguments(directive)
+                        graphs[value.name.value] = Graph(
+                            value.name.value, str(args["name"]), str(args["url"])
+                        )
+        return graphs
+
+    def types(self, document: DocumentNode, schema: GraphQLSchema) -> dict[str, TypeMeta]:
+        types: dict[str, TypeMeta] = {}
+        for definition in document.definitions:
+            kind = _KINDS.get(type(definition))
+            if kind is None or not isinstance(definition, TypeDefinitionNode):
+                continue
+            meta = TypeMeta(definition.name.value, kind)
+            self._read_type_directives(meta, definition)
+            self._read_fields(meta, definition, schema)
+            types[meta.name] = meta
+        return types
+
+    def _read_type_directives(self, meta: TypeMeta, definition: TypeDefinitionNode) -> None:
+        for directive in definition.directives or ():
+            name = directive.name.value
+            args = _arguments(directive)
+            if name == self.type_:
+                graph = str(args["graph"])
+                in_graph = meta.graphs.setdefault(graph, TypeInGraph(graph))
+                in_graph.extension = in_graph.extension or bool(args.get("extension", False))
+                if args.get("isInterfaceObject"):
+                    in_graph.is_interface_object = True
+                if args.get("key") is not None:
+                    resolvable = args.get("resolvable", True) is not False
+                    in_graph.keys.append(Key(str(args["key"]), resolvable))
+            elif name == self.owner:
+                meta.owner = str(args["graph"])
+            elif name == self.implements:
+                meta.implements.setdefault(str(args["graph"]), set()).add(str(args["interface"]))
+            elif name == self.union_member:
+                meta.union_members.setdefault(str(args["graph"]), set()).add(str(args["member"]))
+
+    def _read_fields(
+        self, meta: TypeMeta, definition: TypeDefinitionNode, schema: GraphQLSchema
+    ) -> None:
+        if not isinstance(definition, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
+            return
+        graphql_type = schema.type_map[meta.name]
+        fields = getattr(graphql_type, "fields", {})
+        for node in definition.fields or ():
+            field_meta = FieldMeta(node.name.value, str(fields[node.name.value].type))
+            for directive in node.directives or ():
+                if directive.name.value != self.field:
+                    continue
+                args = _arguments(directive)
+                if args.get("graph") is None:
+                    continue
+                graph = str(args["graph"])
+                field_meta.graphs[graph] = FieldInGraph(
+                    graph=graph,
+                    requires=args.get("requires"),
+                    provides=args.get("provides"),
+                    type=args.get("type"),
+                    external=bool(args.get("external", False)),
+                    override=args.get("override"),
+                    override_label=args.get("overrideLabel"),
+                    used_overridden=bool(args.get("usedOverridden", False)),
+                )
+            meta.fields[field_meta.name] = field_meta
+
+
+def _security_directives(
+    document: DocumentNode, features: dict[str, Feature]
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """``Type`` or ``Type.field`` → directive name → the arguments of each use."""
+    names = {
+        features[spec].directive(spec): spec
+        for spec in ("authenticated", "requiresScopes", "policy")
+        if spec in features
+    }
+    found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    if not names:
+        return found
+    for definition in document.definitions:
+        if not isinstance(definition, TypeDefinitionNode):
+            continue
+        coordinates: list[tuple[str, tuple[DirectiveNode, ...]]] = [
+            (definition.name.value, tuple(definition.directives or ()))
+        ]
+        for node in getattr(definition, "fields", None) or ():
+            coordinates.append(
+                (f"{definition.name.value}.{node.name.value}", tuple(node.directives or ()))
+            )
+        for coordinate, directives in coordinates:
+            for directive in directives:
+                spec = names.get(directive.name.value)
+                if spec is not None:
+                    found.setdefault(coordinate, {}).setdefault(spec, []).append(
+                        _arguments(directive)
+                    )
+    return found

@@ -1,0 +1,75 @@
+"""Plain data describing which subgraph can do what, read from the ``join__*`` directives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A subgraph: its ``join__Graph`` enum value, its name and its routing URL."""
+
+    id: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Key:
+    fields: str
+    resolvable: bool = True
+
+
+@dataclass
+class TypeInGraph:
+    """What one subgraph says about a type (``@join__type``)."""
+
+    graph: str
+    keys: list[Key] = field(default_factory=list)
+    extension: bool = False
+    is_interface_object: bool = False
+
+
+@dataclass(frozen=True)
+class FieldInGraph:
+    """What one subgraph says about a field (``@join__field``)."""
+
+    graph: str
+    requires: str | None = None
+    provides: str | None = None
+    type: str | None = None
+    external: bool = False
+    override: str | None = None
+    override_label: str | None = None
+    used_overridden: bool = False
+
+
+@dataclass
+class FieldMeta:
+    name: str
+    type: str
+    """The field's type in the supergraph, printed (``[Product!]!``)."""
+    graphs: dict[str, FieldInGraph] = field(default_factory=dict)
+    """Explicit ``@join__field`` entries by graph; empty means every graph of the type."""
+
+
+@dataclass
+class TypeMeta:
+    name: str
+    kind: str
+    """One of OBJECT, INTERFACE, UNION, ENUM, INPUT_OBJECT, SCALAR."""
+    graphs: dict[str, TypeInGraph] = field(default_factory=dict)
+    fields: dict[str, FieldMeta] = field(default_factory=dict)
+    implements: dict[str, set[str]] = field(default_factory=dict)
+    """Interfaces this type implements, by graph."""
+    union_members: dict[str, set[str]] = field(default_factory=dict)
+    """For a union: its members, by graph."""
+    owner: str | None = None
+    """Federation 1 supergraphs: the graph that owns the type (``@join__owner``)."""
+
+    def keys(self, graph: str) -> list[Key]:
+        in_graph = self.graphs.get(graph)
+        return in_graph.keys if in_graph else []
+
+    def is_entity(self) -> bool:
+        return any(t.keys for t in self.graphs.values())
