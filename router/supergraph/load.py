@@ -183,6 +183,7 @@ class _JoinReader:
                     continue
                 args = _arguments(directive)
                 if args.get("graph") is None:
+                    field_meta.from_interface_object = True
                     continue
                 graph = str(args["graph"])
                 field_meta.graphs[graph] = FieldInGraph(

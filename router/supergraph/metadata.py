@@ -51,6 +51,8 @@ class FieldMeta:
     """The field's type in the supergraph, printed (``[Product!]!``)."""
     graphs: dict[str, FieldInGraph] = field(default_factory=dict)
     """Explicit ``@join__field`` entries by graph; empty means every graph of the type."""
+    from_interface_object: bool = False
+    """A bare ``@join__field``: the field comes from an ``@interfaceObject`` of an interface."""
 
 
 @dataclass

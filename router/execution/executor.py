@@ -1,0 +1,178 @@
+"""The plan interpreter: ``execute_node`` switches on node kind and calls subgraph clients."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from router.execution.client import SubgraphClient, SubgraphError
+from router.execution.entities import (
+    build_representation,
+    deep_merge,
+    objects_at,
+    representation_fragment,
+)
+from router.planning.plan import (
+    Condition,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+)
+from router.supergraph import Supergraph
+from router.types import JSONObject
+
+
+@dataclass
+class ExecutionResult:
+    data: JSONObject
+    errors: list[JSONObject] = field(default_factory=list)
+
+
+async def execute_plan(
+    plan: QueryPlan,
+    supergraph: Supergraph,
+    client: SubgraphClient,
+    variables: Mapping[str, Any],
+    *,
+    type_matches: Callable[[str, str | None], bool],
+    headers: Mapping[str, str] | None = None,
+) -> ExecutionResult:
+    """Run every fetch of ``plan``; return the merged raw data and the subgraph errors."""
+    run = _Run(supergraph, client, variables, type_matches, headers or {})
+    if plan.node is not None:
+        await run.execute_node(plan.node)
+    return ExecutionResult(run.data, run.errors)
+
+
+class _Run:
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        client: SubgraphClient,
+        variables: Mapping[str, Any],
+        type_matches: Callable[[str, str | None], bool],
+        headers: Mapping[str, str],
+    ) -> None:
+        self.supergraph = supergraph
+        self.client = client
+        self.variables = variables
+        self.type_matches = type_matches
+        self.headers = headers
+        self.data: JSONObject = {}
+        self.errors: list[JSONObject] = []
+
+    def is_abstract(self, type_name: str) -> bool:
+        meta = self.supergraph.types.get(type_name)
+        return meta is not None and meta.kind in ("INTERFACE", "UNION")
+
+    async def execute_node(self, node: PlanNode) -> None:
+        if isinstance(node, Sequence):
+            for child in node.nodes:
+                await self.execute_node(child)
+        elif isinstance(node, Parallel):
+            await asyncio.gather(*(self.execute_node(child) for child in node.nodes))
+        elif isinstance(node, Flatten):
+            assert isinstance(node.node, Fetch), "Flatten wraps a Fetch"
+            await self.entity_fetch(node.node, node.path)
+        elif isinstance(node, Fetch):
+            await self.root_fetch(node)
+        elif isinstance(node, Condition):
+            chosen = node.if_clause if self.variables.get(node.condition) else node.else_clause
+            if chosen is not None:
+                await self.execute_node(chosen)
+
+    def _variables(self, fetch: Fetch) -> JSONObject:
+        return {name: self.variables[name] for name in fetch.variable_usages if name in self.variables}
+
+    async def _send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
+        graph = self.supergraph.graphs[fetch.graph]
+        body: JSONObject = {"query": fetch.operation}
+        if variables:
+            body["variables"] = variables
+        try:
+            return await self.client.send(graph.name, graph.url, body, self.headers)
+        except SubgraphError as error:
+            self.errors.append(
+                {"message": error.message,
+                 "extensions": {"code": error.code, "serviceName": graph.name}}
+            )  # fmt: skip
+            return None
+
+    async def root_fetch(self, fetch: Fetch) -> None:
+        response = await self._send(fetch, self._variables(fetch))
+        if response is None:
+            return
+        data = response.get("data")
+        if isinstance(data, dict):
+            deep_merge(self.data, data, self.is_abstract)
+        for error in response.get("errors") or ():
+            self.errors.append(self._client_error(error, fetch, error.get("path")))
+
+    async def entity_fetch(self, fetch: Fetch, path: list[str]) -> None:
+        assert fetch.requires is not None
+        representations: list[JSONObject] = []
+        targets: list[list[tuple[JSONObject, list[str | int]]]] = []
+        seen: dict[bytes, int] = {}
+        for obj, obj_path in objects_at(self.data, path):
+            typename = obj.get("__typename")
+            fragment = representation_fragment(fetch.requires, typename, self.type_matches)
+            if fragment is None or not isinstance(typename, str):
+                continue
+            representation = build_representation(obj, fragment.selections, self.type_matches)
+            if representation is None:
+                continue
+            representation["__typename"] = fetch.typename_for.get(typename, typename)
+            key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
+            if key not in seen:
+                seen[key] = len(representations)
+                representations.append(representation)
+                targets.append([])
+            targets[seen[key]].append((obj, obj_path))
+        if not representations:
+            return
+        variables = {**self._variables(fetch), "representations": representations}
+        response = await self._send(fetch, variables)
+        if response is None:
+            return
+        entities = (response.get("data") or {}).get("_entities")
+        if isinstance(entities, list):
+            for entity, receivers in zip(entities, targets, strict=False):
+                if isinstance(entity, dict):
+                    for obj, _ in receivers:
+                        deep_merge(obj, entity, self.is_abstract)
+        for error in response.get("errors") or ():
+            for client_path in self._entity_error_paths(error.get("path"), targets, path):
+                self.errors.append(self._client_error(error, fetch, client_path))
+
+    @staticmethod
+    def _entity_error_paths(
+        error_path: Any, targets: list[list[tuple[JSONObject, list[str | int]]]], path: list[str]
+    ) -> list[list[str | int] | None]:
+        if (
+            isinstance(error_path, list)
+            and len(error_path) >= 2
+            and error_path[0] == "_entities"
+            and isinstance(error_path[1], int)
+            and error_path[1] < len(targets)
+        ):
+            return [obj_path + error_path[2:] for _, obj_path in targets[error_path[1]]]
+        return [None]
+
+    def _client_error(
+        self, error: Any, fetch: Fetch, path: list[str | int] | None
+    ) -> JSONObject:
+        message = error.get("message") if isinstance(error, dict) else None
+        extensions = dict(error.get("extensions") or {}) if isinstance(error, dict) else {}
+        extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")
+        extensions["serviceName"] = self.supergraph.graphs[fetch.graph].name
+        out: JSONObject = {"message": str(message or "Subgraph error"), "extensions": extensions}
+        if path:
+            out["path"] = path
+        return out

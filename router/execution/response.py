@@ -1,0 +1,187 @@
+"""Response shaping: the client's operation read out of the merged subgraph data.
+
+Only what the client asked for survives (key fields and ``@requires`` inputs go), ``__typename``
+is answered from the API schema, ``@skip``/``@include`` are applied with the request's
+variables, and nulls propagate per the GraphQL spec: a null in a non-null position nulls the
+nearest nullable parent and adds an error, unless a subgraph error already covers that path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    OperationType,
+    value_from_ast,
+)
+from graphql import GraphQLBoolean as Boolean
+
+from router.planning.operation import Field, InlineFragment, Operation, Selection
+from router.types import JSONObject
+
+ResponsePath = list[str | int]
+
+
+class _NullInNonNull(Exception):
+    """A non-null position got null; the nearest nullable parent becomes null."""
+
+
+def shape_response(
+    schema: GraphQLSchema,
+    operation: Operation,
+    data: JSONObject | None,
+    variables: Mapping[str, Any],
+    errors: list[JSONObject],
+) -> JSONObject | None:
+    """The client's ``data``; appends to ``errors`` for every null it had to propagate."""
+    root = schema.get_root_type(OperationType(operation.kind))
+    if root is None:
+        return None
+    shaper = _Shaper(schema, variables, errors)
+    try:
+        return shaper.object(root, operation.selections, data or {}, [])
+    except _NullInNonNull:
+        return None
+
+
+class _Shaper:
+    def __init__(
+        self, schema: GraphQLSchema, variables: Mapping[str, Any], errors: list[JSONObject]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.errors = errors
+
+    def object(
+        self,
+        type_: GraphQLObjectType | GraphQLInterfaceType,
+        selections: list[Selection],
+        raw: JSONObject,
+        path: ResponsePath,
+    ) -> JSONObject:
+        fields: dict[str, list[Field]] = {}
+        self._collect(type_, selections, fields)
+        result: JSONObject = {}
+        for key, same_key in fields.items():
+            first = same_key[0]
+            if first.name == "__typename":
+                result[key] = type_.name
+                continue
+            definition = type_.fields.get(first.name)
+            if definition is None:
+                continue
+            sub = [s for f in same_key for s in f.selections]
+            result[key] = self.value(definition.type, sub, raw.get(key), [*path, key])
+        return result
+
+    def _collect(
+        self,
+        type_: GraphQLObjectType | GraphQLInterfaceType,
+        selections: list[Selection],
+        into: dict[str, list[Field]],
+    ) -> None:
+        for selection in selections:
+            if not self._included(selection):
+                continue
+            if isinstance(selection, Field):
+                into.setdefault(selection.key, []).append(selection)
+            elif self._applies(type_, selection):
+                self._collect(type_, selection.selections, into)
+
+    def _applies(
+        self, type_: GraphQLObjectType | GraphQLInterfaceType, fragment: InlineFragment
+    ) -> bool:
+        condition = fragment.type_condition
+        if condition is None or condition == type_.name:
+            return True
+        named = self.schema.get_type(condition)
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and isinstance(
+            type_, GraphQLObjectType
+        ):
+            return self.schema.is_sub_type(named, type_)
+        return False
+
+    def _included(self, selection: Selection) -> bool:
+        for directive in selection.directives:
+            name = directive.name.value
+            if name not in ("skip", "include") or not directive.arguments:
+                continue
+            value = value_from_ast(directive.arguments[0].value, Boolean, self.variables)
+            if (name == "skip" and value is True) or (name == "include" and value is not True):
+                return False
+        return True
+
+    def value(
+        self, type_: GraphQLOutputType, selections: list[Selection], raw: Any, path: ResponsePath
+    ) -> Any:
+        if isinstance(type_, GraphQLNonNull):
+            completed = self.value(type_.of_type, selections, raw, path)
+            if completed is None:
+                self._null_error(path)
+                raise _NullInNonNull
+            return completed
+        if raw is None:
+            return None
+        try:
+            return self._non_null_value(type_, selections, raw, path)
+        except _NullInNonNull:
+            return None
+
+    def _non_null_value(
+        self, type_: GraphQLOutputType, selections: list[Selection], raw: Any, path: ResponsePath
+    ) -> Any:
+        if isinstance(type_, GraphQLList):
+            if not isinstance(raw, list):
+                return None
+            return [self.value(type_.of_type, selections, item, [*path, i]) for i, item in enumerate(raw)]
+        if isinstance(type_, GraphQLEnumType):
+            if raw not in type_.values:
+                self.errors.append(
+                    {"message": f"Enum '{type_.name}' cannot represent value: {raw!r}",
+                     "path": path, "extensions": {"code": "INVALID_ENUM_VALUE"}}
+                )  # fmt: skip
+                return None
+            return raw
+        if isinstance(type_, GraphQLObjectType):
+            return self.object(type_, selections, raw, path) if isinstance(raw, dict) else None
+        if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+            return self._abstract(type_, selections, raw, path)
+        return raw
+
+    def _abstract(
+        self,
+        type_: GraphQLInterfaceType | GraphQLUnionType,
+        selections: list[Selection],
+        raw: Any,
+        path: ResponsePath,
+    ) -> Any:
+        if not isinstance(raw, dict):
+            return None
+        runtime = self.schema.get_type(str(raw.get("__typename")))
+        if isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(type_, runtime):
+            return self.object(runtime, selections, raw, path)
+        if isinstance(type_, GraphQLInterfaceType) and runtime is type_:
+            return self.object(type_, selections, raw, path)
+        return None
+
+    def _null_error(self, path: ResponsePath) -> None:
+        for error in self.errors:
+            error_path = error.get("path")
+            if error_path is None:
+                return  # a request-level error (a subgraph down) already explains the null
+            if error_path[: len(path)] == path or path[: len(error_path)] == error_path:
+                return
+        field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        self.errors.append(
+            {"message": f"Cannot return null for non-nullable field {field_name}.",
+             "path": path, "extensions": {"code": "INVALID_GRAPHQL"}}
+        )  # fmt: skip

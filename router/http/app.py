@@ -1,0 +1,206 @@
+"""The router's ASGI app: ``/graphql``, GraphiQL, ``/health`` and ``/health/ready``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+from graphql import (
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from router.execution import HttpSubgraphClient
+from router.execution.service import RouterService
+from router.http.config import RouterConfig
+from router.http.graphiql import graphiql_html
+from router.http.graphql_request import BadRequest, read_graphql_request
+from router.http.reload import SupergraphHolder
+from router.supergraph import Supergraph
+from router.types import JSONObject, RouterError
+
+log = logging.getLogger("shopgraph.router")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+class _ORJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def create_app(
+    config: RouterConfig,
+    *,
+    supergraph_path: str | Path | None = None,
+    supergraph: Supergraph | None = None,
+) -> Starlette:
+    """The router app over a supergraph file (hot-reloaded) or an already loaded supergraph."""
+    client = HttpSubgraphClient(
+        timeout=config.subgraph_defaults.timeout_seconds,
+        timeouts={name: s.timeout_seconds for name, s in config.subgraphs.items()},
+        dedupe=config.dedupe_subgraph_requests,
+    )
+    holder = SupergraphHolder(config, client, supergraph_path, supergraph)
+
+    async def graphql(request: Request) -> Response:
+        if request.method == "GET" and _wants_html(request):
+            if config.playground:
+                return HTMLResponse(graphiql_html(config.graphql_path))
+            return _error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
+        service = holder.service
+        if service is None:
+            return _error_response(503, "no supergraph is loaded", "SUPERGRAPH_NOT_LOADED", request)
+        return await _handle_graphql(request, service, config)
+
+    async def health(_: Request) -> Response:
+        return _ORJSONResponse({"status": "UP"})
+
+    async def ready(_: Request) -> Response:
+        if holder.service is None:
+            return _ORJSONResponse({"status": "DOWN", "reason": holder.last_error}, status_code=503)
+        return _ORJSONResponse({"status": "UP", "supergraph": holder.digest})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await holder.start()
+        try:
+            yield
+        finally:
+            await holder.stop()
+            await client.aclose()
+
+    middleware = []
+    if config.cors.allow_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=config.cors.allow_origins,
+                allow_credentials=config.cors.allow_credentials,
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type", "authorization", "apollo-require-preflight"],
+            )
+        )
+    routes = [
+        Route(config.graphql_path, graphql, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/health/ready", ready, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.supergraph = holder
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "query" not in request.query_params
+
+
+def _response_type(request: Request) -> str:
+    accept = request.headers.get("accept", "")
+    if GRAPHQL_RESPONSE in accept or "*/*" in accept and "application/json" not in accept:
+        return GRAPHQL_RESPONSE
+    return "application/json" if "application/json" in accept or not accept else GRAPHQL_RESPONSE
+
+
+def _error_response(status: int, message: str, code: str, request: Request) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return _ORJSONResponse(body, status_code=status, media_type=_response_type(request))
+
+
+def _request_error(request: Request, errors: list[JSONObject], status: int) -> Response:
+    media_type = _response_type(request)
+    # application/json clients get 200 for GraphQL errors, per GraphQL over HTTP.
+    if media_type == "application/json":
+        status = 200
+    return _ORJSONResponse({"errors": errors}, status_code=status, media_type=media_type)
+
+
+def _graphql_errors(errors: list[GraphQLError], code: str) -> list[JSONObject]:
+    formatted = []
+    for error in errors:
+        item = dict(error.formatted)
+        item["extensions"] = {**(item.get("extensions") or {}), "code": code}
+        formatted.append(item)
+    return formatted
+
+
+async def _handle_graphql(request: Request, service: RouterService, config: RouterConfig) -> Response:
+    try:
+        gql = await read_graphql_request(request, config.max_request_bytes)
+    except BadRequest as error:
+        return _error_response(error.status, error.message, error.code, request)
+    try:
+        document = parse(gql.query)
+    except GraphQLSyntaxError as error:
+        return _request_error(request, _graphql_errors([error], "GRAPHQL_PARSE_FAILED"), 400)
+    schema = service.supergraph.api_schema
+    rules = list(specified_rules)
+    if not config.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    validation_errors = validate(schema, document, rules)
+    if validation_errors:
+        return _request_error(
+            request, _graphql_errors(validation_errors, "GRAPHQL_VALIDATION_FAILED"), 400
+        )
+    operation = get_operation_ast(document, gql.operation_name)
+    if operation is None:
+        message = (
+            f'Unknown operation named "{gql.operation_name}".'
+            if gql.operation_name
+            else "Must provide operation name if query contains multiple operations."
+        )
+        return _request_error(request, [{"message": message,
+                                         "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], 400)  # fmt: skip
+    if request.method == "GET" and operation.operation != OperationType.QUERY:
+        response = _error_response(
+            405, "mutations and subscriptions must be sent with POST", "METHOD_NOT_ALLOWED", request
+        )
+        response.headers["allow"] = "POST"
+        return response
+    if operation.operation == OperationType.SUBSCRIPTION:
+        return _request_error(request, [{"message": "subscriptions are not supported",
+                                         "extensions": {"code": "SUBSCRIPTIONS_UNSUPPORTED"}}], 400)  # fmt: skip
+    coerced = _coerce_variables(schema, operation, gql.variables)
+    if isinstance(coerced, list):
+        return _request_error(request, coerced, 400)
+    headers = {
+        name: request.headers[name] for name in config.propagate_headers if name in request.headers
+    }
+    try:
+        result = await service.execute(document, gql.operation_name, coerced, headers)
+    except RouterError as error:
+        return _request_error(
+            request, [{"message": error.message, "extensions": {"code": error.code}}], 500
+        )
+    except Exception:
+        log.exception("operation failed inside the router")
+        return _request_error(request, [{"message": "internal router error",
+                                         "extensions": {"code": "INTERNAL_SERVER_ERROR"}}], 500)  # fmt: skip
+    return _ORJSONResponse(result.to_json(), media_type=_response_type(request))
+
+
+def _coerce_variables(
+    schema: Any, operation: OperationDefinitionNode, raw: dict[str, Any]
+) -> dict[str, Any] | list[JSONObject]:
+    coerced = get_variable_values(schema, operation.variable_definitions or (), raw)
+    if isinstance(coerced, list):
+        return _graphql_errors(coerced, "BAD_USER_INPUT")
+    return coerced

@@ -1,0 +1,30 @@
+"""``python -m router.http.serve --supergraph FILE [--config FILE] [--port N]``: the router alone."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+
+from router.http.app import create_app
+from router.http.config import load_config
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="router", description="Run the federation router.")
+    parser.add_argument("--supergraph", required=True, help="Federation v2 supergraph SDL file")
+    parser.add_argument("--config", help="router YAML configuration")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    config = load_config(args.config)
+    host = args.host or config.host
+    port = args.port if args.port is not None else config.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(config, supergraph_path=args.supergraph)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

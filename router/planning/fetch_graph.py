@@ -1,0 +1,388 @@
+"""Walk the operation and decide, field by field, which subgraph fetch resolves it.
+
+The result is a *fetch graph*: drafts of subgraph operations with the response path they apply
+to and the fetches they depend on. A field the current subgraph can resolve joins the current
+fetch; any other field is reached through an entity fetch (``_entities``) on a subgraph that
+can resolve it, keyed by fields the current fetch also selects. ``@requires`` fields are
+planned the same way, before the fetch that needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from graphql import DirectiveNode, print_ast
+
+from router.planning.errors import PlanningError
+from router.planning.operation import (
+    Field,
+    InlineFragment,
+    Operation,
+    Selection,
+    merge_all,
+    merge_into,
+)
+from router.planning.schema_index import SchemaIndex, Source
+
+ROOT_TYPES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+TYPENAME = Field("__typename")
+
+
+@dataclass
+class FetchDraft:
+    id: int
+    graph: str
+    path: tuple[str, ...]
+    kind: str
+    """``query`` or ``mutation`` for a root fetch, ``entity`` for an ``_entities`` fetch."""
+    conditions: tuple[DirectiveNode, ...] = ()
+    selections: list[Selection] = field(default_factory=list)
+    requires: list[Selection] = field(default_factory=list)
+    typename_for: dict[str, str] = field(default_factory=dict)
+    depends_on: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where planning stands: in which fetch, at which place of its selection, at which path."""
+
+    fetch: FetchDraft
+    target: list[Selection]
+    path: tuple[str, ...]
+    type_name: str
+    provided: list[Selection] | None
+    conditions: tuple[DirectiveNode, ...]
+    satisfied: frozenset[str] = frozenset()
+    """Fields whose ``@requires`` the representations at this position carry."""
+
+
+class FetchGraphBuilder:
+    def __init__(self, index: SchemaIndex, operation: Operation) -> None:
+        self.index = index
+        self.operation = operation
+        self.fetches: list[FetchDraft] = []
+        self._entity_fetches: dict[tuple[object, ...], list[FetchDraft]] = {}
+        self._requires_stack: list[tuple[str, str, str]] = []
+
+    def build(self) -> list[FetchDraft]:
+        root_type = ROOT_TYPES[self.operation.kind]
+        if root_type not in self.index.schema.type_map:
+            raise PlanningError(f"The schema has no {self.operation.kind} type.")
+        assignments = self._assign_root_fields(root_type, self.operation.selections)
+        previous: set[int] = set()
+        root_fetches: dict[str, FetchDraft] = {}
+        for graph, selections in assignments:
+            if self.operation.kind == "mutation":
+                fetch = self._new_fetch(graph, (), "mutation", ())
+                fetch.depends_on |= previous
+            else:
+                fetch = root_fetches.get(graph) or self._new_fetch(graph, (), self.operation.kind, ())
+                root_fetches[graph] = fetch
+            position = Position(fetch, fetch.selections, (), root_type, None, ())
+            self.plan_selection_set(position, selections)
+            previous = {f.id for f in self.fetches}
+        return self.fetches
+
+    # -- root ---------------------------------------------------------------------------------
+    def _assign_root_fields(
+        self, root_type: str, selections: list[Selection]
+    ) -> list[tuple[str, list[Selection]]]:
+        """Root fields grouped by subgraph, in order; consecutive fields to one subgraph share."""
+        groups: list[tuple[str, list[Selection]]] = []
+        used: list[str] = []
+        for selection, wrappers in _flatten_root(selections):
+            if selection.name in ("__typename", "__schema", "__type"):
+                continue
+            sources = [s.graph for s in self.index.sources(root_type, selection.name)]
+            if not sources:
+                raise PlanningError(f"No subgraph can resolve {root_type}.{selection.name}.")
+            graph = max(sources, key=lambda g: (self._coverage(g, root_type, [selection]),
+                                                g in used, -sources.index(g)))  # fmt: skip
+            used.append(graph)
+            wrapped: Selection = selection
+            for directives in reversed(wrappers):
+                wrapped = InlineFragment(None, [wrapped], directives)
+            if groups and groups[-1][0] == graph:
+                groups[-1][1].append(wrapped)
+            else:
+                groups.append((graph, [wrapped]))
+        if self.operation.kind != "mutation":
+            merged: dict[str, list[Selection]] = {}
+            for graph, items in groups:
+                merged.setdefault(graph, []).extend(items)
+            return list(merged.items())
+        return groups
+
+    def _coverage(self, graph: str, type_name: str, selections: Iterable[Selection]) -> int:
+        """How many of these fields ``graph`` resolves without leaving itself."""
+        score = 0
+        for selection in selections:
+            if isinstance(selection, InlineFragment):
+                condition = selection.type_condition or type_name
+                score += self._coverage(graph, condition, selection.selections)
+                continue
+            if selection.name == "__typename":
+                continue
+            named = self.index.named_type(type_name)
+            if not hasattr(named, "fields") or selection.name not in named.fields:  # type: ignore[attr-defined]
+                continue
+            if self.index.can_resolve(graph, type_name, selection.name):
+                score += 1
+                if selection.selections:
+                    return_type, _ = self.index.return_shape(type_name, selection.name)
+                    score += self._coverage(graph, return_type, selection.selections)
+        return score
+
+    # -- selection sets -----------------------------------------------------------------------
+    def plan_selection_set(self, position: Position, selections: list[Selection]) -> set[int]:
+        """Plan ``selections`` at ``position``; return the ids of the fetches that write there."""
+        graph, type_name = position.fetch.graph, position.type_name
+        interface_object = self.index.is_interface_object(graph, type_name)
+        if self.index.is_abstract(type_name) and not interface_object:
+            return self._plan_abstract(position, selections)
+        writers = {position.fetch.id}
+        remote: list[Selection] = []
+        for selection in selections:
+            if isinstance(selection, InlineFragment):
+                if interface_object and selection.type_condition not in (None, type_name):
+                    remote.append(selection)
+                elif self.index.type_matches(type_name, selection.type_condition):
+                    writers |= self._plan_fragment(position, selection)
+            elif selection.name == "__typename":
+                if interface_object:
+                    remote.append(selection)
+                merge_into(position.target, selection)
+            elif self._resolvable_here(position, selection):
+                writers |= self._plan_local_field(position, selection)
+            else:
+                remote.append(selection)
+        if remote:
+            writers |= self._plan_remote(position, remote)
+        return writers
+
+    def _plan_fragment(self, position: Position, fragment: InlineFragment) -> set[int]:
+        if not fragment.directives:
+            return self.plan_selection_set(position, fragment.selections)
+        wrapper = merge_into(position.target, InlineFragment(None, [], fragment.directives))
+        inner = replace(
+            position,
+            target=wrapper.selections,
+            conditions=position.conditions + _conditions(fragment.directives),
+        )
+        return self.plan_selection_set(inner, fragment.selections)
+
+    def _plan_abstract(self, position: Position, selections: list[Selection]) -> set[int]:
+        """Spell an abstract selection out per concrete type this subgraph can return."""
+        merge_into(position.target, TYPENAME)
+        writers = {position.fetch.id}
+        for concrete in self.index.possible_types(position.type_name, position.fetch.graph):
+            applicable = self._selections_for_type(selections, concrete)
+            if not applicable:
+                continue
+            fragment = merge_into(position.target, InlineFragment(concrete))
+            inner = replace(position, target=fragment.selections, type_name=concrete)
+            writers |= self.plan_selection_set(inner, applicable)
+        return writers
+
+    def _selections_for_type(self, selections: list[Selection], type_name: str) -> list[Selection]:
+        result: list[Selection] = []
+        for selection in selections:
+            if isinstance(selection, Field):
+                result.append(selection)
+            elif self.index.type_matches(type_name, selection.type_condition):
+                inner = self._selections_for_type(selection.selections, type_name)
+                if selection.directives:
+                    result.append(InlineFragment(None, inner, selection.directives))
+                else:
+                    result.extend(inner)
+        return result
+
+    # -- fields -------------------------------------------------------------------------------
+    def _resolvable_here(self, position: Position, selection: Field) -> bool:
+        graph, type_name = position.fetch.graph, position.type_name
+        if self._provided_field(position, selection.name) is not None:
+            return True
+        return self.index.can_resolve(graph, type_name, selection.name) and (
+            selection.name in position.satisfied
+            or not self.index.requires(graph, type_name, selection.name)
+        )
+
+    def _provided_field(self, position: Position, name: str) -> Field | None:
+        return _find_provided(self.index, position.provided, position.type_name, name)
+
+    def _plan_local_field(self, position: Position, selection: Field) -> set[int]:
+        added = merge_into(position.target, selection)
+        if not selection.selections:
+            return {position.fetch.id}
+        graph, type_name = position.fetch.graph, position.type_name
+        return_type, depth = self.index.return_shape(type_name, selection.name)
+        provided_field = self._provided_field(position, selection.name)
+        provided: list[Selection] | None = None
+        if provided_field is not None:
+            provided = provided_field.selections
+        elif provides := self.index.provides(graph, type_name, selection.name):
+            provided = self.index.field_set(return_type, provides)
+        inner = Position(
+            position.fetch,
+            added.selections,
+            position.path + (selection.key,) + ("@",) * depth,
+            return_type,
+            provided,
+            position.conditions + _conditions(selection.directives),
+        )
+        return self.plan_selection_set(inner, selection.selections)
+
+    # -- entity jumps -------------------------------------------------------------------------
+    def _plan_remote(self, position: Position, selections: list[Selection]) -> set[int]:
+        """Reach ``selections`` through entity fetches to other subgraphs (or this one)."""
+        by_source: dict[Source, list[Selection]] = {}
+        for selection in selections:
+            source = self._choose_source(position, selection, selections)
+            by_source.setdefault(source, []).append(selection)
+        writers: set[int] = set()
+        for source, assigned in by_source.items():
+            writers |= self._jump(position, source, assigned)
+        return writers
+
+    def _candidates(self, position: Position, selection: Selection) -> list[Source]:
+        type_name = position.type_name
+        if isinstance(selection, InlineFragment) or selection.name == "__typename":
+            # Only a subgraph that has the real interface knows the concrete type.
+            return [
+                Source(g)
+                for g in self.index.graphs_of(type_name)
+                if not self.index.is_interface_object(g, type_name)
+                and self.index.keys(g, type_name, resolvable=True)
+            ]
+        return [
+            s
+            for s in self.index.sources(type_name, selection.name)
+            if self.index.keys(s.graph, s.via or type_name, resolvable=True)
+        ]
+
+    def _choose_source(
+        self, position: Position, selection: Selection, siblings: list[Selection]
+    ) -> Source:
+        candidates = self._candidates(position, selection)
+        if not candidates:
+            what = selection.name if isinstance(selection, Field) else "a type condition"
+            raise PlanningError(
+                f"No subgraph can resolve {position.type_name}.{what} "
+                f"from {self.index.supergraph.graphs[position.fetch.graph].name}."
+            )
+        graph = position.fetch.graph
+
+        def score(source: Source) -> tuple[int, int, int]:
+            keys = self.index.keys(source.graph, source.via or position.type_name, resolvable=True)
+            key_local = any(self._locally_available(position, k.fields) for k in keys)
+            covered = sum(
+                1
+                for s in siblings
+                if isinstance(s, Field) and source in self._candidates(position, s)
+            )
+            return (int(key_local), covered, -candidates.index(source))
+
+        preferred = [c for c in candidates if c.graph != graph] or candidates
+        return max(preferred, key=score)
+
+    def _locally_available(self, position: Position, fields: str) -> bool:
+        selections = self.index.field_set(position.type_name, fields)
+        return all(
+            isinstance(s, Field) and self._resolvable_here(position, s) for s in selections
+        )
+
+    def _jump(self, position: Position, source: Source, selections: list[Selection]) -> set[int]:
+        entity_type = source.via or position.type_name
+        keys = self.index.keys(source.graph, entity_type, resolvable=True)
+        key = next((k for k in keys if self._locally_available(position, k.fields)), keys[0])
+        key_selections = self.index.field_set(entity_type, key.fields)
+        merge_into(position.target, TYPENAME)
+        dependencies = self.plan_selection_set(position, list(key_selections))
+        required: list[Selection] = []
+        satisfied: set[str] = set()
+        for selection in selections:
+            if not isinstance(selection, Field):
+                continue
+            requires = self.index.requires(source.graph, entity_type, selection.name)
+            if requires:
+                marker = (source.graph, position.type_name, selection.name)
+                if marker in self._requires_stack:
+                    raise PlanningError(f"Circular @requires at {'.'.join(marker[1:])}.")
+                self._requires_stack.append(marker)
+                fields = self.index.field_set(entity_type, requires)
+                dependencies |= self.plan_selection_set(position, list(fields))
+                self._requires_stack.pop()
+                merge_all(required, fields)
+                satisfied.add(selection.name)
+        fetch = self._entity_fetch(source.graph, position, dependencies)
+        representation = merge_into(fetch.requires, InlineFragment(position.type_name))
+        merge_all(representation.selections, [TYPENAME, *key_selections, *required])
+        if source.via:
+            fetch.typename_for[position.type_name] = source.via
+        fragment = merge_into(fetch.selections, InlineFragment(entity_type))
+        inner = Position(fetch, fragment.selections, position.path, entity_type, None,
+                         position.conditions, frozenset(satisfied))  # fmt: skip
+        return {fetch.id} | self.plan_selection_set(inner, selections)
+
+    def _entity_fetch(self, graph: str, position: Position, dependencies: set[int]) -> FetchDraft:
+        group = (graph, position.path, _signature(position.conditions))
+        for candidate in self._entity_fetches.get(group, []):
+            if candidate.id not in dependencies and not any(
+                self._depends_on(d, candidate.id) for d in dependencies
+            ):
+                candidate.depends_on |= dependencies
+                return candidate
+        fetch = self._new_fetch(graph, position.path, "entity", position.conditions)
+        fetch.depends_on |= dependencies
+        self._entity_fetches.setdefault(group, []).append(fetch)
+        return fetch
+
+    def _depends_on(self, fetch_id: int, target: int, seen: set[int] | None = None) -> bool:
+        seen = seen if seen is not None else set()
+        if fetch_id in seen:
+            return False
+        seen.add(fetch_id)
+        deps = self.fetches[fetch_id].depends_on
+        return target in deps or any(self._depends_on(d, target, seen) for d in deps)
+
+    def _new_fetch(
+        self, graph: str, path: tuple[str, ...], kind: str, conditions: tuple[DirectiveNode, ...]
+    ) -> FetchDraft:
+        fetch = FetchDraft(len(self.fetches), graph, path, kind, conditions)
+        self.fetches.append(fetch)
+        return fetch
+
+
+def _flatten_root(
+    selections: list[Selection], wrappers: tuple[tuple[DirectiveNode, ...], ...] = ()
+) -> Iterable[tuple[Field, tuple[tuple[DirectiveNode, ...], ...]]]:
+    for selection in selections:
+        if isinstance(selection, Field):
+            yield selection, wrappers
+        elif selection.directives:
+            yield from _flatten_root(selection.selections, (*wrappers, selection.directives))
+        else:
+            yield from _flatten_root(selection.selections, wrappers)
+
+
+def _conditions(directives: tuple[DirectiveNode, ...]) -> tuple[DirectiveNode, ...]:
+    return tuple(d for d in directives if d.name.value in ("skip", "include"))
+
+
+def _signature(directives: tuple[DirectiveNode, ...]) -> str:
+    return " ".join(print_ast(d) for d in directives)
+
+
+def _find_provided(
+    index: SchemaIndex, provided: list[Selection] | None, type_name: str, name: str
+) -> Field | None:
+    for selection in provided or ():
+        if isinstance(selection, Field):
+            if selection.name == name:
+                return selection
+        elif index.type_matches(type_name, selection.type_condition):
+            found = _find_provided(index, selection.selections, type_name, name)
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,116 @@
+"""Query plans: plain data, printable as JSON in the shape Apollo's and Hive's routers use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from router.planning.operation import Field, InlineFragment, Selection
+
+
+@dataclass
+class Fetch:
+    """One operation sent to one subgraph."""
+
+    service_name: str
+    graph: str
+    operation: str
+    operation_kind: str
+    variable_usages: list[str]
+    requires: list[Selection] | None = None
+    """For entity fetches: the selection each representation is built from."""
+    typename_for: dict[str, str] = field(default_factory=dict)
+    """Representation ``__typename`` rewrites (concrete type → interface object)."""
+    id: int = 0
+
+    @property
+    def is_entity_fetch(self) -> bool:
+        return self.requires is not None
+
+
+@dataclass
+class Flatten:
+    path: list[str]
+    node: PlanNode
+
+
+@dataclass
+class Sequence:
+    nodes: list[PlanNode]
+
+
+@dataclass
+class Parallel:
+    nodes: list[PlanNode]
+
+
+@dataclass
+class Condition:
+    condition: str
+    if_clause: PlanNode | None
+    else_clause: PlanNode | None
+
+
+PlanNode = Fetch | Flatten | Sequence | Parallel | Condition
+
+
+@dataclass
+class QueryPlan:
+    node: PlanNode | None
+
+    def to_json(self) -> dict[str, Any]:
+        plan: dict[str, Any] = {"kind": "QueryPlan"}
+        if self.node is not None:
+            plan["node"] = node_to_json(self.node)
+        return plan
+
+
+def node_to_json(node: PlanNode) -> dict[str, Any]:
+    if isinstance(node, Fetch):
+        out: dict[str, Any] = {"kind": "Fetch", "serviceName": node.service_name}
+        if node.requires is not None:
+            out["requires"] = [_selection_to_json(s) for s in node.requires]
+        out["variableUsages"] = node.variable_usages
+        out["operation"] = node.operation
+        out["operationKind"] = node.operation_kind
+        return out
+    if isinstance(node, Flatten):
+        return {"kind": "Flatten", "path": node.path, "node": node_to_json(node.node)}
+    if isinstance(node, Sequence | Parallel):
+        kind = "Sequence" if isinstance(node, Sequence) else "Parallel"
+        return {"kind": kind, "nodes": [node_to_json(n) for n in node.nodes]}
+    out = {"kind": "Condition", "condition": node.condition}
+    if node.if_clause is not None:
+        out["ifClause"] = node_to_json(node.if_clause)
+    if node.else_clause is not None:
+        out["elseClause"] = node_to_json(node.else_clause)
+    return out
+
+
+def _selection_to_json(selection: Selection) -> dict[str, Any]:
+    if isinstance(selection, Field):
+        out: dict[str, Any] = {"kind": "Field", "name": selection.name}
+        if selection.alias:
+            out["alias"] = selection.alias
+        if selection.selections:
+            out["selections"] = [_selection_to_json(s) for s in selection.selections]
+        return out
+    assert isinstance(selection, InlineFragment)
+    return {
+        "kind": "InlineFragment",
+        "typeCondition": selection.type_condition,
+        "selections": [_selection_to_json(s) for s in selection.selections],
+    }
+
+
+def iter_fetches(node: PlanNode | None) -> list[Fetch]:
+    """Every fetch in the plan, depth first."""
+    if node is None:
+        return []
+    if isinstance(node, Fetch):
+        return [node]
+    if isinstance(node, Flatten):
+        return iter_fetches(node.node)
+    if isinstance(node, Condition):
+        return iter_fetches(node.if_clause) + iter_fetches(node.else_clause)
+    return [fetch for child in node.nodes for fetch in iter_fetches(child)]
