@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from router.planning.alias_conflicts import KeyRewrite
 from router.planning.operation import Field, InlineFragment, Selection
 from router.types import JSONObject
 
@@ -104,3 +105,25 @@ def _merge_lists(target: list[Any], source: list[Any], is_abstract: Callable[[st
             _merge_lists(target[i], item, is_abstract)
         else:
             target[i] = item
+
+
+def undo_aliases(data: JSONObject, rewrites: list[KeyRewrite], type_matches: TypeMatches) -> None:
+    """Put values the planner fetched under an alias back under the client's key."""
+    for rewrite in rewrites:
+        for obj in _descend(data, rewrite.path):
+            typename = obj.get("__typename")
+            if rewrite.alias in obj and (
+                not isinstance(typename, str) or type_matches(typename, rewrite.type_condition)
+            ):
+                obj[rewrite.key] = obj.pop(rewrite.alias)
+
+
+def _descend(value: Any, path: tuple[str, ...]) -> Iterator[JSONObject]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _descend(item, path)
+    elif isinstance(value, dict):
+        if not path:
+            yield value
+        else:
+            yield from _descend(value.get(path[0]), path[1:])

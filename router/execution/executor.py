@@ -15,6 +15,7 @@ from router.execution.entities import (
     deep_merge,
     objects_at,
     representation_fragment,
+    undo_aliases,
 )
 from router.planning.plan import (
     Condition,
@@ -111,6 +112,7 @@ class _Run:
             return
         data = response.get("data")
         if isinstance(data, dict):
+            undo_aliases(data, fetch.rewrites, self.type_matches)
             deep_merge(self.data, data, self.is_abstract)
         for error in response.get("errors") or ():
             self.errors.append(self._client_error(error, fetch, error.get("path")))
@@ -128,7 +130,8 @@ class _Run:
             representation = build_representation(obj, fragment.selections, self.type_matches)
             if representation is None:
                 continue
-            representation["__typename"] = fetch.typename_for.get(typename, typename)
+            condition = fragment.type_condition or typename
+            representation["__typename"] = fetch.typename_for.get(condition, typename)
             key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
             if key not in seen:
                 seen[key] = len(representations)
@@ -145,6 +148,7 @@ class _Run:
         if isinstance(entities, list):
             for entity, receivers in zip(entities, targets, strict=False):
                 if isinstance(entity, dict):
+                    undo_aliases(entity, fetch.rewrites, self.type_matches)
                     for obj, _ in receivers:
                         deep_merge(obj, entity, self.is_abstract)
         for error in response.get("errors") or ():

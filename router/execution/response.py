@@ -169,7 +169,8 @@ class _Shaper:
         runtime = self.schema.get_type(str(raw.get("__typename")))
         if isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(type_, runtime):
             return self.object(runtime, selections, raw, path)
-        if isinstance(type_, GraphQLInterfaceType) and runtime is type_:
+        if isinstance(type_, GraphQLInterfaceType) and (runtime is None or runtime is type_):
+            # An interface object's value: its concrete type was never asked for.
             return self.object(type_, selections, raw, path)
         return None
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from graphql import VariableDefinitionNode, print_ast
 
+from router.planning.alias_conflicts import KeyRewrite, alias_conflicting_fields
 from router.planning.fetch_graph import FetchDraft
-from router.planning.operation import Operation, print_selections, variables_used
+from router.planning.schema_index import SchemaIndex
+from router.planning.operation import InlineFragment, Operation, print_selections, variables_used
 from router.planning.plan import (
     Condition,
     Fetch,
@@ -66,6 +68,7 @@ def _fetch(
     definitions: dict[str, VariableDefinitionNode],
     index: int,
 ) -> Fetch:
+    rewrites = _alias_conflicts(supergraph, operation, draft)
     used = sorted(variables_used(draft.selections))
     declared = [print_ast(definitions[name]) for name in used if name in definitions]
     graph = supergraph.graphs[draft.graph]
@@ -90,4 +93,19 @@ def _fetch(
         requires=draft.requires if draft.kind == "entity" else None,
         typename_for=dict(draft.typename_for),
         id=draft.id,
+        rewrites=rewrites,
     )
+
+
+def _alias_conflicts(supergraph: Supergraph, operation: Operation, draft: FetchDraft) -> list[KeyRewrite]:
+    index = SchemaIndex(supergraph)
+    if draft.kind != "entity":
+        root = {"query": "Query", "mutation": "Mutation"}.get(draft.kind, "Subscription")
+        return alias_conflicting_fields(index, draft.graph, root, draft.selections)
+    rewrites: list[KeyRewrite] = []
+    for fragment in draft.selections:
+        if isinstance(fragment, InlineFragment) and fragment.type_condition:
+            rewrites += alias_conflicting_fields(
+                index, draft.graph, fragment.type_condition, fragment.selections
+            )
+    return rewrites

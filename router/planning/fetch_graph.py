@@ -55,6 +55,11 @@ class Position:
     conditions: tuple[DirectiveNode, ...]
     satisfied: frozenset[str] = frozenset()
     """Fields whose ``@requires`` the representations at this position carry."""
+    available: frozenset[str] = frozenset()
+    """Fields already in the response at this path (an entity fetch's representation)."""
+    parent: Position | None = None
+    via: Field | None = None
+    """The field that led here from ``parent``."""
 
 
 class FetchGraphBuilder:
@@ -64,6 +69,9 @@ class FetchGraphBuilder:
         self.fetches: list[FetchDraft] = []
         self._entity_fetches: dict[tuple[object, ...], list[FetchDraft]] = {}
         self._requires_stack: list[tuple[str, str, str]] = []
+        self._root_fetches: dict[str, FetchDraft] = {}
+        self._jump_stack: list[tuple[object, ...]] = []
+        self._root_type = ROOT_TYPES[operation.kind]
 
     def build(self) -> list[FetchDraft]:
         root_type = ROOT_TYPES[self.operation.kind]
@@ -71,18 +79,21 @@ class FetchGraphBuilder:
             raise PlanningError(f"The schema has no {self.operation.kind} type.")
         assignments = self._assign_root_fields(root_type, self.operation.selections)
         previous: set[int] = set()
-        root_fetches: dict[str, FetchDraft] = {}
         for graph, selections in assignments:
             if self.operation.kind == "mutation":
                 fetch = self._new_fetch(graph, (), "mutation", ())
                 fetch.depends_on |= previous
             else:
-                fetch = root_fetches.get(graph) or self._new_fetch(graph, (), self.operation.kind, ())
-                root_fetches[graph] = fetch
+                fetch = self._root_fetch(graph)
             position = Position(fetch, fetch.selections, (), root_type, None, ())
             self.plan_selection_set(position, selections)
             previous = {f.id for f in self.fetches}
         return self.fetches
+
+    def _root_fetch(self, graph: str) -> FetchDraft:
+        if graph not in self._root_fetches:
+            self._root_fetches[graph] = self._new_fetch(graph, (), self.operation.kind, ())
+        return self._root_fetches[graph]
 
     # -- root ---------------------------------------------------------------------------------
     def _assign_root_fields(
@@ -135,11 +146,13 @@ class FetchGraphBuilder:
         return score
 
     # -- selection sets -----------------------------------------------------------------------
-    def plan_selection_set(self, position: Position, selections: list[Selection]) -> set[int]:
+    def plan_selection_set(
+        self, position: Position, selections: list[Selection], *, as_object: bool = False
+    ) -> set[int]:
         """Plan ``selections`` at ``position``; return the ids of the fetches that write there."""
         graph, type_name = position.fetch.graph, position.type_name
         interface_object = self.index.is_interface_object(graph, type_name)
-        if self.index.is_abstract(type_name) and not interface_object:
+        if self.index.is_abstract(type_name) and not interface_object and not as_object:
             return self._plan_abstract(position, selections)
         writers = {position.fetch.id}
         remote: list[Selection] = []
@@ -176,7 +189,11 @@ class FetchGraphBuilder:
         """Spell an abstract selection out per concrete type this subgraph can return."""
         merge_into(position.target, TYPENAME)
         writers = {position.fetch.id}
-        for concrete in self.index.possible_types(position.type_name, position.fetch.graph):
+        possible = self.index.possible_types(position.type_name, position.fetch.graph)
+        if not possible:
+            # No implementation here: only the interface's own fields can be asked for.
+            return self.plan_selection_set(position, selections, as_object=True)
+        for concrete in possible:
             applicable = self._selections_for_type(selections, concrete)
             if not applicable:
                 continue
@@ -230,6 +247,8 @@ class FetchGraphBuilder:
             return_type,
             provided,
             position.conditions + _conditions(selection.directives),
+            parent=position,
+            via=selection,
         )
         return self.plan_selection_set(inner, selection.selections)
 
@@ -237,28 +256,112 @@ class FetchGraphBuilder:
     def _plan_remote(self, position: Position, selections: list[Selection]) -> set[int]:
         """Reach ``selections`` through entity fetches to other subgraphs (or this one)."""
         by_source: dict[Source, list[Selection]] = {}
+        stranded: list[Selection] = []
         for selection in selections:
+            if not self._candidates(position, selection, local_keys=True):
+                stranded.append(selection)
+                continue
             source = self._choose_source(position, selection, selections)
             by_source.setdefault(source, []).append(selection)
         writers: set[int] = set()
+        if stranded:
+            try:
+                writers |= self._reenter(position, stranded)
+            except PlanningError:
+                # Last resort: fetch a key this subgraph lacks through yet another jump.
+                for selection in stranded:
+                    if not self._candidates(position, selection):
+                        raise
+                    source = self._choose_source(position, selection, selections)
+                    by_source.setdefault(source, []).append(selection)
         for source, assigned in by_source.items():
             writers |= self._jump(position, source, assigned)
         return writers
 
-    def _candidates(self, position: Position, selection: Selection) -> list[Source]:
+    def _reenter(self, position: Position, selections: list[Selection]) -> set[int]:
+        """Reach a value type's fields from another subgraph by re-fetching the path to it.
+
+        Climbs to the nearest ancestor that another subgraph can start from (the query root,
+        or an entity), and asks that subgraph for the same path down to ``selections``.
+        """
+        chain: list[tuple[Field, str]] = []
+        current = position
+        while current.parent is not None and current.via is not None:
+            chain.insert(0, (current.via, current.type_name))
+            current = current.parent
+            anchor_is_root = current.path == () and current.fetch.kind == "query"
+            anchor_is_entity = not anchor_is_root and any(
+                self.index.keys(g, current.type_name, resolvable=True)
+                for g in self.index.graphs_of(current.type_name)
+            )
+            if not (anchor_is_root or anchor_is_entity):
+                continue
+            graph = self._graph_for_path(current, chain, position, selections)
+            if graph is None:
+                continue
+            wrapped = _wrap_in_path(self.index, current.type_name, chain, selections)
+            if anchor_is_root:
+                fetch = self._root_fetch(graph)
+                root = Position(fetch, fetch.selections, (), current.type_name, None, ())
+                return self.plan_selection_set(root, [wrapped])
+            return self._jump(current, Source(graph), [wrapped])
+        first = selections[0]
+        what = first.name if isinstance(first, Field) else "a type condition"
+        raise PlanningError(
+            f"No subgraph can resolve {position.type_name}.{what} "
+            f"from {self.index.supergraph.graphs[position.fetch.graph].name}."
+        )
+
+    def _graph_for_path(
+        self,
+        anchor: Position,
+        chain: list[tuple[Field, str]],
+        position: Position,
+        selections: list[Selection],
+    ) -> str | None:
+        best: tuple[int, str] | None = None
+        for graph in self.index.supergraph.graphs:
+            if graph == position.fetch.graph:
+                continue
+            type_name = anchor.type_name
+            reachable = True
+            for field_, child_type in chain:
+                if not self.index.can_resolve(graph, type_name, field_.name):
+                    reachable = False
+                    break
+                type_name = child_type
+            if not reachable:
+                continue
+            covered = sum(
+                1
+                for s in selections
+                if isinstance(s, Field) and self.index.can_resolve(graph, position.type_name, s.name)
+            )
+            if covered and (best is None or covered > best[0]):
+                best = (covered, graph)
+        return best[1] if best else None
+
+    def _candidates(
+        self, position: Position, selection: Selection, *, local_keys: bool = False
+    ) -> list[Source]:
+        """Subgraphs an entity fetch could get ``selection`` from (keys this fetch has, if asked)."""
         type_name = position.type_name
         if isinstance(selection, InlineFragment) or selection.name == "__typename":
             # Only a subgraph that has the real interface knows the concrete type.
-            return [
+            sources = [
                 Source(g)
                 for g in self.index.graphs_of(type_name)
                 if not self.index.is_interface_object(g, type_name)
-                and self.index.keys(g, type_name, resolvable=True)
             ]
+        else:
+            sources = self.index.sources(type_name, selection.name)
         return [
             s
-            for s in self.index.sources(type_name, selection.name)
-            if self.index.keys(s.graph, s.via or type_name, resolvable=True)
+            for s in sources
+            if any(
+                not local_keys or self._locally_available(position, k.fields)
+                for k in self.index.keys(s.graph, s.via or type_name, resolvable=True)
+            )
         ]
 
     def _choose_source(
@@ -289,8 +392,18 @@ class FetchGraphBuilder:
     def _locally_available(self, position: Position, fields: str) -> bool:
         selections = self.index.field_set(position.type_name, fields)
         return all(
-            isinstance(s, Field) and self._resolvable_here(position, s) for s in selections
+            isinstance(s, Field)
+            and (s.name in position.available or self._resolvable_here(position, s))
+            for s in selections
         )
+
+    def _plan_inputs(self, position: Position, selections: list[Selection]) -> set[int]:
+        """Plan fields another fetch needs (keys, requires), reusing what is already there."""
+        needed = [
+            s for s in selections if not (isinstance(s, Field) and s.name in position.available)
+        ]
+        dependencies = set(position.fetch.depends_on) if len(needed) < len(selections) else set()
+        return dependencies | (self.plan_selection_set(position, needed) if needed else set())
 
     def _jump(self, position: Position, source: Source, selections: list[Selection]) -> set[int]:
         entity_type = source.via or position.type_name
@@ -298,7 +411,17 @@ class FetchGraphBuilder:
         key = next((k for k in keys if self._locally_available(position, k.fields)), keys[0])
         key_selections = self.index.field_set(entity_type, key.fields)
         merge_into(position.target, TYPENAME)
-        dependencies = self.plan_selection_set(position, list(key_selections))
+        marker = (source.graph, entity_type, position.path, position.fetch.id)
+        if marker in self._jump_stack:
+            raise PlanningError(
+                f"No way to get the key of {entity_type} for "
+                f"{self.index.supergraph.graphs[source.graph].name}."
+            )
+        self._jump_stack.append(marker)
+        try:
+            dependencies = self._plan_inputs(position, list(key_selections))
+        finally:
+            self._jump_stack.pop()
         required: list[Selection] = []
         satisfied: set[str] = set()
         for selection in selections:
@@ -311,18 +434,22 @@ class FetchGraphBuilder:
                     raise PlanningError(f"Circular @requires at {'.'.join(marker[1:])}.")
                 self._requires_stack.append(marker)
                 fields = self.index.field_set(entity_type, requires)
-                dependencies |= self.plan_selection_set(position, list(fields))
+                dependencies |= self._plan_inputs(position, list(fields))
                 self._requires_stack.pop()
                 merge_all(required, fields)
                 satisfied.add(selection.name)
         fetch = self._entity_fetch(source.graph, position, dependencies)
         representation = merge_into(fetch.requires, InlineFragment(position.type_name))
         merge_all(representation.selections, [TYPENAME, *key_selections, *required])
-        if source.via:
-            fetch.typename_for[position.type_name] = source.via
+        if self.index.is_interface_object(source.graph, entity_type):
+            fetch.typename_for[position.type_name] = entity_type
         fragment = merge_into(fetch.selections, InlineFragment(entity_type))
+        available = frozenset(
+            s.name for s in representation.selections if isinstance(s, Field)
+        ) | position.available
         inner = Position(fetch, fragment.selections, position.path, entity_type, None,
-                         position.conditions, frozenset(satisfied))  # fmt: skip
+                         position.conditions, frozenset(satisfied), available,
+                         position.parent, position.via)  # fmt: skip
         return {fetch.id} | self.plan_selection_set(inner, selections)
 
     def _entity_fetch(self, graph: str, position: Position, dependencies: set[int]) -> FetchDraft:
@@ -364,6 +491,24 @@ def _flatten_root(
             yield from _flatten_root(selection.selections, (*wrappers, selection.directives))
         else:
             yield from _flatten_root(selection.selections, wrappers)
+
+
+def _wrap_in_path(
+    index: SchemaIndex, anchor_type: str, chain: list[tuple[Field, str]], selections: list[Selection]
+) -> Field:
+    """``a { b { <selections> } }`` for the chain of fields a, b from the anchor type."""
+    inner: list[Selection] = list(selections)
+    parent_types = [anchor_type] + [child for _, child in chain[:-1]]
+    for (field_, child_type), parent_type in reversed(list(zip(chain, parent_types, strict=True))):
+        return_type, _ = index.return_shape(parent_type, field_.name)
+        if return_type != child_type:
+            inner = [InlineFragment(child_type, inner)]
+        wrapped = field_.shallow_copy()
+        wrapped.selections = inner
+        inner = [wrapped]
+    result = inner[0]
+    assert isinstance(result, Field)
+    return result
 
 
 def _conditions(directives: tuple[DirectiveNode, ...]) -> tuple[DirectiveNode, ...]:

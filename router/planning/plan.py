@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from router.planning.alias_conflicts import KeyRewrite
 from router.planning.operation import Field, InlineFragment, Selection
 
 
@@ -20,8 +21,10 @@ class Fetch:
     requires: list[Selection] | None = None
     """For entity fetches: the selection each representation is built from."""
     typename_for: dict[str, str] = field(default_factory=dict)
-    """Representation ``__typename`` rewrites (concrete type → interface object)."""
+    """Representations matched by this type condition are sent as this (interface object) type."""
     id: int = 0
+    rewrites: list[KeyRewrite] = field(default_factory=list)
+    """Aliases the planner added to keep the subgraph operation valid, to undo on results."""
 
     @property
     def is_entity_fetch(self) -> bool:
