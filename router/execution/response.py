@@ -166,10 +166,11 @@ class _Shaper:
     ) -> Any:
         if not isinstance(raw, dict):
             return None
-        runtime = self.schema.get_type(str(raw.get("__typename")))
+        typename = raw.get("__typename")
+        runtime = self.schema.get_type(typename) if isinstance(typename, str) else None
         if isinstance(runtime, GraphQLObjectType) and self.schema.is_sub_type(type_, runtime):
             return self.object(runtime, selections, raw, path)
-        if isinstance(type_, GraphQLInterfaceType) and (runtime is None or runtime is type_):
+        if isinstance(type_, GraphQLInterfaceType) and (typename is None or runtime is type_):
             # An interface object's value: its concrete type was never asked for.
             return self.object(type_, selections, raw, path)
         return None

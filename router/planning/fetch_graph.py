@@ -60,6 +60,8 @@ class Position:
     parent: Position | None = None
     via: Field | None = None
     """The field that led here from ``parent``."""
+    refined: bool = False
+    """The type here was narrowed by this fetch (an abstract type spelled out per type)."""
 
 
 class FetchGraphBuilder:
@@ -198,7 +200,7 @@ class FetchGraphBuilder:
             if not applicable:
                 continue
             fragment = merge_into(position.target, InlineFragment(concrete))
-            inner = replace(position, target=fragment.selections, type_name=concrete)
+            inner = replace(position, target=fragment.selections, type_name=concrete, refined=True)
             writers |= self.plan_selection_set(inner, applicable)
         return writers
 
@@ -233,7 +235,7 @@ class FetchGraphBuilder:
         if not selection.selections:
             return {position.fetch.id}
         graph, type_name = position.fetch.graph, position.type_name
-        return_type, depth = self.index.return_shape(type_name, selection.name)
+        return_type, depth = self.index.return_shape_in(graph, type_name, selection.name)
         provided_field = self._provided_field(position, selection.name)
         provided: list[Selection] | None = None
         if provided_field is not None:
@@ -250,7 +252,11 @@ class FetchGraphBuilder:
             parent=position,
             via=selection,
         )
-        return self.plan_selection_set(inner, selection.selections)
+        writers = self.plan_selection_set(inner, selection.selections)
+        if not added.selections:
+            # Every sub-field comes from elsewhere; the object itself must still come from here.
+            merge_into(added.selections, TYPENAME)
+        return writers
 
     # -- entity jumps -------------------------------------------------------------------------
     def _plan_remote(self, position: Position, selections: list[Selection]) -> set[int]:
@@ -289,11 +295,14 @@ class FetchGraphBuilder:
         while current.parent is not None and current.via is not None:
             chain.insert(0, (current.via, current.type_name))
             current = current.parent
-            anchor_is_root = current.path == () and current.fetch.kind == "query"
-            anchor_is_entity = not anchor_is_root and any(
-                self.index.keys(g, current.type_name, resolvable=True)
-                for g in self.index.graphs_of(current.type_name)
+            # Asking another subgraph's root for the same field is only sound for value types:
+            # an entity is one thing, reached through its key.
+            anchor_is_root = (
+                current.path == ()
+                and current.fetch.kind == "query"
+                and not self._is_entity(position.type_name)
             )
+            anchor_is_entity = current.path != () and self._is_entity(current.type_name)
             if not (anchor_is_root or anchor_is_entity):
                 continue
             graph = self._graph_for_path(current, chain, position, selections)
@@ -310,6 +319,11 @@ class FetchGraphBuilder:
         raise PlanningError(
             f"No subgraph can resolve {position.type_name}.{what} "
             f"from {self.index.supergraph.graphs[position.fetch.graph].name}."
+        )
+
+    def _is_entity(self, type_name: str) -> bool:
+        return any(
+            self.index.keys(g, type_name, resolvable=True) for g in self.index.graphs_of(type_name)
         )
 
     def _graph_for_path(
@@ -403,6 +417,8 @@ class FetchGraphBuilder:
             s for s in selections if not (isinstance(s, Field) and s.name in position.available)
         ]
         dependencies = set(position.fetch.depends_on) if len(needed) < len(selections) else set()
+        if position.refined:
+            dependencies.add(position.fetch.id)  # the concrete type is known once it answered
         return dependencies | (self.plan_selection_set(position, needed) if needed else set())
 
     def _jump(self, position: Position, source: Source, selections: list[Selection]) -> set[int]:

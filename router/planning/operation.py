@@ -63,7 +63,11 @@ def _print_all(nodes: Iterable[ArgumentNode | DirectiveNode]) -> str:
 
 def print_selections(selections: Iterable[Selection]) -> str:
     """``{ a b { c } ... on T { d } }``: the compact form used in subgraph operations."""
-    parts = [_print_selection(s) for s in selections]
+    parts = [
+        _print_selection(s)
+        for s in selections
+        if not (isinstance(s, InlineFragment) and not s.selections)
+    ]
     return "{" + " ".join(parts) + "}" if parts else ""
 
 

@@ -115,6 +115,15 @@ class SchemaIndex:
             else:
                 return graphql_type.name, depth
 
+    def return_shape_in(self, graph: str, type_name: str, field_name: str) -> tuple[str, int]:
+        """Like :meth:`return_shape`, with the type this subgraph gives the field, if it differs."""
+        entry = self.field_in_graph(graph, type_name, field_name)
+        if entry is None or not entry.type:
+            return self.return_shape(type_name, field_name)
+        printed = entry.type
+        depth = printed.count("[")
+        return printed.replace("[", "").replace("]", "").replace("!", "").strip(), depth
+
     # -- fields ------------------------------------------------------------------------------
     def field_in_graph(self, graph: str, type_name: str, field_name: str) -> FieldInGraph | None:
         meta = self.types.get(type_name)
