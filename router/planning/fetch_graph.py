@@ -9,6 +9,7 @@ planned the same way, before the fetch that needs them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -281,8 +282,32 @@ class FetchGraphBuilder:
                     source = self._choose_source(position, selection, selections)
                     by_source.setdefault(source, []).append(selection)
         for source, assigned in by_source.items():
-            writers |= self._jump(position, source, assigned)
+            # A representation carries one value per field: fields that @requires one field
+            # with different arguments go in different fetches.
+            for group in self._split_conflicting_requires(position, source, assigned):
+                writers |= self._jump(position, source, group)
         return writers
+
+    def _split_conflicting_requires(
+        self, position: Position, source: Source, selections: list[Selection]
+    ) -> list[list[Selection]]:
+        entity_type = source.via or position.type_name
+        groups: list[tuple[list[Selection], list[Selection]]] = []  # (selections, inputs)
+        for selection in selections:
+            requires = (
+                self.index.requires(source.graph, entity_type, selection.name)
+                if isinstance(selection, Field)
+                else None
+            )
+            inputs = list(self.index.field_set(entity_type, requires)) if requires else []
+            for members, group_inputs in groups:
+                if not _conflicting_inputs(group_inputs, inputs):
+                    members.append(selection)
+                    group_inputs.extend(inputs)
+                    break
+            else:
+                groups.append(([selection], list(inputs)))
+        return [members for members, _ in groups]
 
     def _reenter(self, position: Position, selections: list[Selection]) -> set[int]:
         """Reach a value type's fields from another subgraph by re-fetching the path to it.
@@ -449,12 +474,12 @@ class FetchGraphBuilder:
                 if marker in self._requires_stack:
                     raise PlanningError(f"Circular @requires at {'.'.join(marker[1:])}.")
                 self._requires_stack.append(marker)
-                fields = self.index.field_set(entity_type, requires)
+                fields = alias_arguments(self.index.field_set(entity_type, requires))
                 dependencies |= self._plan_inputs(position, list(fields))
                 self._requires_stack.pop()
                 merge_all(required, fields)
                 satisfied.add(selection.name)
-        fetch = self._entity_fetch(source.graph, position, dependencies)
+        fetch = self._entity_fetch(source.graph, position, dependencies, required)
         representation = merge_into(fetch.requires, InlineFragment(position.type_name))
         merge_all(representation.selections, [TYPENAME, *key_selections, *required])
         if self.index.is_interface_object(source.graph, entity_type):
@@ -468,11 +493,19 @@ class FetchGraphBuilder:
                          position.parent, position.via)  # fmt: skip
         return {fetch.id} | self.plan_selection_set(inner, selections)
 
-    def _entity_fetch(self, graph: str, position: Position, dependencies: set[int]) -> FetchDraft:
+    def _entity_fetch(
+        self,
+        graph: str,
+        position: Position,
+        dependencies: set[int],
+        required: list[Selection],
+    ) -> FetchDraft:
         group = (graph, position.path, _signature(position.conditions))
         for candidate in self._entity_fetches.get(group, []):
-            if candidate.id not in dependencies and not any(
-                self._depends_on(d, candidate.id) for d in dependencies
+            if (
+                candidate.id not in dependencies
+                and not any(self._depends_on(d, candidate.id) for d in dependencies)
+                and not _conflicting_inputs(candidate.requires, required)
             ):
                 candidate.depends_on |= dependencies
                 return candidate
@@ -525,6 +558,60 @@ def _wrap_in_path(
     result = inner[0]
     assert isinstance(result, Field)
     return result
+
+
+def alias_arguments(selections: list[Selection]) -> list[Selection]:
+    """Copies of ``selections`` where fields with arguments get a stable internal alias.
+
+    Inputs the planner adds (``@requires``) then never collide with a client's field of the
+    same name and other arguments.
+    """
+    result: list[Selection] = []
+    for selection in selections:
+        if isinstance(selection, Field):
+            copy = selection.shallow_copy()
+            if selection.arguments:
+                digest = hashlib.sha1(str(selection.signature()).encode()).hexdigest()[:8]  # noqa: S324
+                copy.alias = f"_sg_{selection.name}_{digest}"
+            copy.selections = alias_arguments(selection.selections)
+            result.append(copy)
+        else:
+            result.append(
+                InlineFragment(
+                    selection.type_condition,
+                    alias_arguments(selection.selections),
+                    selection.directives,
+                )
+            )
+    return result
+
+
+def _conflicting_inputs(existing: list[Selection], new: list[Selection]) -> bool:
+    """Do two input selections ask for one field with different arguments or sub-fields?"""
+    by_name: dict[str, Field] = {}
+    _index_fields(existing, by_name)
+    for field_ in _fields(new):
+        other = by_name.get(field_.name)
+        if other is not None and other.signature() != field_.signature():
+            return True
+        if other is not None and _conflicting_inputs(other.selections, field_.selections):
+            return True
+    return False
+
+
+def _index_fields(selections: list[Selection], into: dict[str, Field]) -> None:
+    for field_ in _fields(selections):
+        into.setdefault(field_.name, field_)
+
+
+def _fields(selections: list[Selection]) -> list[Field]:
+    found: list[Field] = []
+    for selection in selections:
+        if isinstance(selection, Field):
+            found.append(selection)
+        else:
+            found.extend(_fields(selection.selections))
+    return found
 
 
 def _conditions(directives: tuple[DirectiveNode, ...]) -> tuple[DirectiveNode, ...]:
