@@ -46,17 +46,25 @@ def dev() -> None:
 @click.option("--supergraph", type=click.Path(exists=True, dir_okay=False), help="Supergraph SDL.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
               help="Router YAML configuration.")  # fmt: skip
-@host_option
+@click.option("--host", help="Interface to listen on (default: from the config, 127.0.0.1).")
 @port_option
 @click.pass_context
 def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
-           host: str, port: int | None) -> None:  # fmt: skip
+           host: str | None, port: int | None) -> None:  # fmt: skip
     """Run the federation router over a Federation v2 supergraph."""
     if ctx.invoked_subcommand is not None:
         return
     if supergraph is None:
         raise click.UsageError("--supergraph FILE is required")
-    raise _not_in_this_build("router")
+    from router.http.app import create_app
+    from router.http.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_file)
+    except ConfigError as error:
+        raise click.ClickException(error.message) from error
+    app = create_app(config, supergraph_path=supergraph)
+    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
 
 
 @router.command("plan")
@@ -64,7 +72,26 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
 @click.argument("operation", type=click.Path(exists=True, dir_okay=False))
 def router_plan(supergraph: str, operation: str) -> None:
     """Print every planning stage of OPERATION over SUPERGRAPH."""
-    raise _not_in_this_build("router plan")
+    from pathlib import Path
+
+    from graphql import GraphQLError, parse, validate
+
+    from router.planning import PlanningError
+    from router.planning.explain import explain_plan
+    from router.supergraph import SupergraphError, load_supergraph
+
+    try:
+        loaded = load_supergraph(Path(supergraph).read_text())
+        document = parse(Path(operation).read_text())
+    except (SupergraphError, GraphQLError) as error:
+        raise click.ClickException(str(error)) from error
+    errors = validate(loaded.api_schema, document)
+    if errors:
+        raise click.ClickException("\n".join(e.message for e in errors))
+    try:
+        click.echo(explain_plan(loaded, document))
+    except PlanningError as error:
+        raise click.ClickException(f"planning failed: {error.message}") from error
 
 
 @main.command()

@@ -87,7 +87,8 @@ class HttpSubgraphClient:
             )
         except httpx.TimeoutException as error:
             raise SubgraphError(
-                f"subgraph '{subgraph}' did not answer within {timeout:g}s", code="SUBREQUEST_TIMEOUT"
+                f"subgraph '{subgraph}' did not answer within {timeout:g}s",
+                code="SUBREQUEST_TIMEOUT",
             ) from error
         except httpx.HTTPError as error:
             raise SubgraphError(f"subgraph '{subgraph}' could not be reached: {error}") from error
@@ -97,7 +98,8 @@ class HttpSubgraphClient:
             decoded = None
         if not isinstance(decoded, dict) or ("data" not in decoded and "errors" not in decoded):
             raise SubgraphError(
-                f"subgraph '{subgraph}' answered HTTP {response.status_code} without a GraphQL response"
+                f"subgraph '{subgraph}' answered HTTP {response.status_code} "
+                "without a GraphQL response"
             )
         return decoded
 

@@ -90,7 +90,9 @@ class _Run:
                 await self.execute_node(chosen)
 
     def _variables(self, fetch: Fetch) -> JSONObject:
-        return {name: self.variables[name] for name in fetch.variable_usages if name in self.variables}
+        return {
+            name: self.variables[name] for name in fetch.variable_usages if name in self.variables
+        }
 
     async def _send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
         graph = self.supergraph.graphs[fetch.graph]
@@ -169,9 +171,7 @@ class _Run:
             return [obj_path + error_path[2:] for _, obj_path in targets[error_path[1]]]
         return [None]
 
-    def _client_error(
-        self, error: Any, fetch: Fetch, path: list[str | int] | None
-    ) -> JSONObject:
+    def _client_error(self, error: Any, fetch: Fetch, path: list[str | int] | None) -> JSONObject:
         message = error.get("message") if isinstance(error, dict) else None
         extensions = dict(error.get("extensions") or {}) if isinstance(error, dict) else {}
         extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")

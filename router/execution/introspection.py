@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     OperationDefinitionNode,
     execute,
@@ -38,7 +39,12 @@ def execute_introspection(
     only.selection_set = copy.copy(operation.selection_set)
     only.selection_set.selections = tuple(introspection_fields(operation))
     definitions = tuple(only if d is operation else d for d in document.definitions)
-    result = execute(schema, DocumentNode(definitions=definitions), variable_values=dict(variables),
-                     operation_name=operation.name.value if operation.name else None)  # fmt: skip
+    result = execute(
+        schema,
+        DocumentNode(definitions=definitions),
+        variable_values=dict(variables),
+        operation_name=operation.name.value if operation.name else None,
+    )
+    assert isinstance(result, ExecutionResult), "introspection resolves synchronously"
     errors = [e.formatted for e in result.errors or ()]
     return dict(result.data or {}), [dict(e) for e in errors]

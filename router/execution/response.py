@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from graphql import GraphQLBoolean as Boolean
 from graphql import (
     GraphQLEnumType,
     GraphQLInterfaceType,
@@ -23,7 +24,6 @@ from graphql import (
     OperationType,
     value_from_ast,
 )
-from graphql import GraphQLBoolean as Boolean
 
 from router.planning.operation import Field, InlineFragment, Operation, Selection
 from router.types import JSONObject
@@ -31,7 +31,7 @@ from router.types import JSONObject
 ResponsePath = list[str | int]
 
 
-class _NullInNonNull(Exception):
+class _NullInNonNullError(Exception):
     """A non-null position got null; the nearest nullable parent becomes null."""
 
 
@@ -49,7 +49,7 @@ def shape_response(
     shaper = _Shaper(schema, variables, errors)
     try:
         return shaper.object(root, operation.selections, data or {}, [])
-    except _NullInNonNull:
+    except _NullInNonNullError:
         return None
 
 
@@ -115,7 +115,7 @@ class _Shaper:
             name = directive.name.value
             if name not in ("skip", "include") or not directive.arguments:
                 continue
-            value = value_from_ast(directive.arguments[0].value, Boolean, self.variables)
+            value = value_from_ast(directive.arguments[0].value, Boolean, dict(self.variables))
             if (name == "skip" and value is True) or (name == "include" and value is not True):
                 return False
         return True
@@ -127,13 +127,13 @@ class _Shaper:
             completed = self.value(type_.of_type, selections, raw, path)
             if completed is None:
                 self._null_error(path)
-                raise _NullInNonNull
+                raise _NullInNonNullError
             return completed
         if raw is None:
             return None
         try:
             return self._non_null_value(type_, selections, raw, path)
-        except _NullInNonNull:
+        except _NullInNonNullError:
             return None
 
     def _non_null_value(
@@ -142,7 +142,10 @@ class _Shaper:
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
                 return None
-            return [self.value(type_.of_type, selections, item, [*path, i]) for i, item in enumerate(raw)]
+            return [
+                self.value(type_.of_type, selections, item, [*path, i])
+                for i, item in enumerate(raw)
+            ]
         if isinstance(type_, GraphQLEnumType):
             if raw not in type_.values:
                 self.errors.append(

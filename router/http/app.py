@@ -30,8 +30,8 @@ from starlette.routing import Route
 from router.execution import HttpSubgraphClient
 from router.execution.service import RouterService
 from router.http.config import RouterConfig
-from router.http.graphiql import graphiql_html
-from router.http.graphql_request import BadRequest, read_graphql_request
+from router.http.graphiql import ASSETS_PATH, graphiql_asset, graphiql_html
+from router.http.graphql_request import BadRequestError, read_graphql_request
 from router.http.reload import SupergraphHolder
 from router.supergraph import Supergraph
 from router.types import JSONObject, RouterError
@@ -103,6 +103,8 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/health/ready", ready, methods=["GET"]),
     ]
+    if config.playground:
+        routes.append(Route(ASSETS_PATH + "/{name}", graphiql_asset, methods=["GET"]))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.supergraph = holder
     return app
@@ -115,7 +117,7 @@ def _wants_html(request: Request) -> bool:
 
 def _response_type(request: Request) -> str:
     accept = request.headers.get("accept", "")
-    if GRAPHQL_RESPONSE in accept or "*/*" in accept and "application/json" not in accept:
+    if GRAPHQL_RESPONSE in accept or ("*/*" in accept and "application/json" not in accept):
         return GRAPHQL_RESPONSE
     return "application/json" if "application/json" in accept or not accept else GRAPHQL_RESPONSE
 
@@ -133,19 +135,26 @@ def _request_error(request: Request, errors: list[JSONObject], status: int) -> R
     return _ORJSONResponse({"errors": errors}, status_code=status, media_type=media_type)
 
 
+def _error(message: str, code: str) -> JSONObject:
+    return {"message": message, "extensions": {"code": code}}
+
+
 def _graphql_errors(errors: list[GraphQLError], code: str) -> list[JSONObject]:
-    formatted = []
+    formatted: list[JSONObject] = []
     for error in errors:
-        item = dict(error.formatted)
-        item["extensions"] = {**(item.get("extensions") or {}), "code": code}
+        item: JSONObject = dict(error.formatted)
+        extensions = item.get("extensions")
+        item["extensions"] = {**(extensions if isinstance(extensions, dict) else {}), "code": code}
         formatted.append(item)
     return formatted
 
 
-async def _handle_graphql(request: Request, service: RouterService, config: RouterConfig) -> Response:
+async def _handle_graphql(
+    request: Request, service: RouterService, config: RouterConfig
+) -> Response:
     try:
         gql = await read_graphql_request(request, config.max_request_bytes)
-    except BadRequest as error:
+    except BadRequestError as error:
         return _error_response(error.status, error.message, error.code, request)
     try:
         document = parse(gql.query)
@@ -167,8 +176,7 @@ async def _handle_graphql(request: Request, service: RouterService, config: Rout
             if gql.operation_name
             else "Must provide operation name if query contains multiple operations."
         )
-        return _request_error(request, [{"message": message,
-                                         "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}], 400)  # fmt: skip
+        return _request_error(request, [_error(message, "GRAPHQL_VALIDATION_FAILED")], 400)
     if request.method == "GET" and operation.operation != OperationType.QUERY:
         response = _error_response(
             405, "mutations and subscriptions must be sent with POST", "METHOD_NOT_ALLOWED", request
@@ -176,8 +184,9 @@ async def _handle_graphql(request: Request, service: RouterService, config: Rout
         response.headers["allow"] = "POST"
         return response
     if operation.operation == OperationType.SUBSCRIPTION:
-        return _request_error(request, [{"message": "subscriptions are not supported",
-                                         "extensions": {"code": "SUBSCRIPTIONS_UNSUPPORTED"}}], 400)  # fmt: skip
+        return _request_error(
+            request, [_error("subscriptions are not supported", "SUBSCRIPTIONS_UNSUPPORTED")], 400
+        )
     coerced = _coerce_variables(schema, operation, gql.variables)
     if isinstance(coerced, list):
         return _request_error(request, coerced, 400)
@@ -187,13 +196,12 @@ async def _handle_graphql(request: Request, service: RouterService, config: Rout
     try:
         result = await service.execute(document, gql.operation_name, coerced, headers)
     except RouterError as error:
-        return _request_error(
-            request, [{"message": error.message, "extensions": {"code": error.code}}], 500
-        )
+        return _request_error(request, [_error(error.message, error.code)], 500)
     except Exception:
         log.exception("operation failed inside the router")
-        return _request_error(request, [{"message": "internal router error",
-                                         "extensions": {"code": "INTERNAL_SERVER_ERROR"}}], 500)  # fmt: skip
+        return _request_error(
+            request, [_error("internal router error", "INTERNAL_SERVER_ERROR")], 500
+        )
     return _ORJSONResponse(result.to_json(), media_type=_response_type(request))
 
 

@@ -43,9 +43,9 @@ class RouterConfig(_Section):
     max_request_bytes: int = Field(2_000_000, gt=0)
     plan_cache_size: int = Field(1000, ge=0)
     dedupe_subgraph_requests: bool = True
-    subgraph_defaults: SubgraphSettings = Field(default_factory=SubgraphSettings)
+    subgraph_defaults: SubgraphSettings = Field(default_factory=lambda: SubgraphSettings())
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
-    cors: CorsSettings = Field(default_factory=CorsSettings)
+    cors: CorsSettings = Field(default_factory=lambda: CorsSettings())
     override_labels: list[str] = Field(default_factory=list)
     """Progressive ``@override`` labels that are on; ``percent(N)`` labels are drawn per request."""
     propagate_headers: list[str] = Field(default_factory=lambda: ["authorization"])
@@ -58,7 +58,9 @@ class RouterConfig(_Section):
 ENV_PREFIX = "SHOPGRAPH_ROUTER__"
 
 
-def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> RouterConfig:
+def load_config(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> RouterConfig:
     """Read the YAML file (if any), apply environment overrides, validate."""
     raw: dict[str, Any] = {}
     if path is not None:
@@ -71,7 +73,7 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
         raw = loaded
     for key, value in (environ if environ is not None else os.environ).items():
         if key.startswith(ENV_PREFIX):
-            _set_path(raw, key[len(ENV_PREFIX):].lower().split("__"), yaml.safe_load(value))
+            _set_path(raw, key[len(ENV_PREFIX) :].lower().split("__"), yaml.safe_load(value))
     try:
         return RouterConfig.model_validate(raw)
     except ValidationError as error:

@@ -2,7 +2,39 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+
 ASSETS_PATH = "/graphiql/assets"
+ASSETS_DIR = Path(
+    os.environ.get("SHOPGRAPH_GRAPHIQL_ASSETS", Path(__file__).parent / "graphiql" / "node_modules")
+)
+# Served name -> file inside the npm packages installed from router/http/graphiql/package.json.
+ASSETS = {
+    "graphiql.min.js": ("graphiql/graphiql.min.js", "text/javascript"),
+    "graphiql.min.css": ("graphiql/graphiql.min.css", "text/css"),
+    "react.production.min.js": ("react/umd/react.production.min.js", "text/javascript"),
+    "react-dom.production.min.js": ("react-dom/umd/react-dom.production.min.js", "text/javascript"),
+}
+
+
+async def graphiql_asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in ASSETS:
+        return PlainTextResponse("not found", status_code=404)
+    relative, media_type = ASSETS[name]
+    path = ASSETS_DIR / relative
+    if not path.is_file():
+        return PlainTextResponse(
+            f"GraphiQL asset {relative} is not installed: run `make dev` (npm ci in "
+            "router/http/graphiql)",
+            status_code=503,
+        )
+    return FileResponse(path, media_type=media_type, headers={"cache-control": "max-age=86400"})
+
 
 _PAGE = """<!doctype html>
 <html lang="en">

@@ -11,14 +11,14 @@ from starlette.requests import Request
 from router.types import RouterError
 
 
-class BadRequest(RouterError):
+class BadRequestError(RouterError):
     """The HTTP request is not a well-formed GraphQL request (400)."""
 
     code = "BAD_REQUEST"
     status = 400
 
 
-class RequestTooLarge(BadRequest):
+class RequestTooLargeError(BadRequestError):
     code = "REQUEST_TOO_LARGE"
     status = 413
 
@@ -45,25 +45,25 @@ async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLReque
         elif content_type in ("application/json", "") or content_type.endswith("+json"):
             params = _json(body, "body")
         else:
-            raise BadRequest(
+            raise BadRequestError(
                 f"unsupported content type {content_type!r}: send application/json",
                 code="UNSUPPORTED_MEDIA_TYPE",
             )
     if not isinstance(params, dict):
-        raise BadRequest("the request body must be a JSON object")
+        raise BadRequestError("the request body must be a JSON object")
     return _validated(params)
 
 
 async def _body(request: Request, max_bytes: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise RequestTooLarge(f"request body larger than {max_bytes} bytes")
+        raise RequestTooLargeError(f"request body larger than {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise RequestTooLarge(f"request body larger than {max_bytes} bytes")
+            raise RequestTooLargeError(f"request body larger than {max_bytes} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -72,7 +72,7 @@ def _json(raw: str | bytes, what: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
-        raise BadRequest(f"{what} is not valid JSON: {error}") from error
+        raise BadRequestError(f"{what} is not valid JSON: {error}") from error
 
 
 def _validated(params: dict[str, Any]) -> GraphQLRequest:
@@ -80,15 +80,17 @@ def _validated(params: dict[str, Any]) -> GraphQLRequest:
     if not isinstance(query, str) or not query.strip():
         persisted = (params.get("extensions") or {}).get("persistedQuery")
         if persisted:
-            raise BadRequest("PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED")
-        raise BadRequest("a GraphQL request must have a non-empty 'query' string")
+            raise BadRequestError(
+                "PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED"
+            )
+        raise BadRequestError("a GraphQL request must have a non-empty 'query' string")
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
-        raise BadRequest("'operationName' must be a string")
+        raise BadRequestError("'operationName' must be a string")
     variables = params.get("variables") or {}
     if not isinstance(variables, dict):
-        raise BadRequest("'variables' must be a JSON object")
+        raise BadRequestError("'variables' must be a JSON object")
     extensions = params.get("extensions") or {}
     if not isinstance(extensions, dict):
-        raise BadRequest("'extensions' must be a JSON object")
+        raise BadRequestError("'extensions' must be a JSON object")
     return GraphQLRequest(query, operation_name or None, variables, extensions)

@@ -84,12 +84,18 @@ class SupergraphHolder:
 
     def _apply_url_overrides(self, supergraph: Supergraph) -> None:
         for graph_id, graph in list(supergraph.graphs.items()):
-            url = self.config.subgraph(graph.name).url if graph.name in self.config.subgraphs else None
+            url = (
+                self.config.subgraph(graph.name).url
+                if graph.name in self.config.subgraphs
+                else None
+            )
             if url:
                 supergraph.graphs[graph_id] = type(graph)(graph.id, graph.name, url)
 
     async def _watch(self) -> None:
         assert self.path is not None
-        async for _ in watchfiles.awatch(self.path.parent, stop_event=self._stop,
-                                         watch_filter=lambda _, p: Path(p) == self.path.resolve()):  # fmt: skip
+        watched = self.path.resolve()
+        async for _ in watchfiles.awatch(
+            watched.parent, stop_event=self._stop, watch_filter=lambda _, p: Path(p) == watched
+        ):
             self.load_file()

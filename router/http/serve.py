@@ -1,4 +1,4 @@
-"""``python -m router.http.serve --supergraph FILE [--config FILE] [--port N]``: the router alone."""
+"""``python -m router.http.serve --supergraph FILE [--config FILE] [--port N]``."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from router.planning.schema_index import SchemaIndex
 
 @dataclass(frozen=True)
 class KeyRewrite:
-    """In objects of ``type_condition`` at ``path`` of a fetch's result, rename ``alias``→``key``."""
+    """In ``type_condition`` objects at ``path`` of a fetch's result, rename alias to key."""
 
     path: tuple[str, ...]
     type_condition: str
@@ -56,7 +56,7 @@ def _walk(
                 rewrites.append(KeyRewrite(path, fragment_type, alias, selection.key))
                 selection.alias = alias
             _descend(index, graph, fragment_type, selection, path, rewrites)
-        nested = [s for s in fragment.selections if isinstance(s, InlineFragment)]
+        nested: list[Selection] = [s for s in fragment.selections if isinstance(s, InlineFragment)]
         if nested:
             _walk(index, graph, fragment_type, nested, path, rewrites)
 

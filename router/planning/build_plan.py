@@ -6,7 +6,6 @@ from graphql import VariableDefinitionNode, print_ast
 
 from router.planning.alias_conflicts import KeyRewrite, alias_conflicting_fields
 from router.planning.fetch_graph import FetchDraft
-from router.planning.schema_index import SchemaIndex
 from router.planning.operation import InlineFragment, Operation, print_selections, variables_used
 from router.planning.plan import (
     Condition,
@@ -17,6 +16,7 @@ from router.planning.plan import (
     QueryPlan,
     Sequence,
 )
+from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
 
 
@@ -97,7 +97,9 @@ def _fetch(
     )
 
 
-def _alias_conflicts(supergraph: Supergraph, operation: Operation, draft: FetchDraft) -> list[KeyRewrite]:
+def _alias_conflicts(
+    supergraph: Supergraph, operation: Operation, draft: FetchDraft
+) -> list[KeyRewrite]:
     index = SchemaIndex(supergraph)
     if draft.kind != "entity":
         root = {"query": "Query", "mutation": "Mutation"}.get(draft.kind, "Subscription")

@@ -139,7 +139,7 @@ class FetchGraphBuilder:
             if selection.name == "__typename":
                 continue
             named = self.index.named_type(type_name)
-            if not hasattr(named, "fields") or selection.name not in named.fields:  # type: ignore[attr-defined]
+            if selection.name not in getattr(named, "fields", {}):
                 continue
             if self.index.can_resolve(graph, type_name, selection.name):
                 score += 1
@@ -374,7 +374,8 @@ class FetchGraphBuilder:
             covered = sum(
                 1
                 for s in selections
-                if isinstance(s, Field) and self.index.can_resolve(graph, position.type_name, s.name)
+                if isinstance(s, Field)
+                and self.index.can_resolve(graph, position.type_name, s.name)
             )
             if covered and (best is None or covered > best[0]):
                 best = (covered, graph)
@@ -383,7 +384,7 @@ class FetchGraphBuilder:
     def _candidates(
         self, position: Position, selection: Selection, *, local_keys: bool = False
     ) -> list[Source]:
-        """Subgraphs an entity fetch could get ``selection`` from (keys this fetch has, if asked)."""
+        """Subgraphs an entity fetch could get ``selection`` from (with keys we have, if asked)."""
         type_name = position.type_name
         if isinstance(selection, InlineFragment) or selection.name == "__typename":
             # Only a subgraph that has the real interface knows the concrete type.
@@ -470,10 +471,10 @@ class FetchGraphBuilder:
                 continue
             requires = self.index.requires(source.graph, entity_type, selection.name)
             if requires:
-                marker = (source.graph, position.type_name, selection.name)
-                if marker in self._requires_stack:
-                    raise PlanningError(f"Circular @requires at {'.'.join(marker[1:])}.")
-                self._requires_stack.append(marker)
+                requirement = (source.graph, position.type_name, selection.name)
+                if requirement in self._requires_stack:
+                    raise PlanningError(f"Circular @requires at {'.'.join(requirement[1:])}.")
+                self._requires_stack.append(requirement)
                 fields = alias_arguments(self.index.field_set(entity_type, requires))
                 dependencies |= self._plan_inputs(position, list(fields))
                 self._requires_stack.pop()
@@ -485,9 +486,10 @@ class FetchGraphBuilder:
         if self.index.is_interface_object(source.graph, entity_type):
             fetch.typename_for[position.type_name] = entity_type
         fragment = merge_into(fetch.selections, InlineFragment(entity_type))
-        available = frozenset(
-            s.name for s in representation.selections if isinstance(s, Field)
-        ) | position.available
+        available = (
+            frozenset(s.name for s in representation.selections if isinstance(s, Field))
+            | position.available
+        )
         inner = Position(fetch, fragment.selections, position.path, entity_type, None,
                          position.conditions, frozenset(satisfied), available,
                          position.parent, position.via)  # fmt: skip
@@ -543,7 +545,10 @@ def _flatten_root(
 
 
 def _wrap_in_path(
-    index: SchemaIndex, anchor_type: str, chain: list[tuple[Field, str]], selections: list[Selection]
+    index: SchemaIndex,
+    anchor_type: str,
+    chain: list[tuple[Field, str]],
+    selections: list[Selection],
 ) -> Field:
     """``a { b { <selections> } }`` for the chain of fields a, b from the anchor type."""
     inner: list[Selection] = list(selections)

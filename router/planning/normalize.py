@@ -1,4 +1,4 @@
-"""Normalize: pick the operation, spread fragments inline, drop what ``@skip``/``@include`` rule out.
+"""Normalize: pick the operation, inline fragment spreads, drop what literal ``@skip`` rules out.
 
 Directives whose condition is a variable stay on the selection; the subgraph evaluates them
 and the planner turns fetches under them into ``Condition`` nodes.

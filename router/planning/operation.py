@@ -94,9 +94,12 @@ def merge_into(target: list[Selection], selection: Selection) -> Selection:
         if isinstance(selection, Field) and isinstance(existing, Field):
             if existing.key == selection.key and existing.signature() == selection.signature():
                 return existing
-        elif isinstance(selection, InlineFragment) and isinstance(existing, InlineFragment):
-            if existing.signature() == selection.signature():
-                return existing
+        elif (
+            isinstance(selection, InlineFragment)
+            and isinstance(existing, InlineFragment)
+            and existing.signature() == selection.signature()
+        ):
+            return existing
     if isinstance(selection, Field):
         added: Selection = selection.shallow_copy()
     else:

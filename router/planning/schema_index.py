@@ -113,6 +113,7 @@ class SchemaIndex:
                 depth += 1
                 graphql_type = graphql_type.of_type
             else:
+                assert isinstance(graphql_type, GraphQLNamedType)
                 return graphql_type.name, depth
 
     def return_shape_in(self, graph: str, type_name: str, field_name: str) -> tuple[str, int]:

@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from graphql import (
+    DefinitionNode,
     DirectiveDefinitionNode,
     DirectiveNode,
     DocumentNode,
@@ -18,7 +19,6 @@ from graphql import (
     GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InterfaceTypeDefinitionNode,
-    Node,
     ObjectTypeDefinitionNode,
     SchemaDefinitionNode,
     TypeDefinitionNode,
@@ -77,13 +77,13 @@ class _Pruner:
     def _keep_directives(self, directives: Any) -> tuple[DirectiveNode, ...]:
         return tuple(d for d in directives or () if not self._router_only(d.name.value))
 
-    def prune(self, definition: Node) -> Node | None:
+    def prune(self, definition: DefinitionNode) -> DefinitionNode | None:
         if isinstance(definition, DirectiveDefinitionNode):
             return None if self._router_only(definition.name.value) else definition
         if isinstance(definition, SchemaDefinitionNode):
-            pruned = copy.copy(definition)
-            pruned.directives = ()
-            return pruned
+            schema_definition = copy.copy(definition)
+            schema_definition.directives = ()
+            return schema_definition
         if not isinstance(definition, TypeDefinitionNode):
             return definition
         if definition.name.value.startswith(tuple(self.prefixes)) or self.hidden(definition):

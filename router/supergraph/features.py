@@ -1,4 +1,4 @@
-"""The core features a supergraph links (``@link``, or ``@core`` in Federation 1) and their names."""
+"""The features a supergraph links (``@link``, or ``@core`` in Federation 1) and their names."""
 
 from __future__ import annotations
 

@@ -140,8 +140,10 @@ class _JoinReader:
     def types(self, document: DocumentNode, schema: GraphQLSchema) -> dict[str, TypeMeta]:
         types: dict[str, TypeMeta] = {}
         for definition in document.definitions:
+            if not isinstance(definition, TypeDefinitionNode):
+                continue
             kind = _KINDS.get(type(definition))
-            if kind is None or not isinstance(definition, TypeDefinitionNode):
+            if kind is None:
                 continue
             meta = TypeMeta(definition.name.value, kind)
             self._read_type_directives(meta, definition)
