@@ -480,7 +480,10 @@ class FetchGraphBuilder:
                 self._requires_stack.pop()
                 merge_all(required, fields)
                 satisfied.add(selection.name)
-        fetch = self._entity_fetch(source.graph, position, dependencies, required)
+        # Fields that all hang on the same @skip/@include make the whole fetch conditional.
+        shared = _shared_conditions(selections)
+        fetch_position = replace(position, conditions=position.conditions + shared)
+        fetch = self._entity_fetch(source.graph, fetch_position, dependencies, required)
         representation = merge_into(fetch.requires, InlineFragment(position.type_name))
         merge_all(representation.selections, [TYPENAME, *key_selections, *required])
         if self.index.is_interface_object(source.graph, entity_type):
@@ -617,6 +620,13 @@ def _fields(selections: list[Selection]) -> list[Field]:
         else:
             found.extend(_fields(selection.selections))
     return found
+
+
+def _shared_conditions(selections: list[Selection]) -> tuple[DirectiveNode, ...]:
+    first = _conditions(selections[0].directives) if selections else ()
+    if all(_signature(_conditions(s.directives)) == _signature(first) for s in selections):
+        return first
+    return ()
 
 
 def _conditions(directives: tuple[DirectiveNode, ...]) -> tuple[DirectiveNode, ...]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from router.planning.alias_conflicts import KeyRewrite
-from router.planning.operation import Field, InlineFragment, Selection
+from router.planning.operation import Field, InlineFragment, Selection, print_selections
 
 
 @dataclass
@@ -117,3 +117,33 @@ def iter_fetches(node: PlanNode | None) -> list[Fetch]:
     if isinstance(node, Condition):
         return iter_fetches(node.if_clause) + iter_fetches(node.else_clause)
     return [fetch for child in node.nodes for fetch in iter_fetches(child)]
+
+
+def format_plan(plan: QueryPlan) -> str:
+    """The plan as indented text, close to the way Apollo prints query plans."""
+    if plan.node is None:
+        return "QueryPlan {}"
+    return "QueryPlan {\n" + _format(plan.node, 1) + "\n}"
+
+
+def _format(node: PlanNode, depth: int) -> str:
+    pad = "  " * depth
+    if isinstance(node, Fetch):
+        lines = [f'{pad}Fetch(service: "{node.service_name}") {{']
+        if node.requires is not None:
+            lines.append(f"{pad}  requires {print_selections(node.requires)}")
+        lines.append(f"{pad}  {node.operation}")
+        lines.append(f"{pad}}}")
+        return "\n".join(lines)
+    if isinstance(node, Flatten):
+        return f'{pad}Flatten(path: "{".".join(node.path)}") {{\n{_format(node.node, depth + 1)}\n{pad}}}'
+    if isinstance(node, Sequence | Parallel):
+        inner = "\n".join(_format(child, depth + 1) for child in node.nodes)
+        return f"{pad}{type(node).__name__} {{\n{inner}\n{pad}}}"
+    parts = [f"{pad}Condition(if: ${node.condition}) {{"]
+    if node.if_clause is not None:
+        parts.append(_format(node.if_clause, depth + 1))
+    if node.else_clause is not None:
+        parts += [f"{pad}}} else {{", _format(node.else_clause, depth + 1)]
+    parts.append(f"{pad}}}")
+    return "\n".join(parts)

@@ -18,7 +18,7 @@ from graphql import (
 
 from router.planning.errors import PlanningError
 from router.planning.normalize import normalize_operation
-from router.planning.operation import Selection
+from router.planning.operation import Field, Selection
 from router.supergraph import FieldInGraph, Key, Supergraph
 
 
@@ -135,7 +135,18 @@ class SchemaIndex:
         """Can ``graph`` resolve ``type_name.field_name`` by itself (no ``@external``)?"""
         if field_name == "__typename":
             return True
+        if self.supergraph.federation_version == 1 and self._is_key_field(graph, type_name, field_name):
+            # Federation 1 supergraphs list key fields only under the owner; every subgraph
+            # that declares the key can return them.
+            return True
         return Source(graph) in self.sources(type_name, field_name)
+
+    def _is_key_field(self, graph: str, type_name: str, field_name: str) -> bool:
+        return any(
+            isinstance(s, Field) and s.name == field_name
+            for key in self.keys(graph, type_name, resolvable=False)
+            for s in self.field_set(type_name, key.fields)
+        )
 
     def sources(self, type_name: str, field_name: str) -> list[Source]:
         """Every subgraph that can resolve the field, in supergraph order."""
