@@ -6,12 +6,14 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: dev test lint typecheck test-servers clean
+GRAPHIQL := router/http/graphiql
 
-dev: $(VENV)/.synced
+.PHONY: dev test test-servers clean
+
+dev: $(VENV)/.synced $(GRAPHIQL)/node_modules/.installed
 	$(BIN)/shopgraph dev
 
-test: $(VENV)/.synced test-servers
+test: $(VENV)/.synced $(GRAPHIQL)/node_modules/.installed test-servers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -22,6 +24,11 @@ test: $(VENV)/.synced test-servers
 test-servers: $(VENV)/.synced
 	$(BIN)/python -m datastores.testservices.install
 
+# GraphiQL's scripts and styles, from the npm registry (the router serves them itself).
+$(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json
+	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
@@ -31,4 +38,4 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(TOOLS) build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) build .mypy_cache .ruff_cache .pytest_cache $(GRAPHIQL)/node_modules

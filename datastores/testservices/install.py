@@ -1,6 +1,6 @@
-"""Install what the test servers need: ``python -m datastores.testservices.install``.
+"""Install what the test suite needs: ``python -m datastores.testservices.install``.
 
-Debian's ``postgresql`` and ``redis-server`` packages when missing (as root, or with
+Debian's ``postgresql``, ``redis-server`` and ``chromium`` packages when missing (as root, or with
 passwordless sudo), then the FerretDB and Elasticsearch launchers. Safe to run again: it
 only does what is missing.
 """
@@ -22,16 +22,24 @@ from datastores.testservices.builds import (
     redis_server,
 )
 
-DEBIAN_PACKAGES = {"postgres": "postgresql", "redis": "redis-server"}
+
+def _chromium() -> object:
+    """Headless Chromium for the browser tests (Playwright drives Debian's build)."""
+    if shutil.which("chromium") is None:
+        raise TestServiceError("chromium not found")
+    return None
+
+
+DEBIAN_PACKAGES: dict[str, Callable[[], object]] = {
+    "postgresql": postgres_bindir,
+    "redis-server": redis_server,
+    "chromium": _chromium,
+}
 
 
 def main() -> int:
     began = time.monotonic()
-    missing = [
-        package
-        for name, package in DEBIAN_PACKAGES.items()
-        if not _found({"postgres": postgres_bindir, "redis": redis_server}[name])
-    ]
+    missing = [package for package, probe in DEBIAN_PACKAGES.items() if not _found(probe)]
     try:
         if missing:
             _apt_install(missing)

@@ -23,6 +23,11 @@ class RequestTooLargeError(BadRequestError):
     status = 413
 
 
+class UnsupportedMediaTypeError(BadRequestError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+
+
 @dataclass
 class GraphQLRequest:
     query: str
@@ -45,9 +50,8 @@ async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLReque
         elif content_type in ("application/json", "") or content_type.endswith("+json"):
             params = _json(body, "body")
         else:
-            raise BadRequestError(
-                f"unsupported content type {content_type!r}: send application/json",
-                code="UNSUPPORTED_MEDIA_TYPE",
+            raise UnsupportedMediaTypeError(
+                f"unsupported content type {content_type!r}: send application/json"
             )
     if not isinstance(params, dict):
         raise BadRequestError("the request body must be a JSON object")

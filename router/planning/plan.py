@@ -136,7 +136,8 @@ def _format(node: PlanNode, depth: int) -> str:
         lines.append(f"{pad}}}")
         return "\n".join(lines)
     if isinstance(node, Flatten):
-        return f'{pad}Flatten(path: "{".".join(node.path)}") {{\n{_format(node.node, depth + 1)}\n{pad}}}'
+        inner = _format(node.node, depth + 1)
+        return f'{pad}Flatten(path: "{".".join(node.path)}") {{\n{inner}\n{pad}}}'
     if isinstance(node, Sequence | Parallel):
         inner = "\n".join(_format(child, depth + 1) for child in node.nodes)
         return f"{pad}{type(node).__name__} {{\n{inner}\n{pad}}}"

@@ -135,7 +135,9 @@ class SchemaIndex:
         """Can ``graph`` resolve ``type_name.field_name`` by itself (no ``@external``)?"""
         if field_name == "__typename":
             return True
-        if self.supergraph.federation_version == 1 and self._is_key_field(graph, type_name, field_name):
+        if self.supergraph.federation_version == 1 and self._is_key_field(
+            graph, type_name, field_name
+        ):
             # Federation 1 supergraphs list key fields only under the owner; every subgraph
             # that declares the key can return them.
             return True

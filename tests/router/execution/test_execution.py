@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from router.execution import HttpSubgraphClient
 from router.http.app import create_app
 from router.http.config import SubgraphSettings
-from tests.router.execution.conftest import SUPERGRAPH, Subgraphs, router_config
+from tests.router.conftest import SUPERGRAPH, Subgraphs, router_config
 
 
 def _post(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
@@ -85,16 +85,15 @@ def test_a_subgraph_that_is_down_gives_partial_data_and_an_error(subgraphs: Subg
     config = router_config(subgraphs, {"users": SubgraphSettings(url="http://127.0.0.1:9/graphql")})
     with TestClient(create_app(config, supergraph_path=SUPERGRAPH)) as client:
         body = _post(client, '{ product(id: "p1") { name reviews { author { name } } } }')
-    assert body["data"] == {
-        "product": {"name": "Kettle", "reviews": [{"author": None}] * 3}
-    }
+    assert body["data"] == {"product": {"name": "Kettle", "reviews": [{"author": None}] * 3}}
     assert {e["extensions"]["code"] for e in body["errors"]} == {"SUBREQUEST_HTTP_ERROR"}
     assert {e["extensions"]["serviceName"] for e in body["errors"]} == {"users"}
 
 
 def test_a_slow_subgraph_times_out_with_its_own_timeout(subgraphs: Subgraphs) -> None:
     config = router_config(
-        subgraphs, {"products": SubgraphSettings(url=subgraphs.url("products"), timeout_seconds=0.2)}
+        subgraphs,
+        {"products": SubgraphSettings(url=subgraphs.url("products"), timeout_seconds=0.2)},
     )
     with TestClient(create_app(config, supergraph_path=SUPERGRAPH)) as client:
         body = _post(client, "{ slow(seconds: 1) reviewCount }")
@@ -104,7 +103,7 @@ def test_a_slow_subgraph_times_out_with_its_own_timeout(subgraphs: Subgraphs) ->
 
 
 def test_identical_requests_in_flight_share_one_subgraph_call(subgraphs: Subgraphs) -> None:
-    async def twice() -> list[dict[str, Any]]:
+    async def twice() -> tuple[dict[str, Any], dict[str, Any]]:
         client = HttpSubgraphClient()
         body = {"query": "{ slow(seconds: 0.3) }"}
         try:

@@ -114,7 +114,7 @@ QueryPlan {
 
 
 def test_introspection_is_answered_by_the_router() -> None:
-    assert plan("entities", "{ __schema { queryType { name } } }") == snapshot('QueryPlan {}')
+    assert plan("entities", "{ __schema { queryType { name } } }") == snapshot("QueryPlan {}")
 
 
 def test_include_with_a_variable_becomes_a_condition() -> None:

@@ -7,11 +7,12 @@ import asyncio
 import strawberry
 from strawberry.federation import Schema
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
-PRODUCTS = {
-    "p1": {"name": "Kettle", "price": 2999},
-    "p2": {"name": "Teapot", "price": 1999},
-    "p3": {"name": "Mug", "price": 599},
+PRODUCTS: dict[str, tuple[str, int]] = {
+    "p1": ("Kettle", 2999),
+    "p2": ("Teapot", 1999),
+    "p3": ("Mug", 599),
 }
 REVIEWS = {
     "p1": [("Boils fast", "u1"), ("Loud", "u2"), ("Fine", "u1")],
@@ -35,7 +36,7 @@ class Product:
 
 def _product(id: str) -> Product | None:
     row = PRODUCTS.get(id)
-    return Product(id=strawberry.ID(id), name=str(row["name"]), price=int(row["price"])) if row else None
+    return Product(id=strawberry.ID(id), name=row[0], price=row[1]) if row else None
 
 
 @strawberry.type
@@ -58,7 +59,7 @@ products_schema = Schema(query=ProductsQuery)
 
 
 # -- reviews -------------------------------------------------------------------------------------
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)])
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
 class User:
     id: strawberry.ID
 

@@ -17,7 +17,7 @@ from datastores.testservices.base import free_port
 from router.http.app import create_app
 from router.http.config import RouterConfig, SubgraphSettings
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 SUPERGRAPH = ROOT / "tests" / "fixtures" / "supergraphs" / "shop_live.graphql"
 NAMES = ("products", "reviews", "users")
 
