@@ -76,3 +76,14 @@ def test_stores_publish_ports_on_loopback_only(services: dict[str, Any]) -> None
     for store in (*STORES, "elasticsearch"):
         for port in services[store].get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{store} publishes {port}"
+
+
+def test_the_router_config_reaches_subgraphs_by_service_name(services: dict[str, Any]) -> None:
+    from router.http.config import load_config
+
+    command = services["router"]["command"]
+    config = load_config(ROOT / command[command.index("--config") + 1], {})
+    for name, settings in config.subgraphs.items():
+        assert settings.url is not None
+        assert urlsplit(settings.url).hostname == name
+        assert name in services["router"]["depends_on"]

@@ -67,8 +67,8 @@ def ferretdb_launcher() -> Path:
     return target
 
 
-def elasticsearch_classpath() -> str:
-    """Build (once per source digest) the Elasticsearch launcher and return its classpath."""
+def elasticsearch_classpath() -> tuple[str, Path]:
+    """Build (once per source digest) the Elasticsearch launcher: its classpath and modules."""
     sources = [str(p.relative_to(ELASTICSEARCH_SOURCE)) for p in _java_sources()]
     digest = _digest(ELASTICSEARCH_SOURCE, ["pom.xml", *sources])
     target = ELASTICSEARCH_SOURCE / "target"
@@ -82,7 +82,7 @@ def elasticsearch_classpath() -> str:
         _run("elasticsearch", [mvn, "-B", "-q", "-DskipTests", "package"], cwd=ELASTICSEARCH_SOURCE)
         stamp.touch()
     jar = target / "shopgraph-testservices-elasticsearch.jar"
-    return f"{jar}{os.pathsep}{target / 'lib' / '*'}"
+    return f"{jar}{os.pathsep}{target / 'lib' / '*'}", target / "modules"
 
 
 def java() -> Path:

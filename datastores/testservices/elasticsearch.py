@@ -15,19 +15,19 @@ from datastores.testservices.base import (
 )
 from datastores.testservices.builds import ELASTICSEARCH_MAIN, elasticsearch_classpath, java
 
-HEAP = os.environ.get("SHOPGRAPH_TEST_ELASTICSEARCH_HEAP", "768m")
+HEAP = os.environ.get("SHOPGRAPH_TEST_ELASTICSEARCH_HEAP", "512m")
 
 
 def start_elasticsearch() -> ServerHandle:
     began = time.monotonic()
-    classpath = elasticsearch_classpath()
+    classpath, modules = elasticsearch_classpath()
     workdir = make_workdir("elasticsearch")
     http_port, transport_port = free_port(), free_port()
     argv = [
         str(java()), f"-Xms{HEAP}", f"-Xmx{HEAP}", "-XX:+UseSerialGC",
         "-Djava.awt.headless=true", "-cp", classpath, ELASTICSEARCH_MAIN,
         "--http-port", str(http_port), "--transport-port", str(transport_port),
-        "--home", str(workdir),
+        "--home", str(workdir), "--modules", str(modules),
     ]  # fmt: skip
     process, log_path = spawn("elasticsearch", argv, workdir=workdir)
     handle = ServerHandle(

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from datastores.testservices.base import ServerHandle, TestServiceError
+from datastores.testservices.base import ServerHandle, TestServiceError, log_dir
 from datastores.testservices.registry import SERVERS, start_server
 
 _KEY = pytest.StashKey["TestServers"]()
@@ -83,6 +83,8 @@ def _servers(config: pytest.Config) -> TestServers:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_KEY] = TestServers()
+    for old in log_dir().glob("*.log"):  # keep only this session's logs
+        old.unlink()
 
 
 def pytest_collection_modifyitems(
