@@ -153,3 +153,7 @@ def search() -> None:
 def search_reindex() -> None:
     """Rebuild the search index behind its alias, with no downtime."""
     raise _not_in_this_build("search reindex")
+
+
+if __name__ == "__main__":
+    main()

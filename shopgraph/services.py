@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,9 +15,14 @@ ASGIApp = Callable[..., Any]
 @dataclass(frozen=True)
 class Service:
     name: str
-    port: int
+    base_port: int
     factory: str  # "package.module:function" returning an ASGI app
     description: str
+
+    @property
+    def port(self) -> int:
+        """The fixed dev port, moved by ``SHOPGRAPH_DEV_PORT_OFFSET`` (two copies side by side)."""
+        return self.base_port + int(os.environ.get("SHOPGRAPH_DEV_PORT_OFFSET", "0"))
 
     @property
     def url(self) -> str:
