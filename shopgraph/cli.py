@@ -56,13 +56,17 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
         return
     if supergraph is None:
         raise click.UsageError("--supergraph FILE is required")
+    from pathlib import Path
+
     from router.http.app import create_app
     from router.http.config import ConfigError, load_config
+    from router.supergraph import SupergraphError, load_supergraph
 
     try:
         config = load_config(config_file)
-    except ConfigError as error:
-        raise click.ClickException(error.message) from error
+        load_supergraph(Path(supergraph).read_text())  # fail now, not at the first request
+    except (ConfigError, SupergraphError) as error:
+        raise click.ClickException(f"{supergraph}: {error.message}") from error
     app = create_app(config, supergraph_path=supergraph)
     uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 import uvicorn
 
 from router.http.app import create_app
-from router.http.config import load_config
+from router.http.config import ConfigError, load_config
+from router.supergraph import SupergraphError, load_supergraph
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,7 +20,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
     args = parser.parse_args(argv)
-    config = load_config(args.config)
+    try:
+        config = load_config(args.config)
+        load_supergraph(Path(args.supergraph).read_text())
+    except (ConfigError, SupergraphError, OSError) as error:
+        parser.exit(1, f"router: {args.supergraph}: {error}\n")
     host = args.host or config.host
     port = args.port if args.port is not None else config.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
