@@ -143,6 +143,35 @@ def wait_until(
     )
 
 
+def launch(
+    name: str,
+    argv: Sequence[str],
+    *,
+    url: str,
+    workdir: Path,
+    ready: Callable[[Path], bool],
+    timeout: float,
+    user: str | None = None,
+) -> ServerHandle:
+    """Start a server process and wait until ``ready(log_path)``; stop it again on failure."""
+    began = time.monotonic()
+    process, log_path = spawn(name, argv, workdir=workdir, user=user)
+    handle = ServerHandle(name=name, url=url, process=process, log_path=log_path, workdir=workdir)
+    try:
+        wait_until(name, lambda: ready(log_path), process=process, log_path=log_path,
+                   timeout=timeout)  # fmt: skip
+    except TestServiceError:
+        handle.stop()
+        raise
+    handle.started_in = time.monotonic() - began
+    return handle
+
+
+def log_says(marker: str) -> Callable[[Path], bool]:
+    """A readiness check: the server printed ``marker`` to its log."""
+    return lambda log_path: marker in log_path.read_text(errors="replace")
+
+
 def port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.2)

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import subprocess
-import time
+from pathlib import Path
 
 from datastores.testservices.base import (
     ServerHandle,
     TestServiceError,
     free_port,
     give_to,
+    launch,
     make_workdir,
-    spawn,
     unprivileged_user,
-    wait_until,
 )
 from datastores.testservices.builds import postgres_bindir
 
 
 def start_postgres() -> ServerHandle:
-    began = time.monotonic()
     bindir = postgres_bindir()
     user = unprivileged_user()
     workdir = make_workdir("postgres")
@@ -48,26 +46,13 @@ def start_postgres() -> ServerHandle:
     argv = [str(bindir / "postgres"), "-D", str(datadir), "-p", str(port)]
     for key, value in settings.items():
         argv += ["-c", f"{key}={value}"]
-    process, log_path = spawn("postgres", argv, workdir=workdir, user=user)
 
-    def accepting() -> bool:
+    def accepting(_: Path) -> bool:
         probe = subprocess.run(
             [str(bindir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port)],
             capture_output=True, check=False,
         )  # fmt: skip
         return probe.returncode == 0
 
-    handle = ServerHandle(
-        name="postgres",
-        url=f"postgresql://postgres@127.0.0.1:{port}/postgres",
-        process=process,
-        log_path=log_path,
-        workdir=workdir,
-    )
-    try:
-        wait_until("postgres", accepting, process=process, log_path=log_path, timeout=60)
-    except TestServiceError:
-        handle.stop()
-        raise
-    handle.started_in = time.monotonic() - began
-    return handle
+    return launch("postgres", argv, url=f"postgresql://postgres@127.0.0.1:{port}/postgres",
+                  workdir=workdir, ready=accepting, timeout=60, user=user)  # fmt: skip

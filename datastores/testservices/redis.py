@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import socket
-import time
+from pathlib import Path
 
-from datastores.testservices.base import (
-    ServerHandle,
-    TestServiceError,
-    free_port,
-    make_workdir,
-    spawn,
-    wait_until,
-)
+from datastores.testservices.base import ServerHandle, free_port, launch, make_workdir
 from datastores.testservices.builds import redis_server
 
 
 def start_redis() -> ServerHandle:
-    began = time.monotonic()
     binary = redis_server()
     workdir = make_workdir("redis")
     port = free_port()
@@ -26,21 +18,12 @@ def start_redis() -> ServerHandle:
         "--save", "", "--appendonly", "no", "--protected-mode", "no",
         "--loglevel", "verbose", "--daemonize", "no",
     ]  # fmt: skip
-    process, log_path = spawn("redis", argv, workdir=workdir)
-    handle = ServerHandle(
-        name="redis",
-        url=f"redis://127.0.0.1:{port}/0",
-        process=process,
-        log_path=log_path,
-        workdir=workdir,
-    )
-    try:
-        wait_until("redis", lambda: _pong(port), process=process, log_path=log_path, timeout=30)
-    except TestServiceError:
-        handle.stop()
-        raise
-    handle.started_in = time.monotonic() - began
-    return handle
+
+    def answers_ping(_: Path) -> bool:
+        return _pong(port)
+
+    return launch("redis", argv, url=f"redis://127.0.0.1:{port}/0", workdir=workdir,
+                  ready=answers_ping, timeout=30)  # fmt: skip
 
 
 def _pong(port: int) -> bool:
