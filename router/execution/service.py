@@ -7,17 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, get_operation_ast
+from graphql import DocumentNode, OperationDefinitionNode
 
 from router.execution.client import SubgraphClient
 from router.execution.executor import execute_plan
-from router.execution.introspection import execute_introspection, introspection_fields
+from router.execution.introspection import execute_introspection
+from router.execution.prepare import OperationCache, PreparedOperation
 from router.execution.response import shape_response
 from router.planning import PlanCache
-from router.planning.normalize import normalize_operation
 from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
-from router.types import JSONObject
+from router.types import JSONObject, RouterError
 
 
 @dataclass
@@ -43,10 +43,14 @@ class RouterService:
         *,
         plan_cache_size: int = 1000,
         override_labels: frozenset[str] = frozenset(),
+        introspection: bool = True,
     ) -> None:
         self.supergraph = supergraph
         self.client = client
         self.plans = PlanCache(supergraph, max_size=plan_cache_size)
+        self.operations = OperationCache(
+            supergraph.api_schema, introspection=introspection, max_size=plan_cache_size
+        )
         self.index = SchemaIndex(supergraph)
         self.override_labels = override_labels
         self._percent_labels = sorted(
@@ -68,18 +72,24 @@ class RouterService:
         }
         return self.override_labels | drawn
 
+    def prepare(self, source: str, operation_name: str | None) -> PreparedOperation:
+        """Parse, validate and normalize a request's document (cached)."""
+        return self.operations.prepare(source, operation_name)
+
     async def execute(
         self,
-        document: DocumentNode,
-        operation_name: str | None,
+        prepared: PreparedOperation,
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None = None,
     ) -> GraphQLResult:
-        """Run a validated document whose variables are already coerced."""
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
-            raise GraphQLError("Unknown operation.")
-        plan = self.plans.plan(document, operation_name, self.active_labels())
+        """Run a prepared, valid operation whose variables are already coerced."""
+        document, operation, normalized = prepared.document, prepared.operation, prepared.normalized
+        if document is None or operation is None or normalized is None:
+            raise RouterError("the operation is not valid", code="GRAPHQL_VALIDATION_FAILED")
+        operation_name = prepared.operation_name
+        plan = self.plans.plan(
+            document, operation_name, self.active_labels(), source=prepared.source
+        )
         result = await execute_plan(
             plan,
             self.supergraph,
@@ -90,13 +100,9 @@ class RouterService:
         )
         errors = result.errors
         data = shape_response(
-            self.supergraph.api_schema,
-            normalize_operation(document, operation_name),
-            result.data,
-            variables,
-            errors,
+            self.supergraph.api_schema, normalized, result.data, variables, errors
         )
-        if introspection_fields(operation) and data is not None:
+        if prepared.introspection and data is not None:
             data = self._with_introspection(document, operation, variables, data, errors)
         return GraphQLResult(data, errors)
 

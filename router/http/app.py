@@ -10,17 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from graphql import (
-    GraphQLError,
-    GraphQLSyntaxError,
-    OperationDefinitionNode,
-    OperationType,
-    get_operation_ast,
-    parse,
-    validate,
-)
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from graphql.execution.values import get_variable_values
-from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -157,27 +148,13 @@ async def _handle_graphql(
         gql = await read_graphql_request(request, config.max_request_bytes)
     except BadRequestError as error:
         return _error_response(error.status, error.message, error.code, request)
-    try:
-        document = parse(gql.query)
-    except GraphQLSyntaxError as error:
-        return _request_error(request, _graphql_errors([error], "GRAPHQL_PARSE_FAILED"), 400)
+    prepared = service.prepare(gql.query, gql.operation_name)
+    if prepared.errors:
+        assert prepared.error_code is not None
+        return _request_error(request, _graphql_errors(prepared.errors, prepared.error_code), 400)
+    operation = prepared.operation
     schema = service.supergraph.api_schema
-    rules = list(specified_rules)
-    if not config.introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
-    validation_errors = validate(schema, document, rules)
-    if validation_errors:
-        return _request_error(
-            request, _graphql_errors(validation_errors, "GRAPHQL_VALIDATION_FAILED"), 400
-        )
-    operation = get_operation_ast(document, gql.operation_name)
-    if operation is None:
-        message = (
-            f'Unknown operation named "{gql.operation_name}".'
-            if gql.operation_name
-            else "Must provide operation name if query contains multiple operations."
-        )
-        return _request_error(request, [_error(message, "GRAPHQL_VALIDATION_FAILED")], 400)
+    assert operation is not None
     if request.method == "GET" and operation.operation != OperationType.QUERY:
         response = _error_response(
             405, "mutations and subscriptions must be sent with POST", "METHOD_NOT_ALLOWED", request
@@ -195,7 +172,7 @@ async def _handle_graphql(
         name: request.headers[name] for name in config.propagate_headers if name in request.headers
     }
     try:
-        result = await service.execute(document, gql.operation_name, coerced, headers)
+        result = await service.execute(prepared, coerced, headers)
     except RouterError as error:
         return _request_error(request, [_error(error.message, error.code)], 500)
     except Exception:

@@ -78,6 +78,7 @@ class SupergraphHolder:
             self.client,
             plan_cache_size=self.config.plan_cache_size,
             override_labels=frozenset(self.config.override_labels),
+            introspection=self.config.introspection,
         )
         self.digest = hashlib.sha256(supergraph.sdl.encode()).hexdigest()[:16]
         self.last_error = None

@@ -44,8 +44,11 @@ class PlanCache:
         document: DocumentNode,
         operation_name: str | None = None,
         labels: frozenset[str] = frozenset(),
+        *,
+        source: str | None = None,
     ) -> QueryPlan:
-        key = (print_ast(document), operation_name, labels)
+        """The cached plan; ``source`` (the request's query text) saves printing the document."""
+        key = (source if source is not None else print_ast(document), operation_name, labels)
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:

@@ -125,3 +125,19 @@ def test_non_null_violations_propagate_to_the_nearest_nullable_parent(router: Te
     body = _post(router, "{ products { id reviews { author { id name } } } }")
     reviews = body["data"]["products"][1]["reviews"]
     assert reviews == [{"author": {"id": "u2", "name": "Grace"}}, {"author": None}]
+
+
+def test_a_subgraph_answering_garbage_gives_an_error_and_the_router_keeps_serving(
+    subgraphs: Subgraphs,
+) -> None:
+    garbage = subgraphs.urls["reviews"] + "/garbage"
+    config = router_config(subgraphs, {"reviews": SubgraphSettings(url=garbage)})
+    with TestClient(create_app(config, supergraph_path=SUPERGRAPH)) as client:
+        body = _post(client, '{ product(id: "p3") { name reviews { body } } }')
+        assert body["data"] == {"product": None}  # reviews is non-null: product goes null
+        [error] = body["errors"]
+        assert error["extensions"] == {"code": "SUBREQUEST_HTTP_ERROR", "serviceName": "reviews"}
+        assert "HTTP 502 without a GraphQL response" in error["message"]
+        assert _post(client, '{ product(id: "p3") { name } }') == {
+            "data": {"product": {"name": "Mug"}}
+        }

@@ -131,3 +131,13 @@ def test_an_ambiguous_document_needs_an_operation_name(client: TestClient) -> No
     assert response.status_code == 400
     response = client.post("/graphql", json={"query": query, "operationName": "B"})
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+def test_an_unknown_operation_name_is_a_request_error(client: TestClient) -> None:
+    response = client.post(
+        "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errors"][0]["message"] == 'Unknown operation named "B".'
+    assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"]

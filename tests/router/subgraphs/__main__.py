@@ -62,11 +62,15 @@ def create_app(name: str) -> Starlette:
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "UP"})
 
+    async def garbage(_: Request) -> Response:
+        return Response("<html>502 Bad Gateway</html>", status_code=502, media_type="text/html")
+
     graphql = RecordRequests(GraphQL(SCHEMAS[name]), log)
     return Starlette(
         routes=[
             Route("/requests", requests, methods=["GET", "DELETE"]),
             Route("/health", health),
+            Route("/garbage", garbage, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
         ]
     )
