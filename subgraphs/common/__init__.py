@@ -1,0 +1,1 @@
+"""What every subgraph shares: cursors, the error code registry, catalog events."""

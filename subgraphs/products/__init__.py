@@ -1,0 +1,1 @@
+"""The products subgraph: catalog of products, categories, vendors and reviews (MongoDB)."""
