@@ -21,8 +21,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
 
 from subgraphs.products.codec import aware
 from subgraphs.products.model import Category, Money, Product, Review, Variant, Vendor
