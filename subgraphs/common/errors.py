@@ -1,0 +1,20 @@
+"""The error codes subgraphs put in ``extensions.code``, in one place."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+CODES = {
+    "BAD_USER_INPUT": "the input is not valid",
+    "UNAUTHENTICATED": "a valid bearer token is needed",
+    "FORBIDDEN": "the viewer may not do this",
+    "NOT_FOUND": "no such object",
+    "DUPLICATE_SKU": "the SKU is taken",
+    "DUPLICATE_REVIEW": "one review per product per user",
+}
+
+
+def client_error(message: str, code: str) -> GraphQLError:
+    if code not in CODES:
+        raise ValueError(f"unregistered error code {code}")
+    return GraphQLError(message, extensions={"code": code})

@@ -1,0 +1,58 @@
+"""The HTTP side every subgraph shares: bearer-token authentication, health, the GraphQL app."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from subgraphs.common.auth import AuthenticationError, TokenVerifier
+
+
+class BearerAuthentication:
+    """Pure ASGI middleware: verify the bearer token, put the viewer in ``scope["state"]``.
+
+    A token that does not verify gets a 401 with a GraphQL error body; no token is anonymous.
+    """
+
+    def __init__(self, app: ASGIApp, verifier: Callable[[], TokenVerifier]) -> None:
+        self.app = app
+        self.verifier = verifier
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        authorization = headers.get(b"authorization", b"").decode("latin-1") or None
+        try:
+            viewer = await self.verifier().viewer(authorization)
+        except AuthenticationError as error:
+            body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
+            response = Response(
+                orjson.dumps(body),
+                status_code=401,
+                media_type="application/json",
+                headers={"www-authenticate": 'Bearer error="invalid_token"'},
+            )
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["viewer"] = viewer
+        await self.app(scope, receive, send)
+
+
+async def health(_: Request) -> Response:
+    return JSONResponse({"status": "UP"})
+
+
+def subgraph_routes(graphql: Any, extra: list[Route] | None = None) -> list[Route]:
+    return [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/health", health, methods=["GET"]),
+        *(extra or []),
+    ]

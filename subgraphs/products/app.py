@@ -1,0 +1,117 @@
+"""The products subgraph's ASGI app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+
+from datastores.catalog_mongo import migrate_catalog
+from datastores.embedded import redis_client
+from datastores.settings import StoreSettings
+from subgraphs.common.auth import ANONYMOUS, TokenVerifier
+from subgraphs.common.events import CatalogEvents
+from subgraphs.common.http import BearerAuthentication, subgraph_routes
+from subgraphs.products.loaders import create_loaders
+from subgraphs.products.mongo_store import MongoCatalogStore
+from subgraphs.products.schema import Context, schema
+from subgraphs.products.service import CatalogService
+from subgraphs.products.settings import ProductsSettings
+from subgraphs.products.sql_store import SqlCatalogStore
+from subgraphs.products.store import CatalogStore
+
+
+@dataclass
+class Services:
+    store: CatalogStore
+    redis: Redis
+    verifier: TokenVerifier
+    settings: ProductsSettings
+
+
+class ProductsGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI app with a request context built from the started services."""
+
+    def __init__(self, services: Callable[[], Services]) -> None:
+        super().__init__(schema, graphql_ide=None)
+        self.services = services
+
+    async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
+        services = self.services()
+        return Context(
+            viewer=request.scope.get("state", {}).get("viewer", ANONYMOUS),
+            loaders=create_loaders(services.store),
+            service=CatalogService(services.store, CatalogEvents(services.redis)),
+            cdn_base_url=services.settings.cdn_base_url,
+        )
+
+
+async def open_store(stores: StoreSettings) -> CatalogStore:
+    """MongoDB when configured (with its migration step), else embedded SQLite."""
+    if stores.mongo_url:
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stores.mongo_url)
+        store = MongoCatalogStore(client, stores.mongo_database)
+        await migrate_catalog(store.db)
+        return store
+    stores.data_dir.mkdir(parents=True, exist_ok=True)
+    sql = SqlCatalogStore(create_async_engine(f"sqlite+aiosqlite:///{stores.data_dir}/catalog.db"))
+    await sql.create_tables()
+    return sql
+
+
+def create_app(
+    *,
+    open_catalog: Callable[[], Awaitable[CatalogStore]] | None = None,
+    redis_url: str | None = None,
+    verifier: TokenVerifier | None = None,
+    settings: ProductsSettings | None = None,
+) -> Starlette:
+    """The app; by default its stores come from ``SHOPGRAPH_*`` settings (embedded if unset).
+
+    Stores are opened in the app's lifespan, on the event loop that serves requests.
+    """
+    settings = settings or ProductsSettings()
+    holder: dict[str, Services] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        stores = StoreSettings()
+        if redis_url is not None:
+            stores = stores.model_copy(update={"redis_url": redis_url})
+        services = Services(
+            store=await (open_catalog or (lambda: open_store(stores)))(),
+            redis=redis_client(stores),
+            verifier=verifier or default_verifier(settings),
+            settings=settings,
+        )
+        holder["services"] = services
+        yield
+        await services.store.close()
+        await services.redis.aclose()
+
+    graphql = ProductsGraphQL(lambda: holder["services"])
+    return Starlette(
+        routes=subgraph_routes(graphql),
+        middleware=[Middleware(BearerAuthentication, verifier=lambda: holder["services"].verifier)],
+        lifespan=lifespan,
+    )
+
+
+def default_verifier(settings: ProductsSettings) -> TokenVerifier:
+    jwks_url = settings.identity_jwks_url or settings.identity_issuer.rstrip("/") + "/keys"
+    return TokenVerifier(
+        issuer=settings.identity_issuer,
+        audience=settings.identity_audience,
+        jwks_url=jwks_url,
+        policies=settings.identity_policies,
+    )
