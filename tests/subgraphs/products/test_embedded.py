@@ -21,7 +21,8 @@ def test_the_products_subgraph_runs_on_sqlite_and_fakeredis(
             headers=ADMIN,
             json={
                 "query": """mutation { createProduct(input: {sku: "E-1", name: "Mug",
-                categoryIds: [], price: {amount: 500, currency: "EUR"}, vendorId: "v-1"}) { id } }"""
+                categoryIds: [], price: {amount: 500, currency: "EUR"}, vendorId: "v-1"}) {
+                  id } }"""
             },
         ).json()
         product_id = created["data"]["createProduct"]["id"]
