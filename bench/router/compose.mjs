@@ -1,5 +1,6 @@
-// Compose the benchmark subgraphs into a supergraph: `node compose.mjs OUT USERS REVIEWS PRODUCTS INVENTORY`
-// (the four arguments after OUT are the subgraphs' ports).
+// Compose the four benchmark subgraphs into a Federation v2 supergraph and write it to OUT:
+// `node compose.mjs OUT USERS_PORT REVIEWS_PORT PRODUCTS_PORT INVENTORY_PORT`; each subgraph's
+// routing URL is http://127.0.0.1:PORT/graphql.
 import { composeServices } from "@apollo/composition";
 import { writeFileSync } from "node:fs";
 import { subgraphs } from "./subgraphs/schemas.mjs";

@@ -1,4 +1,8 @@
-// Apollo Gateway with Apollo Server's standalone HTTP server: `node gateways/apollo.mjs SUPERGRAPH PORT`.
+// Apollo Gateway behind Apollo Server's standalone HTTP server, with their defaults:
+// `node gateways/apollo.mjs SUPERGRAPH PORT`. It serves POST /graphql (and every other
+// path); the standalone server has no health route of its own, so run.py polls the check
+// Apollo Server documents instead: GET /graphql?query={__typename} with the
+// apollo-require-preflight header.
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";

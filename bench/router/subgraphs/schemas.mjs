@@ -1,4 +1,5 @@
-// The four benchmark subgraphs: users, reviews, products, inventory.
+// The four benchmark subgraphs (users, reviews, products, inventory): SDL and resolvers,
+// built into executable subgraph schemas by server.mjs and composed by compose.mjs.
 import { parse } from "graphql";
 import { users, products, reviews } from "./data.mjs";
 
@@ -55,7 +56,8 @@ export const subgraphs = {
     resolvers: {
       Product: {
         __resolveReference: (ref) => ref,
-        inStock: (product) => Number(product.upc.slice(1)) % 3 !== 0,
+        inStock: (product) => Number(product.upc.slice(1)) % 4 !== 0,
+        // Needs the products subgraph's price and weight (@requires).
         shippingEstimate: (product) => (product.price > 500 ? 0 : Math.round(product.weight / 2)),
       },
     },
