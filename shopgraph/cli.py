@@ -68,7 +68,8 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
     except (ConfigError, SupergraphError) as error:
         raise click.ClickException(f"{supergraph}: {error.message}") from error
     app = create_app(config, supergraph_path=supergraph)
-    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
+    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info",
+                access_log=False)
 
 
 @router.command("plan")

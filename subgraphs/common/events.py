@@ -1,11 +1,53 @@
-"""Catalog events on a Redis stream: every catalog write appends one ``CatalogChanged``."""
+"""Catalog events on a Redis stream: every catalog write appends one ``CatalogChanged``.
+
+An event carries a snapshot of the product's searchable fields, so that its consumers (the
+search indexer) need nothing else to follow the catalog. The stream is the contract between
+the products and the search subgraphs; neither imports the other.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 CATALOG_STREAM = "catalog:changes"
+
+
+@dataclass(frozen=True)
+class ProductSnapshot:
+    id: str
+    sku: str
+    name: str
+    description: str
+    brand: str
+    category_ids: list[str]
+    vendor_id: str
+    price_amount: int
+    currency: str
+    rating: float | None
+    created_at: str
+    """ISO 8601."""
+    categories: list[str] = field(default_factory=list)
+    """Category names, for full-text matches on them."""
+
+    def to_json(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> ProductSnapshot:
+        data: dict[str, Any] = orjson.loads(text)
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class CatalogChanged:
+    entry_id: str
+    product_id: str
+    change: str
+    snapshot: ProductSnapshot | None
 
 
 class CatalogEvents:
@@ -16,16 +58,26 @@ class CatalogEvents:
         self.stream = stream
         self.max_length = max_length
 
-    async def product_changed(self, product_id: str, change: str) -> str:
+    async def product_changed(self, snapshot: ProductSnapshot, change: str) -> str:
         entry_id = await self.redis.xadd(
             self.stream,
             {
                 "type": "CatalogChanged",
-                "product_id": product_id,
+                "product_id": snapshot.id,
                 "change": change,
                 "at": datetime.now(UTC).isoformat(),
+                "snapshot": snapshot.to_json(),
             },
             maxlen=self.max_length,
             approximate=True,
         )
         return str(entry_id)
+
+
+def parse_event(entry_id: str, fields: dict[str, str]) -> CatalogChanged:
+    """Raises ``ValueError`` (or ``KeyError``/``TypeError``) for a malformed event."""
+    if fields.get("type") != "CatalogChanged":
+        raise ValueError(f"not a CatalogChanged event: {fields.get('type')!r}")
+    raw = fields.get("snapshot")
+    snapshot = ProductSnapshot.from_json(raw) if raw else None
+    return CatalogChanged(entry_id, fields["product_id"], fields.get("change", ""), snapshot)

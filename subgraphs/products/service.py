@@ -11,8 +11,8 @@ from typing import TypeVar
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
-from subgraphs.common.events import CatalogEvents
-from subgraphs.products.model import Money, Product, Review, Variant
+from subgraphs.common.events import CatalogEvents, ProductSnapshot
+from subgraphs.products.model import Money, Product, Review
 from subgraphs.products.store import CatalogError, CatalogStore, ProductChanges
 
 SKU = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,63}$")
@@ -57,7 +57,7 @@ class CatalogService:
             variants=[], attributes=dict(new.attributes), image_keys=list(new.image_keys),
         )  # fmt: skip
         created = await _catalog_call(self.store.create_product(product))
-        await self.events.product_changed(created.id, "created")
+        await self._emit(created, "created")
         return created
 
     async def update_product(
@@ -69,7 +69,7 @@ class CatalogService:
         if changes.price is not None:
             _check_money(changes.price)
         updated = await _catalog_call(self.store.update_product(product_id, changes))
-        await self.events.product_changed(product_id, "updated")
+        await self._emit(updated, "updated")
         return updated
 
     async def set_price(self, viewer: Viewer, product_id: str, price: Money) -> Product:
@@ -78,7 +78,7 @@ class CatalogService:
         updated = await _catalog_call(
             self.store.update_product(product_id, ProductChanges(price=price))
         )
-        await self.events.product_changed(product_id, "price")
+        await self._emit(updated, "price")
         return updated
 
     async def add_review(self, viewer: Viewer, product_id: str, rating: int, title: str,
@@ -92,8 +92,14 @@ class CatalogService:
         review = Review(f"r-{uuid.uuid4().hex[:12]}", product_id, viewer.subject, rating,
                         title.strip(), body.strip(), datetime.now(UTC))  # fmt: skip
         added = await _catalog_call(self.store.add_review(review))
-        await self.events.product_changed(product_id, "reviewed")
+        [reviewed] = await self.store.products_by_ids([product_id])
+        if reviewed is not None:
+            await self._emit(reviewed, "reviewed")
         return added
+
+    async def _emit(self, product: Product, change: str) -> None:
+        categories = {c.id: c.name for c in await self.store.categories()}
+        await self.events.product_changed(snapshot(product, categories), change)
 
     async def _require_owner(self, viewer: Viewer, product_id: str) -> None:
         if not viewer.authenticated:
@@ -138,5 +144,20 @@ def _check_money(money: Money) -> None:
         raise client_error(f"price amount must be 0 to {MAX_PRICE} minor units", "BAD_USER_INPUT")
 
 
-def variant_price(product: Product, variant: Variant) -> Money:
-    return variant.price or product.price
+def snapshot(product: Product, category_names: dict[str, str]) -> ProductSnapshot:
+    """What a catalog event says about a product (what search indexes)."""
+    count, total = product.rating_count, product.rating_total
+    return ProductSnapshot(
+        id=product.id,
+        sku=product.sku,
+        name=product.name,
+        description=product.description,
+        brand=product.brand,
+        category_ids=list(product.category_ids),
+        vendor_id=product.vendor_id,
+        price_amount=product.price.amount,
+        currency=product.price.currency,
+        rating=round(total / count, 2) if count else None,
+        created_at=product.created_at.isoformat(),
+        categories=[category_names[c] for c in product.category_ids if c in category_names],
+    )

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
+import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.en.PorterStemFilter;
 import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
@@ -40,6 +41,7 @@ final class AnalysisComponents {
     static Map<String, AnalysisProvider<TokenizerFactory>> tokenizers() {
         return Map.of(
             "whitespace", (index, env, name, settings) -> tokenizer(index, name, settings, WhitespaceTokenizer::new),
+            "keyword", (index, env, name, settings) -> tokenizer(index, name, settings, KeywordTokenizer::new),
             "edge_ngram", (index, env, name, settings) -> {
                 int min = settings.getAsInt("min_gram", 1);
                 int max = settings.getAsInt("max_gram", 2);

@@ -1,0 +1,1 @@
+"""The search subgraph: full-text product search on Elasticsearch (ariadne, schema-first)."""

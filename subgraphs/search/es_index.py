@@ -1,0 +1,227 @@
+"""The search index on Elasticsearch: an alias over versioned indices, swapped on rebuild."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from elasticsearch import AsyncElasticsearch, BadRequestError, NotFoundError
+from elasticsearch.helpers import async_bulk
+
+from subgraphs.common.events import ProductSnapshot
+from subgraphs.search.index import (
+    FACET_SIZE,
+    PRICE_RANGES,
+    CursorError,
+    Facets,
+    FacetValue,
+    Hit,
+    PriceBucket,
+    SearchQuery,
+    SearchResult,
+    SortOrder,
+    decode_cursor,
+    encode_cursor,
+)
+
+SETTINGS: dict[str, Any] = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "analysis": {
+        "analyzer": {
+            "product_text": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "asciifolding", "porter_stem"],
+            },
+            "name_prefix": {"type": "custom", "tokenizer": "keyword", "filter": ["lowercase"]},
+        }
+    },
+}
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "id": {"type": "keyword"},
+        "sku": {"type": "keyword"},
+        "name": {"type": "text", "analyzer": "product_text",
+                 "fields": {"sort": {"type": "keyword", "normalizer": "lowercase"}}},
+        "description": {"type": "text", "analyzer": "product_text"},
+        "brand": {"type": "keyword",
+                  "fields": {"text": {"type": "text", "analyzer": "product_text"}}},
+        "categories": {"type": "text", "analyzer": "product_text"},
+        "category_ids": {"type": "keyword"},
+        "vendor_id": {"type": "keyword"},
+        "price_amount": {"type": "long"},
+        "currency": {"type": "keyword"},
+        "rating": {"type": "float"},
+        "created_at": {"type": "date"},
+        "suggest": {"type": "completion", "analyzer": "name_prefix"},
+    },
+}  # fmt: skip
+SORTS: dict[SortOrder, list[dict[str, Any]]] = {
+    SortOrder.RELEVANCE: [{"_score": "desc"}, {"id": "asc"}],
+    SortOrder.PRICE_ASC: [{"price_amount": "asc"}, {"id": "asc"}],
+    SortOrder.PRICE_DESC: [{"price_amount": "desc"}, {"id": "asc"}],
+    SortOrder.NEWEST: [{"created_at": "desc"}, {"id": "asc"}],
+    SortOrder.RATING: [{"rating": {"order": "desc", "missing": 0}}, {"id": "asc"}],
+}
+
+
+class ElasticsearchSearchIndex:
+    def __init__(self, client: AsyncElasticsearch, alias: str = "products") -> None:
+        self.client = client
+        self.alias = alias
+
+    async def ensure_index(self) -> None:
+        if not await self.client.indices.exists_alias(name=self.alias):
+            name = await self._create_index()
+            await self.client.indices.put_alias(index=name, name=self.alias)
+
+    async def _create_index(self) -> str:
+        name = f"{self.alias}-{time.time_ns()}"
+        await self.client.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
+        return name
+
+    async def index(self, documents: Sequence[ProductSnapshot]) -> None:
+        await self._bulk(self.alias, documents)
+
+    async def _bulk(self, index: str, documents: Sequence[ProductSnapshot]) -> None:
+        if not documents:
+            return
+        actions = [{"_index": index, "_id": d.id, "_source": _source(d)} for d in documents]
+        await async_bulk(self.client, actions, refresh="wait_for")
+
+    async def delete(self, product_ids: Sequence[str]) -> None:
+        actions = [{"_op_type": "delete", "_index": self.alias, "_id": i} for i in product_ids]
+        await async_bulk(self.client, actions, refresh="wait_for", raise_on_error=False)
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        after = None
+        if query.after is not None:
+            after = decode_cursor(query.after, "es", query.sort)
+            if len(after) != len(SORTS[query.sort]):
+                raise CursorError(f"malformed cursor {query.after!r}")
+        try:
+            response = await self.client.search(
+                index=self.alias,
+                query=_query(query),
+                sort=SORTS[query.sort],
+                track_scores=True,
+                size=query.first + 1,
+                track_total_hits=True,
+                highlight={"fields": {"name": {"number_of_fragments": 0},
+                                      "description": {"fragment_size": 120}}},
+                aggs=_aggregations(),
+                search_after=after,
+                source=False,
+            )  # fmt: skip
+        except BadRequestError as error:
+            if after is None:
+                raise
+            raise CursorError(f"malformed cursor {query.after!r}") from error
+        raw = response["hits"]["hits"]
+        hits = [
+            Hit(h["_id"], float(h["_score"] or 0.0), dict(h.get("highlight") or {}))
+            for h in raw[: query.first]
+        ]
+        more = len(raw) > query.first
+        last = raw[query.first - 1]["sort"] if more else None
+        next_cursor = encode_cursor("es", query.sort, last) if last is not None else None
+        total = int(response["hits"]["total"]["value"])
+        return SearchResult(hits, total, _facets(response["aggregations"]), next_cursor)
+
+    async def suggest(self, prefix: str, size: int) -> list[str]:
+        response = await self.client.search(
+            index=self.alias,
+            suggest={"names": {"prefix": prefix.lower(),
+                               "completion": {"field": "suggest", "size": size,
+                                              "skip_duplicates": True}}},
+            source={"includes": ["name"]},
+        )  # fmt: skip
+        options = response["suggest"]["names"][0]["options"]
+        names = {o["_source"]["name"] for o in options}
+        return sorted(names, key=lambda name: (name.lower(), name))[:size]
+
+    async def rebuild(self, documents: AsyncIterable[ProductSnapshot]) -> int:
+        name = await self._create_index()
+        count, batch = 0, []
+        async for document in documents:
+            batch.append(document)
+            if len(batch) == 500:
+                await self._bulk(name, batch)
+                count, batch = count + len(batch), []
+        await self._bulk(name, batch)
+        count += len(batch)
+        await self.client.indices.refresh(index=name)
+        try:
+            old = list((await self.client.indices.get_alias(name=self.alias)).keys())
+        except NotFoundError:
+            old = []
+        actions: list[dict[str, Any]] = [
+            {"remove": {"index": index, "alias": self.alias}} for index in old
+        ]
+        actions.append({"add": {"index": name, "alias": self.alias}})
+        await self.client.indices.update_aliases(actions=actions)
+        for index in old:
+            await self.client.indices.delete(index=index)
+        return count
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def _source(document: ProductSnapshot) -> dict[str, Any]:
+    source = asdict(document)
+    # Every word start of the name, so that "head" suggests "Aurora Headphones".
+    starts = [m.start() for m in re.finditer(r"\b\w", document.name)]
+    source["suggest"] = {"input": [document.name[i:] for i in starts] or [document.name]}
+    return source
+
+
+def _query(query: SearchQuery) -> dict[str, Any]:
+    filters: list[dict[str, Any]] = []
+    where = query.where
+    if where.category_ids:
+        filters.append({"terms": {"category_ids": list(where.category_ids)}})
+    if where.brands:
+        filters.append({"terms": {"brand": list(where.brands)}})
+    if where.vendor_ids:
+        filters.append({"terms": {"vendor_id": list(where.vendor_ids)}})
+    price: dict[str, int] = {}
+    if where.min_price is not None:
+        price["gte"] = where.min_price
+    if where.max_price is not None:
+        price["lte"] = where.max_price
+    if price:
+        filters.append({"range": {"price_amount": price}})
+    text = query.text.strip()
+    fields = ["name^3", "brand.text^2", "categories^2", "description", "sku^4"]
+    must = {"multi_match": {"query": text, "fields": fields}} if text else {"match_all": {}}
+    return {"bool": {"must": [must], "filter": filters}}
+
+
+def _aggregations() -> dict[str, Any]:
+    ranges = [{k: v for k, v in (("from", a), ("to", b)) if v is not None} for a, b in PRICE_RANGES]
+    return {
+        "categories": {"terms": {"field": "category_ids", "size": FACET_SIZE}},
+        "brands": {"terms": {"field": "brand", "size": FACET_SIZE}},
+        "vendors": {"terms": {"field": "vendor_id", "size": FACET_SIZE}},
+        "prices": {"range": {"field": "price_amount", "ranges": ranges}},
+    }
+
+
+def _facets(aggregations: dict[str, Any]) -> Facets:
+    def values(name: str) -> list[FacetValue]:
+        buckets = aggregations[name]["buckets"]
+        found = [FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets]
+        return sorted(found, key=lambda f: (-f.count, f.value))
+
+    buckets = aggregations["prices"]["buckets"]
+    prices = [
+        PriceBucket(start, end, int(bucket["doc_count"]))
+        for (start, end), bucket in zip(PRICE_RANGES, buckets, strict=True)
+    ]
+    return Facets(values("categories"), values("brands"), values("vendors"), prices)

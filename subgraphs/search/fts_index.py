@@ -1,0 +1,248 @@
+"""The search index on SQLite FTS5, for ``shopgraph dev`` (no Elasticsearch needed).
+
+Documents live in a plain table; an FTS5 table over name, brand, categories, description and
+sku ranks matches with bm25. Facets are GROUP BYs over the matching rows. A rebuild fills
+fresh tables and renames them into place in one transaction, so a search sees either the old
+index or the new one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from subgraphs.common.events import ProductSnapshot
+from subgraphs.search.index import (
+    FACET_SIZE,
+    PRICE_RANGES,
+    CursorError,
+    Facets,
+    FacetValue,
+    Hit,
+    PriceBucket,
+    SearchQuery,
+    SearchResult,
+    SortOrder,
+    decode_cursor,
+    encode_cursor,
+)
+
+TABLES = ("search_docs", "search_categories", "search_fts")
+WORD = re.compile(r"\w+", re.UNICODE)
+ORDER = {
+    SortOrder.RELEVANCE: "score DESC, d.id ASC",
+    SortOrder.PRICE_ASC: "d.price_amount ASC, d.id ASC",
+    SortOrder.PRICE_DESC: "d.price_amount DESC, d.id ASC",
+    SortOrder.NEWEST: "d.created_at DESC, d.id ASC",
+    SortOrder.RATING: "coalesce(d.rating, 0) DESC, d.id ASC",
+}
+# bm25 weights, in column order: id (not indexed), name, brand, categories, description, sku.
+SCORE = "-bm25(search_fts, 0.0, 10.0, 5.0, 5.0, 1.0, 10.0)"
+HIGHLIGHT_NAME = "highlight(search_fts, 1, '<em>', '</em>')"
+SNIPPET_DESCRIPTION = "snippet(search_fts, 4, '<em>', '</em>', '...', 16)"
+
+
+def _ddl(suffix: str) -> list[str]:
+    return [
+        f"""CREATE TABLE IF NOT EXISTS search_docs{suffix} (
+              id TEXT PRIMARY KEY, name TEXT NOT NULL, brand TEXT NOT NULL,
+              vendor_id TEXT NOT NULL, price_amount INTEGER NOT NULL, rating REAL,
+              created_at TEXT NOT NULL)""",
+        f"""CREATE TABLE IF NOT EXISTS search_categories{suffix} (
+              id TEXT NOT NULL, category_id TEXT NOT NULL, PRIMARY KEY (id, category_id))""",
+        f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_fts{suffix} USING fts5(
+              id UNINDEXED, name, brand, categories, description, sku,
+              tokenize = 'porter unicode61 remove_diacritics 2')""",
+    ]
+
+
+class SqliteSearchIndex:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def ensure_index(self) -> None:
+        async with self.engine.begin() as conn:
+            for statement in _ddl(""):
+                await conn.execute(text(statement))
+
+    async def index(self, documents: Sequence[ProductSnapshot]) -> None:
+        async with self.engine.begin() as conn:
+            for document in documents:
+                await _write(conn, document, "")
+
+    async def delete(self, product_ids: Sequence[str]) -> None:
+        async with self.engine.begin() as conn:
+            for product_id in product_ids:
+                await _remove(conn, product_id, "")
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        offset = 0
+        if query.after is not None:
+            [offset] = decode_cursor(query.after, "fts", query.sort)
+            if not isinstance(offset, int) or offset < 0:
+                raise CursorError(f"malformed cursor {query.after!r}")
+        match = _match_expression(query.text)
+        where, params = _where(query, match)
+        if match:
+            base = "FROM search_docs d JOIN search_fts ON search_fts.id = d.id"
+            columns = f"{SCORE} AS score, {HIGHLIGHT_NAME} AS name, {SNIPPET_DESCRIPTION} AS text"
+        else:
+            base = "FROM search_docs d"
+            columns = "0.0 AS score, NULL AS name, NULL AS text"
+        async with self.engine.connect() as conn:
+            page = f"""SELECT d.id, {columns} {base} WHERE {where}
+                       ORDER BY {ORDER[query.sort]} LIMIT :limit OFFSET :offset"""
+            rows = (
+                await conn.execute(
+                    text(page), {**params, "limit": query.first + 1, "offset": offset}
+                )
+            ).all()
+            count = f"SELECT count(*) {base} WHERE {where}"
+            total = (await conn.execute(text(count), params)).scalar_one()
+            facets = await _facets(conn, base, where, params)
+        hits = [Hit(r.id, float(r.score), _highlights(r.name, r.text)) for r in rows[: query.first]]
+        more = len(rows) > query.first
+        next_cursor = encode_cursor("fts", query.sort, [offset + query.first]) if more else None
+        return SearchResult(hits, int(total), facets, next_cursor)
+
+    async def suggest(self, prefix: str, size: int) -> list[str]:
+        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text("""SELECT DISTINCT name FROM search_docs
+                            WHERE lower(name) LIKE :start ESCAPE '\\'
+                               OR lower(name) LIKE :word ESCAPE '\\'
+                            ORDER BY lower(name), name LIMIT :size"""),
+                    {"start": f"{escaped}%", "word": f"% {escaped}%", "size": size},
+                )
+            ).all()
+        return [r.name for r in rows]
+
+    async def rebuild(self, documents: AsyncIterable[ProductSnapshot]) -> int:
+        count = 0
+        async with self.engine.begin() as conn:
+            for table in TABLES:
+                await conn.execute(text(f"DROP TABLE IF EXISTS {table}_next"))
+            for statement in _ddl("_next"):
+                await conn.execute(text(statement))
+        batch: list[ProductSnapshot] = []
+        async for document in documents:
+            batch.append(document)
+            if len(batch) == 500:
+                count += await self._write_batch(batch, "_next")
+                batch = []
+        count += await self._write_batch(batch, "_next")
+        async with self.engine.begin() as conn:
+            for table in TABLES:
+                await conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+                await conn.execute(text(f"ALTER TABLE {table}_next RENAME TO {table}"))
+        return count
+
+    async def _write_batch(self, documents: Sequence[ProductSnapshot], suffix: str) -> int:
+        async with self.engine.begin() as conn:
+            for document in documents:
+                await _write(conn, document, suffix)
+        return len(documents)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def _write(conn: AsyncConnection, document: ProductSnapshot, suffix: str) -> None:
+    await _remove(conn, document.id, suffix)
+    await conn.execute(
+        text(f"""INSERT INTO search_docs{suffix} (id, name, brand, vendor_id, price_amount,
+                   rating, created_at) VALUES (:id, :name, :brand, :vendor_id,
+                   :price_amount, :rating, :created_at)"""),  # noqa: S608
+        {"id": document.id, "name": document.name, "brand": document.brand,
+         "vendor_id": document.vendor_id, "price_amount": document.price_amount,
+         "rating": document.rating, "created_at": document.created_at},
+    )  # fmt: skip
+    for category_id in document.category_ids:
+        await conn.execute(
+            text(f"INSERT INTO search_categories{suffix} VALUES (:id, :category_id)"),  # noqa: S608
+            {"id": document.id, "category_id": category_id},
+        )
+    await conn.execute(
+        text(f"""INSERT INTO search_fts{suffix} (id, name, brand, categories, description, sku)
+                 VALUES (:id, :name, :brand, :categories, :description, :sku)"""),  # noqa: S608
+        {"id": document.id, "name": document.name, "brand": document.brand,
+         "categories": " ".join(document.categories), "description": document.description,
+         "sku": document.sku},
+    )  # fmt: skip
+
+
+async def _remove(conn: AsyncConnection, product_id: str, suffix: str) -> None:
+    for table in TABLES:
+        delete = f"DELETE FROM {table}{suffix} WHERE id = :id"  # noqa: S608
+        await conn.execute(text(delete), {"id": product_id})
+
+
+def _match_expression(query: str) -> str | None:
+    """Words of the query, each as an FTS5 string, any of them matching (like ES's ``match``)."""
+    words = WORD.findall(query.lower())
+    return " OR ".join(f'"{w}"' for w in words) if words else None
+
+
+def _where(query: SearchQuery, match: str | None) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if match:
+        clauses.append("search_fts MATCH :match")
+        params["match"] = match
+    w = query.where
+
+    def one_of(name: str, values: Sequence[str]) -> str:
+        keys = [f"{name}{i}" for i in range(len(values))]
+        params.update(zip(keys, values, strict=True))
+        return f"({', '.join(':' + k for k in keys)})"
+
+    if w.brands:
+        clauses.append(f"d.brand IN {one_of('brand', w.brands)}")
+    if w.vendor_ids:
+        clauses.append(f"d.vendor_id IN {one_of('vendor', w.vendor_ids)}")
+    if w.category_ids:
+        categories = one_of("category", w.category_ids)
+        in_categories = f"SELECT id FROM search_categories WHERE category_id IN {categories}"  # noqa: S608
+        clauses.append(f"d.id IN ({in_categories})")
+    if w.min_price is not None:
+        clauses.append("d.price_amount >= :min_price")
+        params["min_price"] = w.min_price
+    if w.max_price is not None:
+        clauses.append("d.price_amount <= :max_price")
+        params["max_price"] = w.max_price
+    return " AND ".join(clauses), params
+
+
+async def _facets(conn: AsyncConnection, base: str, where: str, params: dict[str, Any]) -> Facets:
+    async def values(column: str, source: str) -> list[FacetValue]:
+        statement = f"""SELECT {column} AS value, count(*) AS n {source} WHERE {where}
+                        GROUP BY {column} ORDER BY n DESC, value ASC LIMIT {FACET_SIZE}"""
+        rows = (await conn.execute(text(statement), params)).all()
+        return [FacetValue(str(r.value), int(r.n)) for r in rows]
+
+    categories = await values("c.category_id", f"{base} JOIN search_categories c ON c.id = d.id")
+    brands = await values("d.brand", base)
+    vendors = await values("d.vendor_id", base)
+    prices = []
+    for start, end in PRICE_RANGES:
+        bounds = [f"d.price_amount >= {start}" if start is not None else "1 = 1",
+                  f"d.price_amount < {end}" if end is not None else "1 = 1"]  # fmt: skip
+        statement = f"SELECT count(*) {base} WHERE {where} AND {' AND '.join(bounds)}"
+        count = (await conn.execute(text(statement), params)).scalar_one()
+        prices.append(PriceBucket(start, end, int(count)))
+    return Facets(categories, brands, vendors, prices)
+
+
+def _highlights(name: str | None, description: str | None) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    if name and "<em>" in name:
+        found["name"] = [name]
+    if description and "<em>" in description:
+        found["description"] = [description]
+    return found

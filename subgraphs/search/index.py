@@ -1,0 +1,134 @@
+"""The search port: what the search subgraph needs from its index, whatever the index is."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import AsyncIterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Protocol
+
+import orjson
+
+from subgraphs.common.events import ProductSnapshot
+
+PRICE_RANGES: tuple[tuple[int | None, int | None], ...] = (
+    (None, 1000), (1000, 2500), (2500, 5000), (5000, 10000), (10000, None),
+)  # fmt: skip
+"""Facet buckets in minor units: [from, to)."""
+FACET_SIZE = 20
+
+
+class SortOrder(Enum):
+    RELEVANCE = "RELEVANCE"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+    NEWEST = "NEWEST"
+    RATING = "RATING"
+
+
+class CursorError(ValueError):
+    """A cursor that this index did not hand out, or one for another sort order."""
+
+
+def encode_cursor(kind: str, sort: SortOrder, position: list[Any]) -> str:
+    """An opaque cursor: the index kind, the sort it belongs to and a position in it."""
+    raw = orjson.dumps([kind, sort.value, position])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, sort: SortOrder) -> list[Any]:
+    """The position in a cursor from :func:`encode_cursor`; :class:`CursorError` otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = orjson.loads(raw)
+    except (binascii.Error, ValueError) as error:
+        raise CursorError(f"malformed cursor {cursor!r}") from error
+    if not (isinstance(decoded, list) and len(decoded) == 3 and decoded[0] == kind):
+        raise CursorError(f"malformed cursor {cursor!r}")
+    if decoded[1] != sort.value:
+        raise CursorError(f"cursor {cursor!r} belongs to sort {decoded[1]!r}, not {sort.value}")
+    if not isinstance(decoded[2], list):
+        raise CursorError(f"malformed cursor {cursor!r}")
+    return decoded[2]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    category_ids: Sequence[str] = ()
+    brands: Sequence[str] = ()
+    vendor_ids: Sequence[str] = ()
+    min_price: int | None = None
+    max_price: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str
+    where: SearchFilter = field(default_factory=SearchFilter)
+    sort: SortOrder = SortOrder.RELEVANCE
+    first: int = 20
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    product_id: str
+    score: float
+    highlights: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class PriceBucket:
+    start: int | None
+    end: int | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Facets:
+    categories: list[FacetValue]
+    brands: list[FacetValue]
+    vendors: list[FacetValue]
+    prices: list[PriceBucket]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: Facets
+    next_cursor: str | None
+
+
+class SearchIndex(Protocol):
+    async def ensure_index(self) -> None:
+        """Create the index (behind its alias) if there is none."""
+        ...
+
+    async def index(self, documents: Sequence[ProductSnapshot]) -> None:
+        """Add or replace documents; searchable at once when this returns."""
+        ...
+
+    async def delete(self, product_ids: Sequence[str]) -> None: ...
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        """Raises :class:`CursorError` for a cursor it did not hand out."""
+        ...
+
+    async def suggest(self, prefix: str, size: int) -> list[str]:
+        """Up to ``size`` product names with a word starting with ``prefix`` (any case)."""
+        ...
+
+    async def rebuild(self, documents: AsyncIterable[ProductSnapshot]) -> int:
+        """Build a new index from ``documents`` and switch to it at once; return its size."""
+        ...
+
+    async def close(self) -> None: ...
