@@ -12,7 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SDL_DIR = ROOT / "schema" / "subgraphs"
 # Subgraph name -> "module:attribute" of a schema with a ``as_str()`` (strawberry) or an SDL string.
-SCHEMAS = {"products": "subgraphs.products.schema:schema"}
+SCHEMAS = {
+    "products": "subgraphs.products.schema:schema",
+    "search": "subgraphs.search.schema:SDL",
+}
 
 
 def subgraph_sdl(name: str) -> str:

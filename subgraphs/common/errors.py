@@ -11,6 +11,8 @@ CODES = {
     "NOT_FOUND": "no such object",
     "DUPLICATE_SKU": "the SKU is taken",
     "DUPLICATE_REVIEW": "one review per product per user",
+    "GRAPHQL_VALIDATION_FAILED": "the document does not fit the schema",
+    "INTERNAL_SERVER_ERROR": "the server failed; the message says no more",
 }
 
 

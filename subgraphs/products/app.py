@@ -91,7 +91,7 @@ def create_app(
         services = Services(
             store=await (open_catalog or (lambda: open_store(stores)))(),
             redis=redis_client(stores),
-            verifier=verifier or default_verifier(settings),
+            verifier=verifier or settings.verifier(),
             settings=settings,
         )
         holder["services"] = services
@@ -104,14 +104,4 @@ def create_app(
         routes=subgraph_routes(graphql),
         middleware=[Middleware(BearerAuthentication, verifier=lambda: holder["services"].verifier)],
         lifespan=lifespan,
-    )
-
-
-def default_verifier(settings: ProductsSettings) -> TokenVerifier:
-    jwks_url = settings.identity_jwks_url or settings.identity_issuer.rstrip("/") + "/keys"
-    return TokenVerifier(
-        issuer=settings.identity_issuer,
-        audience=settings.identity_audience,
-        jwks_url=jwks_url,
-        policies=settings.identity_policies,
     )

@@ -100,7 +100,7 @@ class RatingSummary:
     average: float | None
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
     end_cursor: str | None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import asdict
@@ -25,6 +24,7 @@ from subgraphs.search.index import (
     SortOrder,
     decode_cursor,
     encode_cursor,
+    name_suffixes,
 )
 
 SETTINGS: dict[str, Any] = {
@@ -37,7 +37,11 @@ SETTINGS: dict[str, Any] = {
                 "tokenizer": "standard",
                 "filter": ["lowercase", "asciifolding", "porter_stem"],
             },
-            "name_prefix": {"type": "custom", "tokenizer": "keyword", "filter": ["lowercase"]},
+            "name_prefix": {
+                "type": "custom",
+                "tokenizer": "keyword",
+                "filter": ["lowercase", "asciifolding"],
+            },
         }
     },
 }
@@ -70,6 +74,10 @@ SORTS: dict[SortOrder, list[dict[str, Any]]] = {
 }
 
 
+class RebuildError(Exception):
+    """Elasticsearch refused documents of a rebuild; the alias was left as it was."""
+
+
 class ElasticsearchSearchIndex:
     def __init__(self, client: AsyncElasticsearch, alias: str = "products") -> None:
         self.client = client
@@ -85,14 +93,28 @@ class ElasticsearchSearchIndex:
         await self.client.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
         return name
 
-    async def index(self, documents: Sequence[ProductSnapshot]) -> None:
-        await self._bulk(self.alias, documents)
+    async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
+        # refresh=True: searchable now, not at the next periodic refresh (up to a second later).
+        return await self._bulk(self.alias, documents, refresh=True)
 
-    async def _bulk(self, index: str, documents: Sequence[ProductSnapshot]) -> None:
+    async def _bulk(
+        self, index: str, documents: Sequence[ProductSnapshot], *, refresh: bool
+    ) -> dict[str, str]:
         if not documents:
-            return
+            return {}
         actions = [{"_index": index, "_id": d.id, "_source": _source(d)} for d in documents]
-        await async_bulk(self.client, actions, refresh="wait_for")
+        _, errors = await async_bulk(
+            self.client, actions, refresh=refresh, raise_on_error=False, stats_only=False
+        )
+        rejected: dict[str, str] = {}
+        for error in errors if isinstance(errors, list) else []:
+            item = error.get("index", {})
+            reason = item.get("error", {})
+            rejected[str(item.get("_id"))] = (
+                f"{reason.get('type')}: {reason.get('reason')}" if isinstance(reason, dict)
+                else str(reason)
+            )  # fmt: skip
+        return rejected
 
     async def delete(self, product_ids: Sequence[str]) -> None:
         actions = [{"_op_type": "delete", "_index": self.alias, "_id": i} for i in product_ids]
@@ -141,21 +163,21 @@ class ElasticsearchSearchIndex:
                                               "skip_duplicates": True}}},
             source={"includes": ["name"]},
         )  # fmt: skip
-        options = response["suggest"]["names"][0]["options"]
-        names = {o["_source"]["name"] for o in options}
-        return sorted(names, key=lambda name: (name.lower(), name))[:size]
+        names: list[str] = []
+        for option in response["suggest"]["names"][0]["options"]:  # in the documented order
+            if option["_source"]["name"] not in names:
+                names.append(option["_source"]["name"])
+        return names[:size]
 
     async def rebuild(self, documents: AsyncIterable[ProductSnapshot]) -> int:
         name = await self._create_index()
-        count, batch = 0, []
-        async for document in documents:
-            batch.append(document)
-            if len(batch) == 500:
-                await self._bulk(name, batch)
-                count, batch = count + len(batch), []
-        await self._bulk(name, batch)
-        count += len(batch)
-        await self.client.indices.refresh(index=name)
+        try:
+            count = await self._fill(name, documents)
+            await self.client.indices.refresh(index=name)
+        except BaseException:
+            # The alias still points at the old index: drop the half-built one, lose nothing.
+            await self.client.indices.delete(index=name, ignore_unavailable=True)
+            raise
         try:
             old = list((await self.client.indices.get_alias(name=self.alias)).keys())
         except NotFoundError:
@@ -164,10 +186,26 @@ class ElasticsearchSearchIndex:
             {"remove": {"index": index, "alias": self.alias}} for index in old
         ]
         actions.append({"add": {"index": name, "alias": self.alias}})
-        await self.client.indices.update_aliases(actions=actions)
+        await self.client.indices.update_aliases(actions=actions)  # one atomic switch
         for index in old:
             await self.client.indices.delete(index=index)
         return count
+
+    async def _fill(self, index: str, documents: AsyncIterable[ProductSnapshot]) -> int:
+        count, batch = 0, []
+        async for document in documents:
+            batch.append(document)
+            if len(batch) == 500:
+                count += await self._bulk_all(index, batch)
+                batch = []
+        return count + await self._bulk_all(index, batch)
+
+    async def _bulk_all(self, index: str, documents: Sequence[ProductSnapshot]) -> int:
+        rejected = await self._bulk(index, documents, refresh=False)
+        if rejected:
+            some_id, reason = next(iter(rejected.items()))
+            raise RebuildError(f"{len(rejected)} documents refused, e.g. {some_id}: {reason}")
+        return len(documents)
 
     async def close(self) -> None:
         await self.client.close()
@@ -175,9 +213,8 @@ class ElasticsearchSearchIndex:
 
 def _source(document: ProductSnapshot) -> dict[str, Any]:
     source = asdict(document)
-    # Every word start of the name, so that "head" suggests "Aurora Headphones".
-    starts = [m.start() for m in re.finditer(r"\b\w", document.name)]
-    source["suggest"] = {"input": [document.name[i:] for i in starts] or [document.name]}
+    # The name from each word on, so that "head" suggests "Aurora Headphones".
+    source["suggest"] = {"input": name_suffixes(document.name)}
     return source
 
 

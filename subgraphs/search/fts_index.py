@@ -29,6 +29,8 @@ from subgraphs.search.index import (
     SortOrder,
     decode_cursor,
     encode_cursor,
+    fold,
+    name_suffixes,
 )
 
 TABLES = ("search_docs", "search_categories", "search_fts")
@@ -49,7 +51,8 @@ SNIPPET_DESCRIPTION = "snippet(search_fts, 4, '<em>', '</em>', '...', 16)"
 def _ddl(suffix: str) -> list[str]:
     return [
         f"""CREATE TABLE IF NOT EXISTS search_docs{suffix} (
-              id TEXT PRIMARY KEY, name TEXT NOT NULL, brand TEXT NOT NULL,
+              id TEXT PRIMARY KEY, name TEXT NOT NULL, name_folded TEXT NOT NULL,
+              brand TEXT NOT NULL,
               vendor_id TEXT NOT NULL, price_amount INTEGER NOT NULL, rating REAL,
               created_at TEXT NOT NULL)""",
         f"""CREATE TABLE IF NOT EXISTS search_categories{suffix} (
@@ -69,10 +72,11 @@ class SqliteSearchIndex:
             for statement in _ddl(""):
                 await conn.execute(text(statement))
 
-    async def index(self, documents: Sequence[ProductSnapshot]) -> None:
+    async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
         async with self.engine.begin() as conn:
             for document in documents:
                 await _write(conn, document, "")
+        return {}
 
     async def delete(self, product_ids: Sequence[str]) -> None:
         async with self.engine.begin() as conn:
@@ -110,18 +114,22 @@ class SqliteSearchIndex:
         return SearchResult(hits, int(total), facets, next_cursor)
 
     async def suggest(self, prefix: str, size: int) -> list[str]:
-        escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        wanted = fold(prefix)
+        escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
                     text("""SELECT DISTINCT name FROM search_docs
-                            WHERE lower(name) LIKE :start ESCAPE '\\'
-                               OR lower(name) LIKE :word ESCAPE '\\'
-                            ORDER BY lower(name), name LIMIT :size"""),
-                    {"start": f"{escaped}%", "word": f"% {escaped}%", "size": size},
+                            WHERE name_folded LIKE :anywhere ESCAPE '\\' LIMIT 5000"""),
+                    {"anywhere": f"%{escaped}%"},
                 )
             ).all()
-        return [r.name for r in rows]
+        ranked: list[tuple[str, str]] = []
+        for (name,) in rows:
+            keys = [fold(s) for s in name_suffixes(name) if fold(s).startswith(wanted)]
+            if keys:
+                ranked.append((min(keys), name))
+        return [name for _, name in sorted(ranked)[:size]]
 
     async def rebuild(self, documents: AsyncIterable[ProductSnapshot]) -> int:
         count = 0
@@ -156,10 +164,11 @@ class SqliteSearchIndex:
 async def _write(conn: AsyncConnection, document: ProductSnapshot, suffix: str) -> None:
     await _remove(conn, document.id, suffix)
     await conn.execute(
-        text(f"""INSERT INTO search_docs{suffix} (id, name, brand, vendor_id, price_amount,
-                   rating, created_at) VALUES (:id, :name, :brand, :vendor_id,
-                   :price_amount, :rating, :created_at)"""),  # noqa: S608
-        {"id": document.id, "name": document.name, "brand": document.brand,
+        text(f"""INSERT INTO search_docs{suffix} (id, name, name_folded, brand, vendor_id,
+                   price_amount, rating, created_at) VALUES (:id, :name, :name_folded, :brand,
+                   :vendor_id, :price_amount, :rating, :created_at)"""),  # noqa: S608
+        {"id": document.id, "name": document.name, "name_folded": fold(document.name),
+         "brand": document.brand,
          "vendor_id": document.vendor_id, "price_amount": document.price_amount,
          "rating": document.rating, "created_at": document.created_at},
     )  # fmt: skip

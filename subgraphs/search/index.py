@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+import unicodedata
 from collections.abc import AsyncIterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -18,6 +20,20 @@ PRICE_RANGES: tuple[tuple[int | None, int | None], ...] = (
 )  # fmt: skip
 """Facet buckets in minor units: [from, to)."""
 FACET_SIZE = 20
+
+
+WORD_START = re.compile(r"\b\w")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: how names are compared for suggestions."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def name_suffixes(name: str) -> list[str]:
+    """The name from each of its words on: "Steel Kettle" → ["Steel Kettle", "Kettle"]."""
+    return [name[m.start() :] for m in WORD_START.finditer(name)] or [name]
 
 
 class SortOrder(Enum):
@@ -113,8 +129,12 @@ class SearchIndex(Protocol):
         """Create the index (behind its alias) if there is none."""
         ...
 
-    async def index(self, documents: Sequence[ProductSnapshot]) -> None:
-        """Add or replace documents; searchable at once when this returns."""
+    async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
+        """Add or replace documents; searchable at once when this returns.
+
+        Returns the documents the index refused, by id, with the reason (the others are in);
+        raises when the index can't be reached, with nothing acknowledged.
+        """
         ...
 
     async def delete(self, product_ids: Sequence[str]) -> None: ...
@@ -124,7 +144,11 @@ class SearchIndex(Protocol):
         ...
 
     async def suggest(self, prefix: str, size: int) -> list[str]:
-        """Up to ``size`` product names with a word starting with ``prefix`` (any case)."""
+        """Up to ``size`` product names with a word starting with ``prefix``.
+
+        Case and accents are ignored. Names come in the order of their text from the first
+        matching word on ("ket" gives "Steel Kettle" before "Kettle Descaler").
+        """
         ...
 
     async def rebuild(self, documents: AsyncIterable[ProductSnapshot]) -> int:

@@ -1,0 +1,16 @@
+"""Search subgraph settings (``SHOPGRAPH_*`` environment variables)."""
+
+from __future__ import annotations
+
+import socket
+
+from subgraphs.common.settings import IdentitySettings
+
+
+class SearchSettings(IdentitySettings):
+    search_alias: str = "products"
+    """The Elasticsearch alias queries go to (it points at the current versioned index)."""
+    search_run_indexer: bool = True
+    """Run the catalog indexer inside the subgraph process (off when it runs on its own)."""
+    search_indexer_consumer: str = socket.gethostname()
+    """This indexer's name in the consumer group; keep it across restarts to resume at once."""
