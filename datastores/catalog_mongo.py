@@ -59,6 +59,33 @@ class MigrationReport:
 
 async def migrate_catalog(db: AsyncDatabase[dict[str, Any]]) -> MigrationReport:
     report = MigrationReport()
+    build = await db.client.admin.command("buildInfo")
+    if "ferretdbVersion" in build:
+        # FerretDB answers validator commands with NotImplemented, and `collMod` can drop the
+        # connection; leave validators to MongoDB.
+        report.skipped.append(f"products validator (FerretDB {build['ferretdbVersion']})")
+    else:
+        await _create_products(db, report)
+    for collection, indexes in INDEXES.items():
+        # Only the missing ones: FerretDB drops the connection on re-creating an index.
+        present = {index["name"] async for index in await db[collection].list_indexes()}
+        missing = [i for i in indexes if i.document["name"] not in present]
+        if missing:
+            await db[collection].create_indexes(missing)
+            report.applied.append(f"{collection} indexes")
+    if "text" in {index["name"] async for index in await db.products.list_indexes()}:
+        return report
+    try:
+        await db.products.create_indexes([TEXT_INDEX])
+        report.applied.append("products text index")
+    except OperationFailure as error:
+        if error.code not in NOT_SUPPORTED:
+            raise
+        report.skipped.append("products text index (not supported by this server)")
+    return report
+
+
+async def _create_products(db: AsyncDatabase[dict[str, Any]], report: MigrationReport) -> None:
     try:
         await db.create_collection("products", validator={"$jsonSchema": PRODUCT_SCHEMA})
         report.applied.append("products validator")
@@ -70,17 +97,6 @@ async def migrate_catalog(db: AsyncDatabase[dict[str, Any]]) -> MigrationReport:
         report.skipped.append(
             f"products validator ({error.details and error.details.get('errmsg')})"
         )
-    for collection, indexes in INDEXES.items():
-        await db[collection].create_indexes(indexes)
-        report.applied.append(f"{collection} indexes")
-    try:
-        await db.products.create_indexes([TEXT_INDEX])
-        report.applied.append("products text index")
-    except OperationFailure as error:
-        if error.code not in NOT_SUPPORTED:
-            raise
-        report.skipped.append("products text index (not supported by this server)")
-    return report
 
 
 async def _set_validator(db: AsyncDatabase[dict[str, Any]], report: MigrationReport) -> None:

@@ -1,5 +1,7 @@
 """Connections to the configured stores, or to embedded ones when none is configured.
 
+Embedded SQL stores are SQLite files under ``SHOPGRAPH_DATA_DIR``.
+
 Embedded Redis is one in-process fakeredis server shared by every service of the process, so
 that ``shopgraph dev``'s services see each other's streams and keys as they would in Redis.
 """
@@ -7,10 +9,13 @@ that ``shopgraph dev``'s services see each other's streams and keys as they woul
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import fakeredis
 from redis.asyncio import Redis
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datastores.settings import StoreSettings
 
@@ -25,3 +30,21 @@ def redis_client(settings: StoreSettings) -> Redis:
         return Redis.from_url(settings.redis_url, decode_responses=True)
     client: Redis = fakeredis.FakeAsyncRedis(server=_fake_server(), decode_responses=True)
     return client
+
+
+def sqlite_engine(path: Path) -> AsyncEngine:
+    """An engine on the SQLite file ``path`` in WAL mode: readers don't wait for the writer,
+    and a commit does not wait for the disk (``synchronous=NORMAL``; a power cut may lose the
+    last commits of a development database, never corrupt it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(connection: Any, _: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    return engine

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import click
 import uvicorn
 
 from shopgraph.services import SUBGRAPHS, Service, service
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from subgraphs.products.store import CatalogStore
+    from subgraphs.search.index import SearchIndex
 
 
 def _not_in_this_build(command: str) -> click.ClickException:
@@ -68,8 +78,9 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
     except (ConfigError, SupergraphError) as error:
         raise click.ClickException(f"{supergraph}: {error.message}") from error
     app = create_app(config, supergraph_path=supergraph)
-    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info",
-                access_log=False)
+    uvicorn.run(
+        app, host=host or config.host, port=port or config.port, log_level="info", access_log=False
+    )
 
 
 @router.command("plan")
@@ -144,9 +155,34 @@ def schema_check() -> None:
 
 
 @main.command()
-def seed() -> None:
-    """Load the deterministic demo data into the configured stores."""
-    raise _not_in_this_build("seed")
+@click.option(
+    "--products",
+    "product_count",
+    type=click.IntRange(20, 100_000),
+    default=2000,
+    show_default=True,
+    help="How many products (the first 20 are hand-written).",
+)
+def seed(product_count: int) -> None:
+    """Load the deterministic demo catalog into the configured stores and index it.
+
+    Stores come from SHOPGRAPH_MONGO_URL, SHOPGRAPH_ELASTICSEARCH_URL (the embedded SQLite
+    stores under SHOPGRAPH_DATA_DIR when unset). Running it again adds only what is missing.
+    """
+    from shopgraph.catalog import seed as seed_catalog
+
+    async def run() -> None:
+        async with _catalog_stores() as (store, index, _):
+            with click.progressbar(length=2 * product_count, label="seeding catalog",
+                                   file=sys.stderr) as bar:  # fmt: skip
+                report = await seed_catalog(store, index, product_count=product_count,
+                                            progress=bar.update)  # fmt: skip
+        click.echo(
+            f"products: {report.products_added} added, {report.products_present} already there; "
+            f"reviews: {report.reviews_added} added; search index: {report.indexed} products"
+        )
+
+    asyncio.run(run())
 
 
 @main.group()
@@ -156,8 +192,72 @@ def search() -> None:
 
 @search.command("reindex")
 def search_reindex() -> None:
-    """Rebuild the search index behind its alias, with no downtime."""
-    raise _not_in_this_build("search reindex")
+    """Rebuild the search index from the catalog behind its alias, with no downtime.
+
+    Searches keep answering from the old index until the new one is swapped in.
+    """
+    from shopgraph.catalog import reindex
+
+    async def run() -> None:
+        async with _catalog_stores() as (store, index, redis):
+            with click.progressbar(label="reindexing", length=0, file=sys.stderr,
+                                   show_pos=True) as bar:  # fmt: skip
+                count = await reindex(store, index, redis, progress=bar.update)
+        click.echo(f"search index rebuilt: {count} products")
+
+    asyncio.run(run())
+
+
+@search.command("indexer")
+def search_indexer() -> None:
+    """Follow the catalog event stream into the search index (stop with Ctrl-C).
+
+    For running the indexer on its own; the search subgraph runs one itself unless
+    SHOPGRAPH_SEARCH_RUN_INDEXER=false.
+    """
+    import logging
+
+    from datastores.embedded import redis_client
+    from datastores.settings import StoreSettings
+    from subgraphs.search.app import open_index
+    from subgraphs.search.indexer import CatalogIndexer
+    from subgraphs.search.settings import SearchSettings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    async def run() -> None:
+        stores, settings = StoreSettings(), SearchSettings()
+        index = await open_index(stores, settings)
+        redis = redis_client(stores)
+        try:
+            await CatalogIndexer(redis, index, consumer=settings.search_indexer_consumer).run()
+        finally:
+            await index.close()
+            await redis.aclose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+@contextlib.asynccontextmanager
+async def _catalog_stores() -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis]]:
+    """The configured catalog store, search index and Redis, closed afterwards."""
+    from datastores.embedded import redis_client
+    from datastores.settings import StoreSettings
+    from subgraphs.products.app import open_store
+    from subgraphs.search.app import open_index
+    from subgraphs.search.settings import SearchSettings
+
+    stores = StoreSettings()
+    store = await open_store(stores)
+    index = await open_index(stores, SearchSettings())
+    redis = redis_client(stores)
+    try:
+        yield store, index, redis
+    finally:
+        await store.close()
+        await index.close()
+        await redis.aclose()
 
 
 if __name__ == "__main__":

@@ -122,7 +122,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def _url_fixture(name: str) -> object:
-    @pytest.fixture
+    # Session-scoped: a server lives for the session, so fixtures of any scope may use it.
+    @pytest.fixture(scope="session")
     def fixture(request: pytest.FixtureRequest) -> str:
         return _servers(request.config).get(name).url
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -17,7 +16,7 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 from datastores.catalog_mongo import migrate_catalog
-from datastores.embedded import redis_client
+from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
 from subgraphs.common.auth import ANONYMOUS, TokenVerifier
 from subgraphs.common.events import CatalogEvents
@@ -63,8 +62,7 @@ async def open_store(stores: StoreSettings) -> CatalogStore:
         store = MongoCatalogStore(client, stores.mongo_database)
         await migrate_catalog(store.db)
         return store
-    stores.data_dir.mkdir(parents=True, exist_ok=True)
-    sql = SqlCatalogStore(create_async_engine(f"sqlite+aiosqlite:///{stores.data_dir}/catalog.db"))
+    sql = SqlCatalogStore(sqlite_engine(stores.data_dir / "catalog.db"))
     await sql.create_tables()
     return sql
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from subgraphs.products.codec import (
     category_from_document,
@@ -78,6 +78,39 @@ class MongoCatalogStore:
         except DuplicateKeyError as error:
             raise DuplicateSkuError(f"a product with SKU {product.sku!r} exists") from error
         return product
+
+    async def import_products(
+        self, products: Sequence[Product], reviews: Sequence[Review]
+    ) -> list[str]:
+        ids = [p.id for p in products]
+        found = self.db.products.find({"_id": {"$in": ids}}, {"_id": 1})
+        present = {doc["_id"] async for doc in found}
+        new = [p for p in products if p.id not in present]
+        if not new:
+            return []
+        added = {p.id for p in new}
+        new_reviews = [r for r in reviews if r.product_id in added]
+        summaries: dict[str, tuple[int, int]] = {}
+        for review in new_reviews:
+            count, total = summaries.get(review.product_id, (0, 0))
+            summaries[review.product_id] = (count + 1, total + review.rating)
+        documents = []
+        for product in new:
+            count, total = summaries.get(product.id, (0, 0))
+            documents.append(
+                {**product_to_document(product), "rating_count": count, "rating_total": total}
+            )
+        try:
+            await self.db.products.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            raise DuplicateSkuError(
+                f"import refused: {error.details.get('writeErrors', [])[:1]}"
+            ) from error
+        if new_reviews:
+            await self.db.reviews.insert_many(
+                [review_to_document(r) for r in new_reviews], ordered=False
+            )
+        return [p.id for p in new]
 
     async def update_product(self, product_id: str, changes: ProductChanges) -> Product:
         update: Document = {"updated_at": datetime.now(UTC)}

@@ -137,6 +137,38 @@ class SqlCatalogStore:
             raise DuplicateSkuError(f"a product with SKU {product.sku!r} exists") from error
         return product
 
+    async def import_products(
+        self, items: Sequence[Product], given_reviews: Sequence[Review]
+    ) -> list[str]:
+        try:
+            return await self._import(items, given_reviews)
+        except IntegrityError as error:
+            raise DuplicateSkuError(f"import refused: {error.orig}") from error
+
+    async def _import(self, items: Sequence[Product], given_reviews: Sequence[Review]) -> list[str]:
+        async with self.engine.begin() as conn:
+            ids = [p.id for p in items]
+            present = set(
+                (await conn.execute(select(products.c.id).where(products.c.id.in_(ids)))).scalars()
+            )
+            new = [p for p in items if p.id not in present]
+            if not new:
+                return []
+            added = {p.id for p in new}
+            new_reviews = [r for r in given_reviews if r.product_id in added]
+            summaries = _rating_summaries(new_reviews)
+            rows = []
+            for product in new:
+                count, total = summaries.get(product.id, (0, 0))
+                rows.append({**_row(product), "rating_count": count, "rating_total": total})
+            await conn.execute(products.insert(), rows)
+            links = [{"product_id": p.id, "category_id": c} for p in new for c in p.category_ids]
+            if links:
+                await conn.execute(product_categories.insert(), links)
+            if new_reviews:
+                await conn.execute(reviews.insert(), [r.__dict__ for r in new_reviews])
+        return [p.id for p in new]
+
     async def update_product(self, product_id: str, changes: ProductChanges) -> Product:
         async with self.engine.begin() as conn:
             found = await _load(conn, products.c.id == product_id)
@@ -238,6 +270,15 @@ def _row(product: Product) -> dict[str, Any]:
         "created_at": product.created_at,
         "updated_at": product.updated_at,
     }
+
+
+def _rating_summaries(items: Sequence[Review]) -> dict[str, tuple[int, int]]:
+    """(count, total) of ratings by product."""
+    summaries: dict[str, tuple[int, int]] = {}
+    for review in items:
+        count, total = summaries.get(review.product_id, (0, 0))
+        summaries[review.product_id] = (count + 1, total + review.rating)
+    return summaries
 
 
 def _details(product: Product) -> dict[str, Any]:

@@ -82,6 +82,16 @@ class CatalogStore(Protocol):
         """Raises :class:`NotFoundError` for an unknown product."""
         ...
 
+    async def import_products(
+        self, products: Sequence[Product], reviews: Sequence[Review]
+    ) -> list[str]:
+        """Bulk load: add the products whose id is absent, with their reviews; return their ids.
+
+        Products already present are left as they are, and so are their reviews. Each added
+        product's rating summary is computed from its given reviews.
+        """
+        ...
+
     async def categories(self) -> list[Category]: ...
 
     async def vendors_by_ids(self, ids: Sequence[str]) -> list[Vendor | None]: ...

@@ -13,12 +13,11 @@ from ariadne.asgi import GraphQL
 from elasticsearch import AsyncElasticsearch
 from graphql import GraphQLError
 from redis.asyncio import Redis
-from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 
-from datastores.embedded import redis_client
+from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
 from subgraphs.common.auth import ANONYMOUS, TokenVerifier
 from subgraphs.common.http import BearerAuthentication, subgraph_routes
@@ -47,9 +46,7 @@ async def open_index(stores: StoreSettings, settings: SearchSettings) -> SearchI
             AsyncElasticsearch(stores.elasticsearch_url), settings.search_alias
         )
     else:
-        stores.data_dir.mkdir(parents=True, exist_ok=True)
-        url = f"sqlite+aiosqlite:///{stores.data_dir}/search.db"
-        index = SqliteSearchIndex(create_async_engine(url))
+        index = SqliteSearchIndex(sqlite_engine(stores.data_dir / "search.db"))
     await index.ensure_index()
     return index
 

@@ -74,14 +74,13 @@ class SqliteSearchIndex:
 
     async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
         async with self.engine.begin() as conn:
-            for document in documents:
-                await _write(conn, document, "")
+            await _write(conn, documents, "")
         return {}
 
     async def delete(self, product_ids: Sequence[str]) -> None:
-        async with self.engine.begin() as conn:
-            for product_id in product_ids:
-                await _remove(conn, product_id, "")
+        if product_ids:
+            async with self.engine.begin() as conn:
+                await _remove(conn, product_ids, "")
 
     async def search(self, query: SearchQuery) -> SearchResult:
         offset = 0
@@ -153,43 +152,44 @@ class SqliteSearchIndex:
 
     async def _write_batch(self, documents: Sequence[ProductSnapshot], suffix: str) -> int:
         async with self.engine.begin() as conn:
-            for document in documents:
-                await _write(conn, document, suffix)
+            await _write(conn, documents, suffix)
         return len(documents)
 
     async def close(self) -> None:
         await self.engine.dispose()
 
 
-async def _write(conn: AsyncConnection, document: ProductSnapshot, suffix: str) -> None:
-    await _remove(conn, document.id, suffix)
+async def _write(conn: AsyncConnection, documents: Sequence[ProductSnapshot], suffix: str) -> None:
+    """Replace ``documents`` in the tables ending in ``suffix``, a statement per table."""
+    if not documents:
+        return
+    await _remove(conn, [d.id for d in documents], suffix)
     await conn.execute(
         text(f"""INSERT INTO search_docs{suffix} (id, name, name_folded, brand, vendor_id,
                    price_amount, rating, created_at) VALUES (:id, :name, :name_folded, :brand,
                    :vendor_id, :price_amount, :rating, :created_at)"""),  # noqa: S608
-        {"id": document.id, "name": document.name, "name_folded": fold(document.name),
-         "brand": document.brand,
-         "vendor_id": document.vendor_id, "price_amount": document.price_amount,
-         "rating": document.rating, "created_at": document.created_at},
+        [{"id": d.id, "name": d.name, "name_folded": fold(d.name), "brand": d.brand,
+          "vendor_id": d.vendor_id, "price_amount": d.price_amount, "rating": d.rating,
+          "created_at": d.created_at} for d in documents],
     )  # fmt: skip
-    for category_id in document.category_ids:
+    memberships = [{"id": d.id, "category_id": c} for d in documents for c in d.category_ids]
+    if memberships:
         await conn.execute(
             text(f"INSERT INTO search_categories{suffix} VALUES (:id, :category_id)"),  # noqa: S608
-            {"id": document.id, "category_id": category_id},
+            memberships,
         )
     await conn.execute(
         text(f"""INSERT INTO search_fts{suffix} (id, name, brand, categories, description, sku)
                  VALUES (:id, :name, :brand, :categories, :description, :sku)"""),  # noqa: S608
-        {"id": document.id, "name": document.name, "brand": document.brand,
-         "categories": " ".join(document.categories), "description": document.description,
-         "sku": document.sku},
+        [{"id": d.id, "name": d.name, "brand": d.brand, "categories": " ".join(d.categories),
+          "description": d.description, "sku": d.sku} for d in documents],
     )  # fmt: skip
 
 
-async def _remove(conn: AsyncConnection, product_id: str, suffix: str) -> None:
+async def _remove(conn: AsyncConnection, product_ids: Sequence[str], suffix: str) -> None:
     for table in TABLES:
         delete = f"DELETE FROM {table}{suffix} WHERE id = :id"  # noqa: S608
-        await conn.execute(text(delete), {"id": product_id})
+        await conn.execute(text(delete), [{"id": i} for i in product_ids])
 
 
 def _match_expression(query: str) -> str | None:

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from datastores.catalog_mongo import migrate_catalog
+from datastores.embedded import sqlite_engine
 from subgraphs.products.mongo_store import MongoCatalogStore
 from subgraphs.products.sql_store import SqlCatalogStore
 from subgraphs.products.store import CatalogStore
@@ -25,7 +25,7 @@ async def mongo_store(mongo_url: str) -> MongoCatalogStore:
 
 
 async def sqlite_store(path: Path) -> SqlCatalogStore:
-    store = SqlCatalogStore(create_async_engine(f"sqlite+aiosqlite:///{path / 'catalog.db'}"))
+    store = SqlCatalogStore(sqlite_engine(path / "catalog.db"))
     await store.create_tables()
     return store
 

@@ -118,3 +118,25 @@ async def test_categories_and_vendors_can_be_saved_again(catalog: CatalogStore) 
     await catalog.save_vendors([Vendor("v-1", "Acme Ltd")])
     await catalog.save_vendors([Vendor("v-1", "Acme Limited")])
     assert await catalog.vendors_by_ids(["v-1", "v-2"]) == [Vendor("v-1", "Acme Limited"), None]
+
+
+async def test_import_adds_only_absent_products_with_their_reviews(catalog: CatalogStore) -> None:
+    await catalog.create_product(product(1, name="Kept as it is"))
+    given = [product(1), product(2), product(3)]
+    reviews = [
+        Review("r-1", "p-0001", "u-1", 1, "t", "b", NOW),
+        Review("r-2", "p-0002", "u-1", 5, "t", "b", NOW),
+        Review("r-3", "p-0002", "u-2", 2, "t", "b", NOW),
+    ]
+    assert await catalog.import_products(given, reviews) == ["p-0002", "p-0003"]
+    one, two, three = await catalog.products_by_ids(["p-0001", "p-0002", "p-0003"])
+    assert one is not None
+    assert (one.name, one.rating_count) == ("Kept as it is", 0)
+    assert two == replace(product(2), rating_count=2, rating_total=7)
+    assert three == product(3)
+    page = await catalog.reviews_for_product("p-0002", Seek(10))
+    assert [r.id for r in page.items] == ["r-2", "r-3"]
+    assert (await catalog.reviews_for_product("p-0001", Seek(10))).total == 0
+    assert await catalog.import_products(given, reviews) == [], "a second import adds nothing"
+    with pytest.raises(DuplicateSkuError):
+        await catalog.import_products([product(4, sku="SKU-0002")], [])

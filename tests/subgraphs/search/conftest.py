@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import AsyncElasticsearch
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from datastores.embedded import sqlite_engine
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
 from subgraphs.search.index import SearchIndex
@@ -22,7 +22,7 @@ async def elasticsearch_index(url: str) -> ElasticsearchSearchIndex:
 
 
 async def sqlite_index(path: Path) -> SqliteSearchIndex:
-    index = SqliteSearchIndex(create_async_engine(f"sqlite+aiosqlite:///{path / 'search.db'}"))
+    index = SqliteSearchIndex(sqlite_engine(path / "search.db"))
     await index.ensure_index()
     return index
 

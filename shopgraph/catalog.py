@@ -1,0 +1,139 @@
+"""Catalog jobs that span the products and the search subgraphs: seeding and reindexing.
+
+The subgraphs never import each other; these jobs are where their ports meet: the catalog
+store, the search index and the catalog event stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from datastores.seed import SeedCatalog, SeedProduct, SeedReview, build_catalog
+from subgraphs.common.events import CATALOG_STREAM, ProductSnapshot, parse_event
+from subgraphs.products.model import Category, Money, Product, Review, Variant, Vendor
+from subgraphs.products.service import snapshot
+from subgraphs.products.store import CatalogStore, ProductFilter, Seek
+from subgraphs.search.index import SearchIndex
+
+Progress = Callable[[int], None]
+"""Called with how many more items are done."""
+PAGE = 500
+
+
+def _no_progress(_: int) -> None:
+    pass
+
+
+async def catalog_snapshots(store: CatalogStore) -> AsyncIterator[ProductSnapshot]:
+    """Every product of the catalog as search indexes it, in id order."""
+    names = {c.id: c.name for c in await store.categories()}
+    after = None
+    while True:
+        page = await store.find_products(ProductFilter(), Seek(PAGE, after))
+        for product in page.items:
+            yield snapshot(product, names)
+        if not page.has_next or not page.items:
+            return
+        after = page.items[-1].id
+
+
+async def reindex(
+    store: CatalogStore,
+    index: SearchIndex,
+    redis: Redis | None,
+    *,
+    stream: str = CATALOG_STREAM,
+    progress: Progress = _no_progress,
+) -> int:
+    """Rebuild the search index from the catalog and swap it in; return the product count.
+
+    Searches keep answering from the old index until the swap. A catalog change made while
+    the rebuild reads the catalog may be missed by the read and, being indexed by the
+    indexer into the old index, lost with it; so the changes of the catalog stream since the
+    rebuild started are applied again once the new index is in place.
+    """
+    mark = await _last_entry_id(redis, stream) if redis is not None else None
+
+    async def counted() -> AsyncIterator[ProductSnapshot]:
+        async for document in catalog_snapshots(store):
+            yield document
+            progress(1)
+
+    count = await index.rebuild(counted())
+    if redis is not None:
+        await _replay(redis, stream, mark or "0-0", index)
+    return count
+
+
+async def _last_entry_id(redis: Redis, stream: str) -> str:
+    entries = await redis.xrevrange(stream, count=1)
+    return str(entries[0][0]) if entries else "0-0"
+
+
+async def _replay(redis: Redis, stream: str, after: str, index: SearchIndex) -> None:
+    latest: dict[str, ProductSnapshot] = {}
+    for entry_id, fields in await redis.xrange(stream, min=f"({after}") or []:
+        try:
+            event = parse_event(str(entry_id), {str(k): str(v) for k, v in (fields or {}).items()})
+        except (ValueError, KeyError, TypeError):
+            continue  # the indexer dead-letters these
+        if event.snapshot is not None:
+            latest[event.product_id] = event.snapshot
+    if latest:
+        await index.index(list(latest.values()))
+
+
+@dataclass
+class SeedReport:
+    products_added: int
+    products_present: int
+    reviews_added: int
+    indexed: int
+
+
+async def seed(
+    store: CatalogStore,
+    index: SearchIndex | None,
+    *,
+    product_count: int | None = None,
+    progress: Progress = _no_progress,
+    catalog: SeedCatalog | None = None,
+) -> SeedReport:
+    """Load the demo catalog (what is missing of it) and rebuild the search index from it.
+
+    Idempotent: products already present (by id) are left as they are, with their reviews;
+    categories and vendors are written again.
+    ``progress`` counts products written, then products indexed.
+    """
+    data = catalog or (build_catalog(product_count) if product_count else build_catalog())
+    await store.save_categories(
+        [Category(c.id, c.name, c.slug, c.parent_id) for c in data.categories]
+    )
+    await store.save_vendors([Vendor(v.id, v.name) for v in data.vendors])
+    added = reviews = 0
+    for start in range(0, len(data.products), PAGE):
+        batch = data.products[start : start + PAGE]
+        given = [_review(item, r) for item in batch for r in item.reviews]
+        new = set(await store.import_products([_product(item) for item in batch], given))
+        added += len(new)
+        reviews += sum(1 for r in given if r.product_id in new)
+        progress(len(batch))
+    indexed = await reindex(store, index, None, progress=progress) if index is not None else 0
+    return SeedReport(added, len(data.products) - added, reviews, indexed)
+
+
+def _product(item: SeedProduct) -> Product:
+    return Product(
+        id=item.id, sku=item.sku, name=item.name, description=item.description,
+        brand=item.brand, category_ids=[item.category_id], price=Money(item.price, "EUR"),
+        vendor_id=item.vendor_id, created_at=item.created_at, updated_at=item.created_at,
+        variants=[Variant(sku, name, attributes) for sku, name, attributes in item.variants],
+        image_keys=list(item.image_keys),
+    )  # fmt: skip
+
+
+def _review(item: SeedProduct, r: SeedReview) -> Review:
+    return Review(r.id, item.id, r.author_id, r.rating, r.title, r.body, r.created_at)
