@@ -6,17 +6,23 @@ store, the search index and the catalog event stream.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from datastores.embedded import redis_client
 from datastores.seed import SeedCatalog, SeedProduct, SeedReview, build_catalog
+from datastores.settings import StoreSettings
 from subgraphs.common.events import CATALOG_STREAM, ProductSnapshot, parse_event
+from subgraphs.products.app import open_store
 from subgraphs.products.model import Category, Money, Product, Review, Variant, Vendor
 from subgraphs.products.service import snapshot
 from subgraphs.products.store import CatalogStore, ProductFilter, Seek
+from subgraphs.search.app import open_index
 from subgraphs.search.index import SearchIndex
+from subgraphs.search.settings import SearchSettings
 
 Progress = Callable[[int], None]
 """Called with how many more items are done."""
@@ -25,6 +31,24 @@ PAGE = 500
 
 def _no_progress(_: int) -> None:
     pass
+
+
+@contextlib.asynccontextmanager
+async def open_catalog_stores(
+    stores: StoreSettings | None = None,
+) -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis]]:
+    """The configured catalog store, search index and Redis (embedded when unset), closed
+    afterwards."""
+    stores = stores or StoreSettings()
+    store = await open_store(stores)
+    index = await open_index(stores, SearchSettings())
+    redis = redis_client(stores)
+    try:
+        yield store, index, redis
+    finally:
+        await store.close()
+        await index.close()
+        await redis.aclose()
 
 
 async def catalog_snapshots(store: CatalogStore) -> AsyncIterator[ProductSnapshot]:

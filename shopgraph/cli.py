@@ -5,19 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import click
 import uvicorn
 
 from shopgraph.services import SUBGRAPHS, Service, service
-
-if TYPE_CHECKING:
-    from redis.asyncio import Redis
-
-    from subgraphs.products.store import CatalogStore
-    from subgraphs.search.index import SearchIndex
 
 
 def _not_in_this_build(command: str) -> click.ClickException:
@@ -169,10 +161,11 @@ def seed(product_count: int) -> None:
     Stores come from SHOPGRAPH_MONGO_URL, SHOPGRAPH_ELASTICSEARCH_URL (the embedded SQLite
     stores under SHOPGRAPH_DATA_DIR when unset). Running it again adds only what is missing.
     """
+    from shopgraph.catalog import open_catalog_stores
     from shopgraph.catalog import seed as seed_catalog
 
     async def run() -> None:
-        async with _catalog_stores() as (store, index, _):
+        async with open_catalog_stores() as (store, index, _):
             with click.progressbar(length=2 * product_count, label="seeding catalog",
                                    file=sys.stderr) as bar:  # fmt: skip
                 report = await seed_catalog(store, index, product_count=product_count,
@@ -196,10 +189,10 @@ def search_reindex() -> None:
 
     Searches keep answering from the old index until the new one is swapped in.
     """
-    from shopgraph.catalog import reindex
+    from shopgraph.catalog import open_catalog_stores, reindex
 
     async def run() -> None:
-        async with _catalog_stores() as (store, index, redis):
+        async with open_catalog_stores() as (store, index, redis):
             with click.progressbar(label="reindexing", length=0, file=sys.stderr,
                                    show_pos=True) as bar:  # fmt: skip
                 count = await reindex(store, index, redis, progress=bar.update)
@@ -237,27 +230,6 @@ def search_indexer() -> None:
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-
-
-@contextlib.asynccontextmanager
-async def _catalog_stores() -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis]]:
-    """The configured catalog store, search index and Redis, closed afterwards."""
-    from datastores.embedded import redis_client
-    from datastores.settings import StoreSettings
-    from subgraphs.products.app import open_store
-    from subgraphs.search.app import open_index
-    from subgraphs.search.settings import SearchSettings
-
-    stores = StoreSettings()
-    store = await open_store(stores)
-    index = await open_index(stores, SearchSettings())
-    redis = redis_client(stores)
-    try:
-        yield store, index, redis
-    finally:
-        await store.close()
-        await index.close()
-        await redis.aclose()
 
 
 if __name__ == "__main__":

@@ -35,7 +35,20 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
         for s in busy:
             click.echo(f"shopgraph dev: port {s.port} for {s.name} is already in use", err=True)
         return 1
+    if any(s.name in {"products", "search"} for s in runnable):
+        asyncio.run(_load_demo_catalog())
     return asyncio.run(_supervise(runnable, host))
+
+
+async def _load_demo_catalog() -> None:
+    """Seed the configured (by default embedded) catalog and search stores; quick when seeded."""
+    from shopgraph.catalog import open_catalog_stores, seed
+
+    click.echo("shopgraph dev: loading the demo catalog…")
+    async with open_catalog_stores() as (store, index, _):
+        report = await seed(store, index)
+    click.echo(f"  catalog     {report.products_added + report.products_present} products "
+               f"({report.products_added} new), {report.indexed} in the search index")  # fmt: skip
 
 
 async def _supervise(services: Sequence[Service], host: str) -> int:

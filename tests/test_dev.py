@@ -13,8 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OFFSET = 20000  # away from the ports a developer's own `make dev` uses
 
 
-def test_dev_serves_the_router_and_stops_on_sigint() -> None:
-    env = {**os.environ, "SHOPGRAPH_DEV_PORT_OFFSET": str(OFFSET)}
+def test_dev_serves_the_router_and_stops_on_sigint(tmp_path: Path) -> None:
+    env = {**os.environ, "SHOPGRAPH_DEV_PORT_OFFSET": str(OFFSET),
+           "SHOPGRAPH_DATA_DIR": str(tmp_path)}  # fmt: skip
     with subprocess.Popen(
         [sys.executable, "-m", "shopgraph.cli", "dev"],
         cwd=ROOT,
@@ -24,6 +25,18 @@ def test_dev_serves_the_router_and_stops_on_sigint() -> None:
         text=True,
     ) as process:
         _check_running_then_stop(process)
+
+
+def _check_the_demo_catalog() -> None:
+    """The catalog is seeded and indexed: the search subgraph finds a demo product, and the
+    products subgraph knows it."""
+    search = f"http://127.0.0.1:{4003 + OFFSET}/graphql"
+    query = '{ search(query: "noise cancelling headphones") { hits { product { id } } } }'
+    found = httpx.post(search, json={"query": query}).json()["data"]["search"]
+    assert found["hits"][0] == {"product": {"id": "p-0001"}}
+    products = f"http://127.0.0.1:{4001 + OFFSET}/graphql"
+    product = httpx.post(products, json={"query": '{ product(id: "p-0001") { name } }'}).json()
+    assert product == {"data": {"product": {"name": "Aurora Noise-Cancelling Headphones"}}}
 
 
 def _check_running_then_stop(process: "subprocess.Popen[str]") -> None:
@@ -41,6 +54,7 @@ def _check_running_then_stop(process: "subprocess.Popen[str]") -> None:
         page = httpx.get(f"{router}/graphql", headers={"accept": "text/html"})
         assert page.status_code == 200
         assert httpx.get(f"{router}/health").json() == {"status": "UP"}
+        _check_the_demo_catalog()
         process.send_signal(signal.SIGINT)
         assert process.wait(15) == 0
     finally:

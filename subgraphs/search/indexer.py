@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 GROUP = "search-indexer"
 DEAD_LETTER_STREAM = f"{CATALOG_STREAM}:dead"
+IDLE_PAUSE = 0.05
+"""Seconds between polls of a server that does not block on XREADGROUP."""
 
 
 @dataclass
@@ -95,12 +98,19 @@ class CatalogIndexer:
 
     async def poll(self) -> BatchReport:
         """Wait up to ``block_ms`` for new events and index them."""
+        started = time.monotonic()
         response = await self.redis.xreadgroup(
             self.group, self.consumer, {self.stream: ">"},
             count=self.batch_size, block=self.block_ms,
         )  # fmt: skip
         entries = _entries(response)
-        return await self._handle(entries) if entries else BatchReport()
+        if entries:
+            return await self._handle(entries)
+        if time.monotonic() - started < self.block_ms / 2000:
+            # The server did not block (the embedded fakeredis answers at once): pause, so that
+            # waiting for events is not a busy loop that starves the rest of the process.
+            await asyncio.sleep(IDLE_PAUSE)
+        return BatchReport()
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Index until ``stop`` is set (or forever), retrying an unreachable index."""
