@@ -11,6 +11,10 @@ CODES = {
     "NOT_FOUND": "no such object",
     "DUPLICATE_SKU": "the SKU is taken",
     "DUPLICATE_REVIEW": "one review per product per user",
+    "OUT_OF_STOCK": "not enough stock for the order",
+    "DUPLICATE_ORDER": "the idempotency key was used for another order",
+    "ORDER_STATE": "the order is not in a state that allows this",
+    "PAYMENT_DECLINED": "the payment provider declined the payment",
     "GRAPHQL_VALIDATION_FAILED": "the document does not fit the schema",
     "INTERNAL_SERVER_ERROR": "the server failed; the message says no more",
 }

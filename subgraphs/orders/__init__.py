@@ -1,0 +1,1 @@
+"""The orders subgraph: orders, inventory and carts (PostgreSQL and Redis)."""

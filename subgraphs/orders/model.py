@@ -1,0 +1,61 @@
+"""The orders subgraph's data, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+
+class OrderStatus(Enum):
+    PLACED = "PLACED"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    product_id: str
+    vendor_id: str
+    price_amount: int
+    currency: str
+    available: int
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    line: int
+    product_id: str
+    vendor_id: str
+    quantity: int
+    unit_amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: OrderStatus
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    user_id: str
+    idempotency_key: str
+    status: OrderStatus
+    currency: str
+    total_amount: int
+    shipping: dict[str, Any]
+    payment_reference: str
+    created_at: datetime
+    updated_at: datetime
+    items: list[OrderItem] = field(default_factory=list)
+    history: list[StatusChange] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: str
+    quantity: int

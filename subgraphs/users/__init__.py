@@ -1,0 +1,1 @@
+"""The users subgraph: the signed-in user, profiles, addresses, recently viewed products."""

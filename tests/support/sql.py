@@ -1,0 +1,44 @@
+"""Fresh, migrated SQL databases for tests: a PostgreSQL database of its own, or a SQLite file."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from datastores.embedded import sqlite_engine
+from datastores.sql import asyncpg_url, migrate_sql
+
+
+@asynccontextmanager
+async def postgres_database(server_url: str) -> AsyncIterator[AsyncEngine]:
+    """A new database on the PostgreSQL test server, migrated; dropped afterwards."""
+    url = asyncpg_url(server_url)
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url.rsplit("/", 1)[0] + f"/{name}", pool_size=20,
+                                 max_overflow=40)  # fmt: skip
+    try:
+        await migrate_sql(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+@asynccontextmanager
+async def sqlite_database(directory: Path) -> AsyncIterator[AsyncEngine]:
+    engine = sqlite_engine(directory / f"{uuid.uuid4().hex[:8]}.db")
+    try:
+        await migrate_sql(engine)
+        yield engine
+    finally:
+        await engine.dispose()
