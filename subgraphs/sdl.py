@@ -15,6 +15,7 @@ SDL_DIR = ROOT / "schema" / "subgraphs"
 SCHEMAS = {
     "products": "subgraphs.products.schema:schema",
     "search": "subgraphs.search.schema:SDL",
+    "orders": "subgraphs.orders.schema:schema",
 }
 
 

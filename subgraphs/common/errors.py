@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from graphql import GraphQLError
+
+log = logging.getLogger(__name__)
 
 CODES = {
     "BAD_USER_INPUT": "the input is not valid",
@@ -24,3 +28,27 @@ def client_error(message: str, code: str) -> GraphQLError:
     if code not in CODES:
         raise ValueError(f"unregistered error code {code}")
     return GraphQLError(message, extensions={"code": code})
+
+
+def add_code(error: GraphQLError) -> None:
+    """Give an error that has no code one, and hide the insides of an unexpected failure.
+
+    Errors raised before execution get ``BAD_USER_INPUT`` (the variables do not fit the
+    schema, e.g. an operator object where an ID belongs) or ``GRAPHQL_VALIDATION_FAILED``
+    (the document does not); an exception a resolver did not mean to raise becomes
+    ``INTERNAL_SERVER_ERROR`` with a message that says nothing more (it is logged in full).
+    """
+    extensions = dict(error.extensions or {})
+    if "code" in extensions:
+        return
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        log.error("resolver failed: %s", error.message, exc_info=original)
+        error.message = "internal error"
+        extensions["code"] = "INTERNAL_SERVER_ERROR"
+    elif error.path is None or error.message.startswith("Variable "):
+        bad_variables = error.message.startswith("Variable ")
+        extensions["code"] = "BAD_USER_INPUT" if bad_variables else "GRAPHQL_VALIDATION_FAILED"
+    else:
+        extensions["code"] = "BAD_USER_INPUT"
+    error.extensions = extensions

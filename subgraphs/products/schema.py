@@ -8,7 +8,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.federation import Schema
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
@@ -16,6 +15,7 @@ from strawberry.types import Info
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
+from subgraphs.common.schema import CodedSchema
 from subgraphs.products import model
 from subgraphs.products.loaders import Loaders
 from subgraphs.products.service import CatalogService, NewProduct
@@ -33,7 +33,7 @@ class Context:
 ProductInfo = Info[Context, None]
 
 
-@strawberry.type
+@strawberry.federation.type(shareable=True)
 class Money:
     amount: int = strawberry.field(description="In minor units (cents).")
     currency: str = strawberry.field(description="ISO 4217 code.")
@@ -418,4 +418,4 @@ class Mutation:
         return Review.of(review)
 
 
-schema = Schema(query=Query, mutation=Mutation, types=[Product, Category, Vendor, User])
+schema = CodedSchema(query=Query, mutation=Mutation, types=[Product, Category, Vendor, User])

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
 from subgraphs.common.auth import ANONYMOUS, TokenVerifier
+from subgraphs.common.errors import add_code
 from subgraphs.common.http import BearerAuthentication, subgraph_routes
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
@@ -53,18 +54,8 @@ async def open_index(stores: StoreSettings, settings: SearchSettings) -> SearchI
 
 def format_error(error: GraphQLError, debug: bool = False) -> dict[str, Any]:
     """Every error gets a code; an unexpected one says nothing of its insides."""
+    add_code(error)
     formatted: dict[str, Any] = dict(error.formatted)
-    extensions = formatted.setdefault("extensions", {})
-    if "code" in extensions:
-        return formatted
-    if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
-        log.error("resolver failed", exc_info=error.original_error)
-        formatted["message"] = "internal error"
-        extensions["code"] = "INTERNAL_SERVER_ERROR"
-    elif error.path is None:
-        # Raised before execution: the document or the variables are wrong.
-        bad_variables = error.message.startswith("Variable ")
-        extensions["code"] = "BAD_USER_INPUT" if bad_variables else "GRAPHQL_VALIDATION_FAILED"
     return formatted
 
 

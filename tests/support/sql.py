@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import text
@@ -42,3 +43,33 @@ async def sqlite_database(directory: Path) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+@contextmanager
+def postgres_database_url(server_url: str) -> Iterator[str]:
+    """A new, migrated database for code that opens its own engine (an app under TestClient);
+    yields its asyncpg URL. For synchronous fixtures."""
+    url = asyncpg_url(server_url)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    database_url = url.rsplit("/", 1)[0] + f"/{name}"
+
+    async def create() -> None:
+        admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
+        engine = create_async_engine(database_url)
+        await migrate_sql(engine)
+        await engine.dispose()
+
+    async def drop() -> None:
+        admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+    asyncio.run(create())
+    try:
+        yield database_url
+    finally:
+        asyncio.run(drop())

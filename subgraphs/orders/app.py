@@ -1,0 +1,102 @@
+"""The orders subgraph's ASGI app, with the outbox relay running beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+
+from datastores.embedded import redis_client
+from datastores.settings import StoreSettings
+from datastores.sql import migrate_sql, sql_engine
+from subgraphs.common.auth import ANONYMOUS, TokenVerifier
+from subgraphs.common.http import BearerAuthentication, subgraph_routes
+from subgraphs.common.settings import IdentitySettings
+from subgraphs.orders.carts import Carts
+from subgraphs.orders.payments import PaymentProvider, SandboxPayments
+from subgraphs.orders.relay import OutboxRelay
+from subgraphs.orders.schema import Context, Loaders, schema
+from subgraphs.orders.service import OrdersService, StockCache
+from subgraphs.orders.store import OrderStore, SqlOrderStore
+
+
+@dataclass
+class Services:
+    store: OrderStore
+    redis: Redis
+    verifier: TokenVerifier
+    payments: PaymentProvider
+
+
+class OrdersGraphQL(GraphQL[Context, None]):
+    def __init__(self, services: Callable[[], Services]) -> None:
+        super().__init__(schema, graphql_ide=None)
+        self.services = services
+
+    async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
+        s = self.services()
+        service = OrdersService(s.store, Carts(s.redis), s.payments, StockCache(s.redis))
+        return Context(
+            viewer=request.scope.get("state", {}).get("viewer", ANONYMOUS),
+            service=service,
+            loaders=Loaders(service),
+        )
+
+
+async def open_store(stores: StoreSettings) -> SqlOrderStore:
+    """PostgreSQL when configured, else embedded SQLite; migrated to the latest revision."""
+    engine = sql_engine(stores, "orders")
+    await migrate_sql(engine)
+    return SqlOrderStore(engine)
+
+
+def create_app(
+    *,
+    open_orders: Callable[[], Awaitable[OrderStore]] | None = None,
+    redis_url: str | None = None,
+    verifier: TokenVerifier | None = None,
+    payments: PaymentProvider | None = None,
+    run_relay: bool = True,
+) -> Starlette:
+    """The app; by default its stores come from ``SHOPGRAPH_*`` settings (embedded if unset)."""
+    holder: dict[str, Services] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        stores = StoreSettings()
+        if redis_url is not None:
+            stores = stores.model_copy(update={"redis_url": redis_url})
+        store = await (open_orders or (lambda: open_store(stores)))()
+        services = Services(store, redis_client(stores),
+                            verifier or IdentitySettings().verifier(),
+                            payments or SandboxPayments())  # fmt: skip
+        holder["services"] = services
+        stop = asyncio.Event()
+        relay = (
+            asyncio.create_task(OutboxRelay(store, services.redis).run(stop), name="outbox")
+            if run_relay else None
+        )  # fmt: skip
+        try:
+            yield
+        finally:
+            stop.set()
+            if relay is not None:
+                await relay
+            await services.store.close()
+            await services.redis.aclose()
+
+    graphql = OrdersGraphQL(lambda: holder["services"])
+    return Starlette(
+        routes=subgraph_routes(graphql),
+        middleware=[Middleware(BearerAuthentication, verifier=lambda: holder["services"].verifier)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,362 @@
+"""The orders subgraph's GraphQL schema (strawberry, Federation v2).
+
+It owns ``Order`` and carts, and contributes ``Product.stock`` and ``User.orders`` to entities
+other subgraphs own. Who sees what is decided per field, whichever path a query takes (a root
+field or ``_entities``): a customer sees their own orders; a vendor sees only its own order
+lines and its own products' stock; an admin sees everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from aiodataloader import DataLoader
+from strawberry.types import Info
+
+from subgraphs.common.auth import Viewer
+from subgraphs.common.errors import client_error
+from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
+from subgraphs.common.schema import CodedSchema
+from subgraphs.orders import model
+from subgraphs.orders.carts import new_cart_id
+from subgraphs.orders.service import OrdersService, may_read_stock, visible_items
+
+
+class Loaders:
+    """Per request: one store (or cache) round trip per entity type."""
+
+    def __init__(self, service: OrdersService) -> None:
+        self.stock = DataLoader[str, model.StockLevel | None](service.stock_levels)
+        self.order = DataLoader[str, model.Order | None](service.store.orders_by_ids)
+
+
+@dataclass
+class Context:
+    viewer: Viewer
+    service: OrdersService
+    loaders: Loaders
+
+
+OrdersInfo = Info[Context, None]
+
+
+@strawberry.federation.type(shareable=True)
+class Money:
+    amount: int = strawberry.field(description="In minor units (cents).")
+    currency: str = strawberry.field(description="ISO 4217 code.")
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Stock:
+    available: int
+    in_stock: bool
+
+    @classmethod
+    def of(cls, level: model.StockLevel) -> Stock:
+        return cls(available=level.available, in_stock=level.available > 0)
+
+
+@strawberry.federation.type(keys=["id"])
+class Product:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> Product:
+        return cls(id=id)
+
+    @strawberry.field(description="Null when the product is not sold here. A vendor reads only "
+                      "its own products' stock.")  # fmt: skip
+    async def stock(self, info: OrdersInfo) -> Stock | None:
+        level = await info.context.loaders.stock.load(str(self.id))
+        if level is None:
+            return None
+        if not may_read_stock(info.context.viewer, level):
+            raise client_error("vendors see only their own products' stock", "FORBIDDEN")
+        return Stock.of(level)
+
+
+@strawberry.enum
+class OrderStatus(Enum):
+    PLACED = "PLACED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type
+class OrderItem:
+    line: int
+    product: Product
+    vendor_id: strawberry.ID
+    quantity: int
+    unit_price: Money
+    line_total: Money
+
+    @classmethod
+    def of(cls, item: model.OrderItem) -> OrderItem:
+        return cls(
+            line=item.line, product=Product(id=strawberry.ID(item.product_id)),
+            vendor_id=strawberry.ID(item.vendor_id), quantity=item.quantity,
+            unit_price=Money(amount=item.unit_amount, currency=item.currency),
+            line_total=Money(amount=item.unit_amount * item.quantity, currency=item.currency),
+        )  # fmt: skip
+
+
+@strawberry.type
+class OrderStatusChange:
+    status: OrderStatus
+    at: datetime
+    note: str
+
+
+@strawberry.type
+class ShippingAddress:
+    recipient: str
+    line1: str
+    line2: str
+    city: str
+    postal_code: str
+    country: str
+
+
+@strawberry.federation.type(keys=["id"])
+class Order:
+    id: strawberry.ID
+    status: OrderStatus
+    created_at: datetime
+    record: strawberry.Private[model.Order]
+    lines: strawberry.Private[list[model.OrderItem]]
+
+    @classmethod
+    def visible(cls, viewer: Viewer, order: model.Order | None) -> Order | None:
+        """The order as ``viewer`` may see it, or None when it is none of theirs."""
+        if order is None:
+            return None
+        lines = visible_items(viewer, order)
+        if lines is None:
+            return None
+        return cls(id=strawberry.ID(order.id), status=OrderStatus(order.status.value),
+                   created_at=order.created_at, record=order, lines=lines)  # fmt: skip
+
+    @classmethod
+    async def resolve_reference(cls, info: OrdersInfo, id: strawberry.ID) -> Order | None:
+        return cls.visible(info.context.viewer, await info.context.loaders.order.load(str(id)))
+
+    @strawberry.field(description="Every line for the customer and admins; a vendor's own "
+                      "lines for a vendor.")  # fmt: skip
+    def items(self) -> list[OrderItem]:
+        return [OrderItem.of(item) for item in self.lines]
+
+    @strawberry.field(description="The order's total; for a vendor, the total of its lines.")
+    def total(self) -> Money:
+        amount = sum(item.unit_amount * item.quantity for item in self.lines)
+        return Money(amount=amount, currency=self.record.currency)
+
+    @strawberry.field
+    def history(self) -> list[OrderStatusChange]:
+        return [OrderStatusChange(status=OrderStatus(h.status.value), at=h.at, note=h.note)
+                for h in self.record.history]  # fmt: skip
+
+    @strawberry.field
+    def shipping(self) -> ShippingAddress:
+        s = self.record.shipping
+        return ShippingAddress(recipient=s["recipient"], line1=s["line1"], line2=s.get("line2", ""),
+                               city=s["city"], postal_code=s["postal_code"],
+                               country=s["country"])  # fmt: skip
+
+    @strawberry.field
+    def user(self) -> User:
+        return User(id=strawberry.ID(self.record.user_id))
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+
+
+def _connection(orders: list[Order], has_next: bool) -> OrderConnection:
+    edges = [OrderEdge(cursor=encode_cursor(str(o.id)), node=o) for o in orders]
+    return OrderConnection(edges=edges, page_info=PageInfo(
+        has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None,
+    ))  # fmt: skip
+
+
+@strawberry.federation.type(keys=["id"])
+class User:
+    id: strawberry.ID
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> User:
+        return cls(id=id)
+
+    @strawberry.field(description="Newest first. Only the user themself and admins.")
+    async def orders(self, info: OrdersInfo, first: int = 10,
+                     after: str | None = None) -> OrderConnection:  # fmt: skip
+        viewer = info.context.viewer
+        if not viewer.authenticated:
+            raise client_error("sign in to see orders", "UNAUTHENTICATED")
+        if not (viewer.is_admin or viewer.subject == str(self.id)):
+            raise client_error("only the user and admins see a user's orders", "FORBIDDEN")
+        page = await info.context.service.store.orders_for_user(
+            str(self.id), page_size(first), decode_cursor(after)
+        )
+        shown = [Order.visible(viewer, o) for o in page.items]
+        return _connection([o for o in shown if o is not None], page.has_next)
+
+
+@strawberry.type
+class CartItem:
+    product: Product
+    quantity: int
+
+
+@strawberry.type
+class Cart:
+    id: strawberry.ID
+    items: list[CartItem]
+
+    @classmethod
+    def of(cls, cart_id: str, lines: list[model.CartLine]) -> Cart:
+        return cls(id=strawberry.ID(cart_id), items=[
+            CartItem(product=Product(id=strawberry.ID(line.product_id)), quantity=line.quantity)
+            for line in lines
+        ])  # fmt: skip
+
+
+@strawberry.input
+class ShippingInput:
+    recipient: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str = ""
+
+
+@strawberry.input
+class PaymentInput:
+    card_number: str = strawberry.field(description="Sandbox: 4242 4242 4242 4242 approves, "
+                                        "4000 0000 0000 0002 declines.")  # fmt: skip
+
+
+@strawberry.input
+class PlaceOrderInput:
+    cart_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An anonymous cart id; the signed-in user's cart when null."
+    )
+    idempotency_key: str = strawberry.field(description="Retrying with the same key returns "
+                                            "the same order.")  # fmt: skip
+    shipping: ShippingInput
+    payment: PaymentInput
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="An order the viewer may see, else null.")
+    async def order(self, info: OrdersInfo, id: strawberry.ID) -> Order | None:
+        return await Order.resolve_reference(info, id)
+
+    @strawberry.field(description="An anonymous cart by id, or the signed-in user's cart.")
+    async def cart(self, info: OrdersInfo, id: strawberry.ID | None = None) -> Cart:
+        cart_id = info.context.service.cart_id_for(info.context.viewer, _id(id))
+        return Cart.of(cart_id, await info.context.service.carts.lines(cart_id))
+
+    @strawberry.field(description="Orders with lines of the signed-in vendor, newest first; "
+                      "each shows only that vendor's lines.")  # fmt: skip
+    async def vendor_orders(self, info: OrdersInfo, first: int = 20,
+                            after: str | None = None) -> OrderConnection:  # fmt: skip
+        viewer = info.context.viewer
+        if viewer.vendor_id is None:
+            raise client_error("only vendors have vendor orders", "FORBIDDEN")
+        page = await info.context.service.store.lines_for_vendor(
+            viewer.vendor_id, page_size(first), decode_cursor(after)
+        )
+        shown = [Order.visible(viewer, order) for order, _ in page.items]
+        return _connection([o for o in shown if o is not None], page.has_next)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="A new, empty anonymous cart.")
+    def create_cart(self) -> Cart:
+        return Cart.of(new_cart_id(), [])
+
+    @strawberry.mutation
+    async def add_to_cart(
+        self, info: OrdersInfo, product_id: strawberry.ID, quantity: int = 1,
+        cart_id: strawberry.ID | None = None,
+    ) -> Cart:  # fmt: skip
+        cart, lines = await info.context.service.add_to_cart(
+            info.context.viewer, _id(cart_id), str(product_id), quantity
+        )
+        return Cart.of(cart, lines)
+
+    @strawberry.mutation(description="0 removes the product from the cart.")
+    async def set_cart_quantity(
+        self, info: OrdersInfo, product_id: strawberry.ID, quantity: int,
+        cart_id: strawberry.ID | None = None,
+    ) -> Cart:  # fmt: skip
+        cart, lines = await info.context.service.set_cart_quantity(
+            info.context.viewer, _id(cart_id), str(product_id), quantity
+        )
+        return Cart.of(cart, lines)
+
+    @strawberry.mutation(description="After sign-in: move the anonymous cart into the user's.")
+    async def merge_cart(self, info: OrdersInfo, anonymous_cart_id: strawberry.ID) -> Cart:
+        cart, lines = await info.context.service.merge_cart(info.context.viewer,
+                                                            str(anonymous_cart_id))  # fmt: skip
+        return Cart.of(cart, lines)
+
+    @strawberry.mutation
+    async def place_order(self, info: OrdersInfo, input: PlaceOrderInput) -> Order:
+        order = await info.context.service.place_order(
+            info.context.viewer, cart_id=_id(input.cart_id),
+            idempotency_key=input.idempotency_key, shipping=_shipping(input.shipping),
+            card_number=input.payment.card_number,
+        )  # fmt: skip
+        shown = Order.visible(info.context.viewer, order)
+        assert shown is not None  # the viewer placed it
+        return shown
+
+    @strawberry.mutation
+    async def cancel_order(self, info: OrdersInfo, id: strawberry.ID) -> Order:
+        order = await info.context.service.cancel_order(info.context.viewer, str(id))
+        shown = Order.visible(info.context.viewer, order)
+        assert shown is not None
+        return shown
+
+    @strawberry.mutation(description="Admins, or the vendor that sells the product.")
+    async def set_stock(self, info: OrdersInfo, product_id: strawberry.ID,
+                        available: int) -> Stock:  # fmt: skip
+        level = await info.context.service.set_stock(info.context.viewer, str(product_id),
+                                                     available)  # fmt: skip
+        return Stock.of(level)
+
+
+def _id(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _shipping(given: ShippingInput) -> dict[str, Any]:
+    return {
+        "recipient": given.recipient, "line1": given.line1, "line2": given.line2,
+        "city": given.city, "postal_code": given.postal_code, "country": given.country,
+    }  # fmt: skip
+
+
+schema = CodedSchema(query=Query, mutation=Mutation, types=[Product, User, Order])
