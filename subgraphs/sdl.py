@@ -16,6 +16,7 @@ SCHEMAS = {
     "products": "subgraphs.products.schema:schema",
     "search": "subgraphs.search.schema:SDL",
     "orders": "subgraphs.orders.schema:schema",
+    "users": "subgraphs.users.schema:schema",
 }
 
 
