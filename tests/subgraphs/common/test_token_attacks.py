@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +76,14 @@ def signed_by_rogue(kid: str) -> str:
     return jwt.encode({"alg": "RS256", "kid": kid}, claims(roles=["admin"]), ROGUE)
 
 
-ATTACKS = {
+ATTACKS: dict[str, Callable[[], str]] = {
     "alg none": alg_none,
     "HS256 signed with the public key": hs256_with_the_public_key,
     "wrong issuer": lambda: token("u-mallory", iss="https://evil.b2clogin.com/x/v2.0/"),
     "wrong audience": lambda: token("u-mallory", aud="another-api"),
     "expired beyond the leeway": lambda: token("u-mallory", exp=int(time.time()) - 120),
     "not valid yet": lambda: token("u-mallory", nbf=int(time.time()) + 600),
-    "no expiry": lambda: jwt.encode(
-        {"alg": "RS256", "kid": "test-key-1"}, claims(exp=None), KEY
-    ),  # fmt: skip
+    "no expiry": lambda: jwt.encode({"alg": "RS256", "kid": "test-key-1"}, claims(exp=None), KEY),
     "unknown key": lambda: signed_by_rogue("rogue-key"),
     "known kid, other key": lambda: signed_by_rogue("test-key-1"),
     "tampered payload": tampered,
