@@ -1,12 +1,13 @@
 """SQL engines for the orders and users stores: PostgreSQL through asyncpg, or embedded SQLite.
 
-Both run the same SQLAlchemy Core tables and the same Alembic migrations
-(``datastores/migrations``); ``migrate_sql`` brings a database to the latest revision.
+Each schema has its Alembic migrations in ``datastores/migrations/<schema>/``, run alike on
+both databases; ``migrate_sql`` brings a database to the schema's latest revision.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -17,6 +18,9 @@ from datastores.embedded import sqlite_engine
 from datastores.settings import StoreSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+SCHEMAS = ("orders", "users")
+# Alembic keeps its running environment in module globals: one migration at a time per process.
+_MIGRATING = threading.Lock()
 
 
 def asyncpg_url(url: str) -> str:
@@ -34,15 +38,24 @@ def sql_engine(stores: StoreSettings, embedded_name: str) -> AsyncEngine:
     return sqlite_engine(stores.data_dir / f"{embedded_name}.db")
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, schema: str) -> Config:
+    if schema not in SCHEMAS:
+        raise ValueError(f"no migrations for schema {schema!r}")
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(MIGRATIONS / schema))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option("version_table", f"alembic_version_{schema}")
     return config
 
 
-async def migrate_sql(engine: AsyncEngine) -> None:
-    """Upgrade the database behind ``engine`` to the latest migration."""
+async def migrate_sql(engine: AsyncEngine, schema: str) -> None:
+    """Upgrade the database behind ``engine`` to the latest revision of ``schema``."""
     url = engine.url.render_as_string(hide_password=False)
-    # Alembic's env runs its own event loop work on a connection; keep it off this loop.
-    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    config = alembic_config(url, schema)
+
+    def upgrade() -> None:
+        with _MIGRATING:
+            command.upgrade(config, "head")
+
+    # The migration environment runs its own event loop; keep it off this one.
+    await asyncio.to_thread(upgrade)

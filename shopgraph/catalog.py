@@ -16,6 +16,8 @@ from datastores.embedded import redis_client
 from datastores.seed import SeedCatalog, SeedProduct, SeedReview, build_catalog
 from datastores.settings import StoreSettings
 from subgraphs.common.events import CATALOG_STREAM, ProductSnapshot, parse_event
+from subgraphs.orders.model import StockLevel
+from subgraphs.orders.store import OrderStore
 from subgraphs.products.app import open_store
 from subgraphs.products.model import Category, Money, Product, Review, Variant, Vendor
 from subgraphs.products.service import snapshot
@@ -36,19 +38,23 @@ def _no_progress(_: int) -> None:
 @contextlib.asynccontextmanager
 async def open_catalog_stores(
     stores: StoreSettings | None = None,
-) -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis]]:
-    """The configured catalog store, search index and Redis (embedded when unset), closed
-    afterwards."""
+) -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis, OrderStore]]:
+    """The configured catalog store, search index, Redis and orders store (embedded when
+    unset), closed afterwards."""
+    from subgraphs.orders.app import open_store as open_orders
+
     stores = stores or StoreSettings()
     store = await open_store(stores)
     index = await open_index(stores, SearchSettings())
     redis = redis_client(stores)
+    orders = await open_orders(stores)
     try:
-        yield store, index, redis
+        yield store, index, redis, orders
     finally:
         await store.close()
         await index.close()
         await redis.aclose()
+        await orders.close()
 
 
 async def catalog_snapshots(store: CatalogStore) -> AsyncIterator[ProductSnapshot]:
@@ -116,6 +122,19 @@ class SeedReport:
     products_present: int
     reviews_added: int
     indexed: int
+    stocked: int = 0
+
+
+async def seed_inventory(orders: OrderStore, catalog: SeedCatalog) -> int:
+    """Stock rows for the demo products (price and vendor from the catalog, 0 to 40 units,
+    deterministic); existing rows are left alone. Returns how many products are stocked."""
+    levels = [
+        StockLevel(p.id, p.vendor_id, p.price, "EUR", (int(p.id[2:]) * 7919) % 41)
+        for p in catalog.products
+    ]
+    for start in range(0, len(levels), PAGE):
+        await orders.save_stock(levels[start : start + PAGE], replace=False)
+    return len(levels)
 
 
 async def seed(
@@ -125,6 +144,7 @@ async def seed(
     product_count: int | None = None,
     progress: Progress = _no_progress,
     catalog: SeedCatalog | None = None,
+    orders: OrderStore | None = None,
 ) -> SeedReport:
     """Load the demo catalog (what is missing of it) and rebuild the search index from it.
 
@@ -146,7 +166,8 @@ async def seed(
         reviews += sum(1 for r in given if r.product_id in new)
         progress(len(batch))
     indexed = await reindex(store, index, None, progress=progress) if index is not None else 0
-    return SeedReport(added, len(data.products) - added, reviews, indexed)
+    stocked = await seed_inventory(orders, data) if orders is not None else 0
+    return SeedReport(added, len(data.products) - added, reviews, indexed, stocked)
 
 
 def _product(item: SeedProduct) -> Product:

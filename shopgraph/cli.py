@@ -165,14 +165,15 @@ def seed(product_count: int) -> None:
     from shopgraph.catalog import seed as seed_catalog
 
     async def run() -> None:
-        async with open_catalog_stores() as (store, index, _):
+        async with open_catalog_stores() as (store, index, _, orders):
             with click.progressbar(length=2 * product_count, label="seeding catalog",
                                    file=sys.stderr) as bar:  # fmt: skip
                 report = await seed_catalog(store, index, product_count=product_count,
-                                            progress=bar.update)  # fmt: skip
+                                            progress=bar.update, orders=orders)  # fmt: skip
         click.echo(
             f"products: {report.products_added} added, {report.products_present} already there; "
-            f"reviews: {report.reviews_added} added; search index: {report.indexed} products"
+            f"reviews: {report.reviews_added} added; search index: {report.indexed} products; "
+            f"stock: {report.stocked} products"
         )
 
     asyncio.run(run())
@@ -192,7 +193,7 @@ def search_reindex() -> None:
     from shopgraph.catalog import open_catalog_stores, reindex
 
     async def run() -> None:
-        async with open_catalog_stores() as (store, index, redis):
+        async with open_catalog_stores() as (store, index, redis, _):
             with click.progressbar(label="reindexing", length=0, file=sys.stderr,
                                    show_pos=True) as bar:  # fmt: skip
                 count = await reindex(store, index, redis, progress=bar.update)

@@ -35,7 +35,7 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
         for s in busy:
             click.echo(f"shopgraph dev: port {s.port} for {s.name} is already in use", err=True)
         return 1
-    if any(s.name in {"products", "search"} for s in runnable):
+    if any(s.name in {"products", "search", "orders"} for s in runnable):
         asyncio.run(_load_demo_catalog())
     return asyncio.run(_supervise(runnable, host))
 
@@ -45,8 +45,8 @@ async def _load_demo_catalog() -> None:
     from shopgraph.catalog import open_catalog_stores, seed
 
     click.echo("shopgraph dev: loading the demo catalog…")
-    async with open_catalog_stores() as (store, index, _):
-        report = await seed(store, index)
+    async with open_catalog_stores() as (store, index, _, orders):
+        report = await seed(store, index, orders=orders)
     click.echo(f"  catalog     {report.products_added + report.products_present} products "
                f"({report.products_added} new), {report.indexed} in the search index")  # fmt: skip
 

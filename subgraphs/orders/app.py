@@ -55,7 +55,7 @@ class OrdersGraphQL(GraphQL[Context, None]):
 async def open_store(stores: StoreSettings) -> SqlOrderStore:
     """PostgreSQL when configured, else embedded SQLite; migrated to the latest revision."""
     engine = sql_engine(stores, "orders")
-    await migrate_sql(engine)
+    await migrate_sql(engine, "orders")
     return SqlOrderStore(engine)
 
 

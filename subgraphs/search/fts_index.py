@@ -36,11 +36,11 @@ from subgraphs.search.index import (
 TABLES = ("search_docs", "search_categories", "search_fts")
 WORD = re.compile(r"\w+", re.UNICODE)
 ORDER = {
-    SortOrder.RELEVANCE: "score DESC, d.id ASC",
-    SortOrder.PRICE_ASC: "d.price_amount ASC, d.id ASC",
-    SortOrder.PRICE_DESC: "d.price_amount DESC, d.id ASC",
-    SortOrder.NEWEST: "d.created_at DESC, d.id ASC",
-    SortOrder.RATING: "coalesce(d.rating, 0) DESC, d.id ASC",
+    SortOrder.RELEVANCE: "score DESC, id ASC",
+    SortOrder.PRICE_ASC: "price_amount ASC, id ASC",
+    SortOrder.PRICE_DESC: "price_amount DESC, id ASC",
+    SortOrder.NEWEST: "created_at DESC, id ASC",
+    SortOrder.RATING: "coalesce(rating, 0) DESC, id ASC",
 }
 # bm25 weights, in column order: id (not indexed), name, brand, categories, description, sku.
 SCORE = "-bm25(search_fts, 0.0, 10.0, 5.0, 5.0, 1.0, 10.0)"
@@ -92,22 +92,33 @@ class SqliteSearchIndex:
         where, params = _where(query, match)
         if match:
             base = "FROM search_docs d JOIN search_fts ON search_fts.id = d.id"
-            columns = f"{SCORE} AS score, {HIGHLIGHT_NAME} AS name, {SNIPPET_DESCRIPTION} AS text"
+            score = SCORE
         else:
             base = "FROM search_docs d"
-            columns = "0.0 AS score, NULL AS name, NULL AS text"
+            score = "0.0"
+        # One statement gives the page and the total (a window count over the matches), so
+        # both come from the same snapshot while the indexer writes. MATERIALIZED keeps bm25
+        # inside the full-text query, where SQLite allows it.
+        page = f"""WITH matches AS MATERIALIZED (
+                       SELECT d.id AS id, {score} AS score, d.price_amount AS price_amount,
+                              d.created_at AS created_at, d.rating AS rating
+                       {base} WHERE {where})
+                   SELECT id, score, count(*) OVER () AS total FROM matches
+                   ORDER BY {ORDER[query.sort]} LIMIT :limit OFFSET :offset"""  # noqa: S608
         async with self.engine.connect() as conn:
-            page = f"""SELECT d.id, {columns} {base} WHERE {where}
-                       ORDER BY {ORDER[query.sort]} LIMIT :limit OFFSET :offset"""
             rows = (
                 await conn.execute(
                     text(page), {**params, "limit": query.first + 1, "offset": offset}
                 )
             ).all()
-            count = f"SELECT count(*) {base} WHERE {where}"
-            total = (await conn.execute(text(count), params)).scalar_one()
+            if rows:
+                total = rows[0].total
+            else:  # past the end: count on its own
+                count = f"SELECT count(*) {base} WHERE {where}"
+                total = (await conn.execute(text(count), params)).scalar_one()
             facets = await _facets(conn, base, where, params)
-        hits = [Hit(r.id, float(r.score), _highlights(r.name, r.text)) for r in rows[: query.first]]
+            marked = await _marked(conn, match, [r.id for r in rows[: query.first]])
+        hits = [Hit(r.id, float(r.score), marked.get(r.id, {})) for r in rows[: query.first]]
         more = len(rows) > query.first
         next_cursor = encode_cursor("fts", query.sort, [offset + query.first]) if more else None
         return SearchResult(hits, int(total), facets, next_cursor)
@@ -246,6 +257,20 @@ async def _facets(conn: AsyncConnection, base: str, where: str, params: dict[str
         count = (await conn.execute(text(statement), params)).scalar_one()
         prices.append(PriceBucket(start, end, int(count)))
     return Facets(categories, brands, vendors, prices)
+
+
+async def _marked(
+    conn: AsyncConnection, match: str | None, ids: list[str]
+) -> dict[str, dict[str, list[str]]]:
+    """Highlights of the page's documents: matched words in <em>, by field."""
+    if not match or not ids:
+        return {}
+    keys = {f"id{i}": value for i, value in enumerate(ids)}
+    statement = f"""SELECT id, {HIGHLIGHT_NAME} AS name, {SNIPPET_DESCRIPTION} AS text
+                    FROM search_fts WHERE search_fts MATCH :match
+                    AND id IN ({", ".join(":" + k for k in keys)})"""  # noqa: S608
+    rows = (await conn.execute(text(statement), {"match": match, **keys})).all()
+    return {r.id: _highlights(r.name, r.text) for r in rows}
 
 
 def _highlights(name: str | None, description: str | None) -> dict[str, list[str]]:

@@ -50,7 +50,7 @@ class UsersGraphQL(GraphQL[Context, None]):
 async def open_store(stores: StoreSettings) -> SqlProfileStore:
     """PostgreSQL when configured, else embedded SQLite; migrated to the latest revision."""
     engine = sql_engine(stores, "users")
-    await migrate_sql(engine)
+    await migrate_sql(engine, "users")
     return SqlProfileStore(engine)
 
 

@@ -21,6 +21,7 @@ from shopgraph.cli import main
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
 from subgraphs.search.index import SearchIndex, SearchQuery
+from tests.support.sql import postgres_database_url
 
 # query -> the product it must find in the top 3 (the hand-written products of datastores.seed)
 QUALITY = {
@@ -60,8 +61,15 @@ def invoke(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def production(request: pytest.FixtureRequest) -> Iterator[Seeded]:
-    """The demo catalog seeded into FerretDB and Elasticsearch (once for the module)."""
+def production(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Seeded]:
+    """The demo catalog seeded into FerretDB, Elasticsearch and PostgreSQL (once)."""
+    with postgres_database_url(request.getfixturevalue("postgres_url")) as postgres:
+        yield from _production(request, postgres, tmp_path_factory.mktemp("production"))
+
+
+def _production(request: pytest.FixtureRequest, postgres: str, data_dir: Path) -> Iterator[Seeded]:
     mongo_url = request.getfixturevalue("mongo_url")
     elasticsearch_url = request.getfixturevalue("elasticsearch_url")
     suffix = uuid.uuid4().hex[:10]
@@ -71,6 +79,8 @@ def production(request: pytest.FixtureRequest) -> Iterator[Seeded]:
         "SHOPGRAPH_ELASTICSEARCH_URL": elasticsearch_url,
         "SHOPGRAPH_SEARCH_ALIAS": f"seed-{suffix}",
         "SHOPGRAPH_REDIS_URL": request.getfixturevalue("redis_url"),
+        "SHOPGRAPH_POSTGRES_URL": postgres,
+        "SHOPGRAPH_DATA_DIR": str(data_dir),  # nothing embedded may be used: it stays empty
     }
     yield Seeded(env, invoke(env, "seed"))
     client: MongoClient[dict[str, Any]] = MongoClient(mongo_url)
@@ -105,7 +115,7 @@ def seeded(request: pytest.FixtureRequest) -> Seeded:
 
 def test_seed_loads_the_catalog_once(seeded: Seeded) -> None:
     assert "products: 2000 added, 0 already there; reviews: 3199 added" in seeded.first_output
-    assert "search index: 2000 products" in seeded.first_output
+    assert "search index: 2000 products; stock: 2000 products" in seeded.first_output
     again = invoke(seeded.env, "seed")
     assert "products: 0 added, 2000 already there; reviews: 0 added" in again
 

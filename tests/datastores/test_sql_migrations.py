@@ -1,8 +1,10 @@
 """The Alembic migrations build exactly the tables the code declares, on PostgreSQL and on
-embedded SQLite, and running them again changes nothing."""
+embedded SQLite, each schema alone or both in one database, and running them again changes
+nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -41,20 +43,35 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     await admin.dispose()
 
 
-def _differences(connection: Connection) -> list[Any]:
+METADATA = {"orders": orders_metadata, "users": users_metadata}
+
+
+def _differences(connection: Connection, schemas: list[str]) -> list[Any]:
     metadata = MetaData()
-    for source in (orders_metadata, users_metadata):
-        for table in source.tables.values():
+    for schema in schemas:
+        for table in METADATA[schema].tables.values():
             table.to_metadata(metadata)
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return [d for d in compare_metadata(context, metadata) if d[0] != "remove_table"
-            or d[1].name != "alembic_version"]  # fmt: skip
+            or not d[1].name.startswith("alembic_version_")]  # fmt: skip
 
 
-async def test_migrations_match_the_tables_and_run_twice(engine: AsyncEngine) -> None:
-    await migrate_sql(engine)
-    await migrate_sql(engine)
+@pytest.mark.parametrize("schemas", [["orders"], ["users"], ["orders", "users"]])
+async def test_migrations_match_the_tables_and_run_twice(
+    engine: AsyncEngine, schemas: list[str]
+) -> None:
+    for _ in range(2):
+        for schema in schemas:
+            await migrate_sql(engine, schema)
     async with engine.connect() as conn:
-        assert await conn.run_sync(_differences) == []
-        revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
-    assert revision == "0002_users"
+        assert await conn.run_sync(_differences, schemas) == []
+        for schema in schemas:
+            table = f"alembic_version_{schema}"
+            version = await conn.execute(text(f"SELECT version_num FROM {table}"))  # noqa: S608
+            assert version.scalar() == f"0001_{schema}"
+
+
+async def test_services_starting_together_migrate_safely(engine: AsyncEngine) -> None:
+    await asyncio.gather(*(migrate_sql(engine, schema) for schema in ("orders", "users") * 2))
+    async with engine.connect() as conn:
+        assert await conn.run_sync(_differences, ["orders", "users"]) == []

@@ -12,7 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datastores.embedded import sqlite_engine
-from datastores.sql import asyncpg_url, migrate_sql
+from datastores.sql import SCHEMAS, asyncpg_url, migrate_sql
+
+
+async def migrate_all(engine: AsyncEngine) -> None:
+    """Every SQL schema (orders and users) into one database, as a shared database holds them."""
+    for schema in SCHEMAS:
+        await migrate_sql(engine, schema)
 
 
 @asynccontextmanager
@@ -26,7 +32,7 @@ async def postgres_database(server_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(url.rsplit("/", 1)[0] + f"/{name}", pool_size=20,
                                  max_overflow=40)  # fmt: skip
     try:
-        await migrate_sql(engine)
+        await migrate_all(engine)
         yield engine
     finally:
         await engine.dispose()
@@ -39,7 +45,7 @@ async def postgres_database(server_url: str) -> AsyncIterator[AsyncEngine]:
 async def sqlite_database(directory: Path) -> AsyncIterator[AsyncEngine]:
     engine = sqlite_engine(directory / f"{uuid.uuid4().hex[:8]}.db")
     try:
-        await migrate_sql(engine)
+        await migrate_all(engine)
         yield engine
     finally:
         await engine.dispose()
@@ -59,7 +65,7 @@ def postgres_database_url(server_url: str) -> Iterator[str]:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         await admin.dispose()
         engine = create_async_engine(database_url)
-        await migrate_sql(engine)
+        await migrate_all(engine)
         await engine.dispose()
 
     async def drop() -> None:

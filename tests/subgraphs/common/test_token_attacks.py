@@ -30,7 +30,7 @@ ROGUE = RSAKey.generate_key(2048, parameters={"kid": "rogue-key"}, private=True)
 def client(tmp_path: Path) -> Iterator[TestClient]:
     async def open_profiles() -> SqlProfileStore:
         engine = sqlite_engine(tmp_path / "users.db")
-        await migrate_sql(engine)
+        await migrate_sql(engine, "users")
         return SqlProfileStore(engine)
 
     with TestClient(create_app(open_profiles=open_profiles, verifier=verifier())) as test_client:

@@ -11,6 +11,7 @@ import pytest
 from graphql import GraphQLError
 from redis.asyncio import Redis
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from datastores.sql import asyncpg_url
@@ -118,7 +119,8 @@ async def test_a_connection_killed_before_commit_leaves_nothing_then_a_retry_wor
         await _terminate_own_backend(conn, shop.postgres_url)
 
     shop.store.before_commit = kill
-    with pytest.raises(Exception, match=r"(?i)connection|terminat"):
+    # The commit fails on the dead connection (how asyncpg words it varies with timing).
+    with pytest.raises((DBAPIError, OSError)):
         await shop.service.place_order(viewer, cart_id=None, idempotency_key="killed-key-1",
                                        shipping=SHIPPING, card_number=CARD)  # fmt: skip
     assert await shop.available() == 10, "the reservation was rolled back"

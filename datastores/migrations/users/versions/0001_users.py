@@ -1,14 +1,14 @@
 """User profiles and addresses.
 
-Revision ID: 0002_users
-Revises: 0001_orders
+Revision ID: 0001_users
+Revises:
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_users"
-down_revision = "0001_orders"
+revision = "0001_users"
+down_revision = None
 branch_labels = None
 depends_on = None
 

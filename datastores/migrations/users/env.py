@@ -1,0 +1,5 @@
+"""Alembic environment of the users schema."""
+
+from datastores.migrations.runner import run
+
+run()
