@@ -193,3 +193,26 @@ def test_a_vendor_cannot_reach_another_vendors_orders_or_stock(subgraph: Subgrap
     assert subgraph.post(root, VENDOR_2, id=only_b["id"])["data"]["order"]["id"] == only_b["id"]
     assert len(subgraph.post(root, ADMIN, id=mixed["id"])["data"]["order"]["items"]) == 2
     assert subgraph.post(root, CUSTOMER, id=mixed["id"]) == {"data": {"order": None}}
+
+
+def test_cached_stock_follows_every_change(subgraph: Subgraph, redis_url: str) -> None:
+    product = [{"__typename": "Product", "id": subgraph.products["a"]}]
+    read = ENTITIES % "... on Product { stock { available } }"
+
+    def available() -> int:
+        body = subgraph.post(read, CUSTOMER, r=product)
+        return int(body["data"]["_entities"][0]["stock"]["available"])
+
+    assert available() == 20
+    with SyncRedis.from_url(redis_url, decode_responses=True) as redis:
+        assert redis.exists(f"stock:{subgraph.products['a']}"), "the read was cached"
+    write = "mutation ($p: ID!, $n: Int!) { setStock(productId: $p, available: $n) { available } }"
+    assert "errors" not in subgraph.post(write, VENDOR_1, p=subgraph.products["a"], n=5)
+    assert available() == 5, "setStock invalidates the cache"
+    order = subgraph.order(CUSTOMER, ("a", 2))
+    assert available() == 3, "placing an order invalidates the cache"
+    subgraph.post("mutation ($id: ID!) { cancelOrder(id: $id) { id } }", CUSTOMER, id=order["id"])
+    assert available() == 5, "cancelling invalidates the cache"
+    assert codes(subgraph.post(write, VENDOR_1, p=subgraph.products["a"], n=-1)) == [
+        "BAD_USER_INPUT"
+    ]
