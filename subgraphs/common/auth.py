@@ -35,6 +35,8 @@ class Viewer:
     roles: frozenset[str] = frozenset()
     vendor_id: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
+    delegated: bool = False
+    """A person signed in through an app: the token's ``scp`` limits what the app may do."""
 
     @property
     def authenticated(self) -> bool:
@@ -121,6 +123,7 @@ def viewer_from_claims(claims: dict[str, Any]) -> Viewer:
         roles=frozenset(str(r) for r in roles),
         vendor_id=claims.get("extension_VendorId") or claims.get("vendor_id"),
         scopes=frozenset(str(claims.get("scp", "")).split()),
+        delegated="scp" in claims,
     )
 
 

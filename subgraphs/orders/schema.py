@@ -20,6 +20,7 @@ from strawberry.types import Info
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
+from subgraphs.common.permissions import ORDERS_READ, require_scope
 from subgraphs.common.schema import CodedSchema
 from subgraphs.orders import model
 from subgraphs.orders.carts import new_cart_id
@@ -212,6 +213,7 @@ class User:
             raise client_error("sign in to see orders", "UNAUTHENTICATED")
         if not (viewer.is_admin or viewer.subject == str(self.id)):
             raise client_error("only the user and admins see a user's orders", "FORBIDDEN")
+        require_scope(viewer, ORDERS_READ)
         page = await info.context.service.store.orders_for_user(
             str(self.id), page_size(first), decode_cursor(after)
         )
@@ -269,6 +271,7 @@ class PlaceOrderInput:
 class Query:
     @strawberry.field(description="An order the viewer may see, else null.")
     async def order(self, info: OrdersInfo, id: strawberry.ID) -> Order | None:
+        require_scope(info.context.viewer, ORDERS_READ)
         return await Order.resolve_reference(info, id)
 
     @strawberry.field(description="An anonymous cart by id, or the signed-in user's cart.")
@@ -283,6 +286,7 @@ class Query:
         viewer = info.context.viewer
         if viewer.vendor_id is None:
             raise client_error("only vendors have vendor orders", "FORBIDDEN")
+        require_scope(viewer, ORDERS_READ)
         page = await info.context.service.store.lines_for_vendor(
             viewer.vendor_id, page_size(first), decode_cursor(after)
         )

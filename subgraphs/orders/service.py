@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
+from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_WRITE, require_scope
 from subgraphs.orders.carts import ANONYMOUS_ID, CartError, Carts, user_cart_id
 from subgraphs.orders.model import CartLine, Order, OrderItem, StockLevel
 from subgraphs.orders.payments import PaymentProvider, card_digits
@@ -88,6 +89,7 @@ class OrdersService:
         if level is None:
             raise client_error(f"no stock record for product {product_id!r}", "NOT_FOUND")
         require_stock_access(viewer, level)
+        require_scope(viewer, CATALOG_WRITE)
         updated = await self.store.set_available(product_id, available, datetime.now(UTC))
         await self.cache.invalidate([product_id])
         return updated
@@ -96,6 +98,7 @@ class OrdersService:
 
     def cart_id_for(self, viewer: Viewer, cart_id: str | None) -> str:
         """The cart a request may use: its anonymous cart, or the signed-in user's own."""
+        require_scope(viewer, ORDERS_WRITE)
         if cart_id is None or cart_id == "me":
             if not viewer.authenticated:
                 raise client_error("sign in, or pass an anonymous cart id", "UNAUTHENTICATED")
@@ -130,6 +133,7 @@ class OrdersService:
     async def merge_cart(self, viewer: Viewer, anonymous_id: str) -> tuple[str, list[CartLine]]:
         if not viewer.authenticated:
             raise client_error("sign in to merge a cart", "UNAUTHENTICATED")
+        require_scope(viewer, ORDERS_WRITE)
         if not ANONYMOUS_ID.match(anonymous_id):
             raise client_error(f"{anonymous_id!r} is not an anonymous cart id", "BAD_USER_INPUT")
         user_id = str(viewer.subject)
@@ -146,6 +150,7 @@ class OrdersService:
     ) -> Order:  # fmt: skip
         if not viewer.authenticated:
             raise client_error("sign in to place an order", "UNAUTHENTICATED")
+        require_scope(viewer, ORDERS_WRITE)
         user_id = str(viewer.subject)
         if not IDEMPOTENCY_KEY.match(idempotency_key):
             raise client_error("idempotencyKey must be 8 to 100 letters, digits, '-' or '_'",
@@ -199,6 +204,7 @@ class OrdersService:
     async def cancel_order(self, viewer: Viewer, order_id: str) -> Order:
         if not viewer.authenticated:
             raise client_error("sign in to cancel an order", "UNAUTHENTICATED")
+        require_scope(viewer, ORDERS_WRITE)
         [order] = await self.store.orders_by_ids([order_id])
         if order is None or not (viewer.is_admin or order.user_id == viewer.subject):
             raise client_error(f"no order {order_id!r}", "NOT_FOUND")

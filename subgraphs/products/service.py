@@ -12,6 +12,7 @@ from typing import TypeVar
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
 from subgraphs.common.events import CatalogEvents, ProductSnapshot
+from subgraphs.common.permissions import CATALOG_WRITE, require_scope
 from subgraphs.products.model import Money, Product, Review
 from subgraphs.products.store import CatalogError, CatalogStore, ProductChanges
 
@@ -121,11 +122,9 @@ async def _catalog_call(call: Awaitable[T]) -> T:
 def _require_catalog_writer(viewer: Viewer, vendor_id: str) -> None:
     if not viewer.authenticated:
         raise client_error("sign in to change the catalog", "UNAUTHENTICATED")
-    if viewer.is_admin:
-        return
-    if "vendor" in viewer.roles and viewer.vendor_id == vendor_id:
-        return
-    raise client_error("only an admin or the product's vendor may change it", "FORBIDDEN")
+    if not (viewer.is_admin or ("vendor" in viewer.roles and viewer.vendor_id == vendor_id)):
+        raise client_error("only an admin or the product's vendor may change it", "FORBIDDEN")
+    require_scope(viewer, CATALOG_WRITE)
 
 
 def _check_text(field: str, value: str, limit: int, *, allow_empty: bool = False) -> None:

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
+from subgraphs.common.permissions import PROFILE_READ, PROFILE_WRITE, require_scope
 from subgraphs.common.schema import CodedSchema
 from subgraphs.users import store as profiles
 from subgraphs.users.store import ProfileError, ProfileStore, RecentlyViewed
@@ -47,11 +48,14 @@ def _own(info: UsersInfo, user_id: str) -> None:
         raise client_error("sign in to see a profile", "UNAUTHENTICATED")
     if not (viewer.is_admin or viewer.subject == user_id):
         raise client_error("a profile is seen by its user and admins only", "FORBIDDEN")
+    require_scope(viewer, PROFILE_READ)
 
 
 def _signed_in(info: UsersInfo) -> str:
+    """The signed-in user's id, for a change to their profile."""
     if not info.context.viewer.authenticated:
         raise client_error("sign in first", "UNAUTHENTICATED")
+    require_scope(info.context.viewer, PROFILE_WRITE)
     return str(info.context.viewer.subject)
 
 

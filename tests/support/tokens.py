@@ -21,17 +21,22 @@ def verifier() -> TokenVerifier:
     return TokenVerifier(issuer=ISSUER, audience=AUDIENCE, keys=public, policies=[POLICY])
 
 
+# What a person's token carries when they sign in to a first-party app (every API scope).
+ALL_SCOPES = "catalog.write orders.read orders.write profile.read profile.write"
+
+
 def token(subject: str, *, roles: tuple[str, ...] = (), vendor_id: str | None = None,
           **claims: Any) -> str:  # fmt: skip
     now = int(time.time())
     payload: dict[str, Any] = {
         "iss": ISSUER, "aud": AUDIENCE, "sub": subject, "oid": subject, "tfp": POLICY,
         "iat": now, "nbf": now, "exp": now + 3600, "name": f"Test {subject}",
-        "emails": [f"{subject}@example.com"], "roles": list(roles),
+        "emails": [f"{subject}@example.com"], "roles": list(roles), "scp": ALL_SCOPES,
     }  # fmt: skip
     if vendor_id is not None:
         payload["extension_VendorId"] = vendor_id
     payload.update(claims)
+    payload = {k: v for k, v in payload.items() if v is not None}  # None drops a claim
     return jwt.encode({"alg": "RS256", "kid": "test-key-1"}, payload, KEY)
 
 

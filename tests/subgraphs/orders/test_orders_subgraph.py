@@ -216,3 +216,27 @@ def test_cached_stock_follows_every_change(subgraph: Subgraph, redis_url: str) -
     assert codes(subgraph.post(write, VENDOR_1, p=subgraph.products["a"], n=-1)) == [
         "BAD_USER_INPUT"
     ]
+
+
+def test_a_delegated_token_does_only_what_its_scopes_allow(subgraph: Subgraph) -> None:
+    order = subgraph.order(CUSTOMER, ("a", 1))
+    read_only = bearer("u-customer", roles=("customer",), scp="orders.read")
+    assert codes(subgraph.post(PLACE, read_only, key="k" * 20)) == ["FORBIDDEN"]
+    cancel = "mutation ($id: ID!) { cancelOrder(id: $id) { status } }"
+    assert codes(subgraph.post(cancel, read_only, id=order["id"])) == ["FORBIDDEN"]
+    root = "query ($id: ID!) { order(id: $id) { id } }"
+    assert subgraph.post(root, read_only, id=order["id"]) == {
+        "data": {"order": {"id": order["id"]}}
+    }
+    no_orders = bearer("u-customer", roles=("customer",), scp="profile.read")
+    assert codes(subgraph.post(root, no_orders, id=order["id"])) == ["FORBIDDEN"]
+    # A vendor app's client-credentials token has no scp: its role is its permission.
+    vendor_app = bearer("vendor-app-v-1", roles=("vendor",), vendor_id="v-1", scp=None)
+    write = "mutation ($p: ID!) { setStock(productId: $p, available: 3) { available } }"
+    assert subgraph.post(write, vendor_app, p=subgraph.products["a"]) == {
+        "data": {"setStock": {"available": 3}}
+    }
+    staff_without_catalog = bearer("u-vera", roles=("vendor",), vendor_id="v-1", scp="orders.read")
+    assert codes(subgraph.post(write, staff_without_catalog, p=subgraph.products["a"])) == [
+        "FORBIDDEN"
+    ]

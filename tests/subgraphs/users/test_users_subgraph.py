@@ -103,3 +103,15 @@ def test_recently_viewed_products(client: TestClient) -> None:
         "BAD_USER_INPUT"
     ]
     assert codes(post(client, record, p="p-1")) == ["UNAUTHENTICATED"]
+
+
+def test_profile_scopes_are_checked_per_field(client: TestClient) -> None:
+    subject, _ = user()
+    read_only = bearer(subject, scp="profile.read")
+    assert post(client, "{ me { addresses { id } } }", read_only) == {
+        "data": {"me": {"addresses": []}}
+    }
+    assert codes(post(client, ADD, read_only, input=ADDRESS)) == ["FORBIDDEN"]
+    orders_only = bearer(subject, scp="orders.read")
+    body = post(client, "{ me { id preferences { language } } }", orders_only)
+    assert codes(body) == ["FORBIDDEN"]
