@@ -60,6 +60,7 @@ class TokenVerifier:
         jwks_url: str | None = None,
         policies: Collection[str] = (),
         leeway_seconds: int = 60,
+        min_refetch_seconds: float = 10.0,
     ) -> None:
         if keys is None and jwks_url is None:
             raise ValueError("TokenVerifier needs keys or a jwks_url")
@@ -69,6 +70,9 @@ class TokenVerifier:
         self.jwks_url = jwks_url
         self.policies = frozenset(policies)
         self.leeway = leeway_seconds
+        self.min_refetch = min_refetch_seconds
+        self.fetches = 0
+        """How many times the JWKS was fetched (it is cached between key rotations)."""
         self._fetched_at = 0.0
 
     async def viewer(self, authorization: str | None) -> Viewer:
@@ -103,14 +107,15 @@ class TokenVerifier:
         kid = _header_kid(token)
         if self.jwks_url is None or (kid and _has_kid(self.keys, kid)):
             return
-        if time.monotonic() - self._fetched_at < 10 and self.keys.keys:
-            return  # an unknown kid refetches at most every 10 s
+        if time.monotonic() - self._fetched_at < self.min_refetch and self.keys.keys:
+            return  # tokens naming unknown keys refetch at most once per interval
         async with httpx.AsyncClient(timeout=5) as client:
             response = await client.get(self.jwks_url)
         if response.status_code != 200:
             raise AuthenticationError(f"cannot fetch signing keys: HTTP {response.status_code}")
         self.keys = KeySet.import_key_set(response.json())
         self._fetched_at = time.monotonic()
+        self.fetches += 1
 
 
 def viewer_from_claims(claims: dict[str, Any]) -> Viewer:
