@@ -36,7 +36,12 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
             click.echo(f"shopgraph dev: port {s.port} for {s.name} is already in use", err=True)
         return 1
     if any(s.name in {"products", "search", "orders"} for s in runnable):
-        asyncio.run(_load_demo_catalog())
+        try:
+            asyncio.run(_load_demo_catalog())
+        except Exception as error:  # a store that can't be reached, a broken database
+            click.echo(f"shopgraph dev: cannot load the demo catalog: {type(error).__name__}: "
+                       f"{error}", err=True)  # fmt: skip
+            return 1
     return asyncio.run(_supervise(runnable, host))
 
 
@@ -70,7 +75,7 @@ async def _supervise(services: Sequence[Service], host: str) -> int:
         loop.add_signal_handler(sig, stop_all)
 
     tasks = [
-        asyncio.create_task(server.serve(), name=s.name)
+        asyncio.create_task(_serve(server), name=s.name)
         for s, server in zip(services, servers, strict=True)
     ]
     while not all(server.started for server in servers):
@@ -90,6 +95,13 @@ async def _supervise(services: Sequence[Service], host: str) -> int:
             click.echo(f"shopgraph dev: {s.name} failed: {result or 'did not start'}", err=True)
             status = 1
     return status
+
+
+async def _serve(server: uvicorn.Server) -> None:
+    try:
+        await server.serve()
+    except SystemExit as exit_:  # uvicorn exits when an app's startup (lifespan) fails
+        raise RuntimeError(f"startup failed (exit status {exit_.code})") from None
 
 
 def busy_ports(services: Sequence[Service], host: str) -> list[Service]:

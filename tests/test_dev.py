@@ -8,6 +8,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+from shopgraph.dev import run_dev
+from shopgraph.services import Service
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFSET = 20000  # away from the ports a developer's own `make dev` uses
@@ -60,3 +64,16 @@ def _check_running_then_stop(process: "subprocess.Popen[str]") -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_service_that_fails_to_start_stops_the_others_with_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    services = [
+        Service("fine", 4500 + OFFSET, "tests.support.dev_apps:create_app", "starts"),
+        Service("broken", 4501 + OFFSET, "tests.support.dev_apps:create_failing_app", "fails"),
+    ]
+    assert run_dev(services) == 1
+    err = capsys.readouterr().err
+    assert "shopgraph dev: broken failed: startup failed (exit status 3)" in err
+    assert "fine failed" not in err
