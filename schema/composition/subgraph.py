@@ -1,0 +1,400 @@
+"""Reading one subgraph's SDL: its types, and what the federation directives say about them.
+
+A Federation v2 subgraph names the directives it imports in its federation ``@link``; the
+others are reachable with the link's prefix (``@federation__key``). This module resolves those
+names once, so the merge never has to think about renames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    DirectiveDefinitionNode,
+    DirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    FieldDefinitionNode,
+    GraphQLError,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InputValueDefinitionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    parse,
+    print_ast,
+    value_from_ast_untyped,
+)
+
+from schema.composition.errors import CompositionError, ErrorLocation
+
+FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
+LINK_SPEC = "https://specs.apollo.dev/link/"
+FEDERATION_DIRECTIVES = (
+    "key", "shareable", "external", "requires", "provides", "override", "inaccessible", "tag",
+    "interfaceObject", "composeDirective", "authenticated", "requiresScopes", "policy",
+    "extends", "context", "fromContext", "cost", "listSize",
+)  # fmt: skip
+# Definitions every subgraph carries for the federation protocol; never in a supergraph.
+PROTOCOL_TYPES = {"_Any", "_Entity", "_Service", "FieldSet", "_FieldSet", "link__Import",
+                  "link__Purpose", "federation__FieldSet", "federation__Scope",
+                  "federation__Policy", "federation__ContextFieldValue"}  # fmt: skip
+PROTOCOL_FIELDS = {"_entities", "_service"}
+ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+
+
+class SubgraphError(Exception):
+    def __init__(self, error: CompositionError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class Element:
+    """What every schema element may carry: security and visibility directives."""
+
+    line: int | None = None
+    column: int | None = None
+    description: str | None = None
+    inaccessible: bool = False
+    tags: list[str] = field(default_factory=list)
+    authenticated: bool = False
+    requires_scopes: list[list[str]] | None = None
+    policies: list[list[str]] | None = None
+    composed: list[DirectiveNode] = field(default_factory=list)
+    """Applications of ``@composeDirective``-named custom directives."""
+
+
+@dataclass
+class ArgumentDef(Element):
+    name: str = ""
+    type: TypeNode | None = None
+    default: str | None = None
+    """The default value as printed GraphQL, or None."""
+
+
+@dataclass
+class FieldDef(Element):
+    name: str = ""
+    type: TypeNode | None = None
+    arguments: dict[str, ArgumentDef] = field(default_factory=dict)
+    external: bool = False
+    shareable: bool = False
+    requires: str | None = None
+    provides: str | None = None
+    override_from: str | None = None
+    override_label: str | None = None
+    default: str | None = None
+    """For input fields: the default value as printed GraphQL."""
+
+
+@dataclass
+class EnumValueDef(Element):
+    name: str = ""
+
+
+@dataclass
+class Key:
+    fields: str
+    resolvable: bool = True
+
+
+@dataclass
+class TypeDef(Element):
+    kind: str = ""
+    """One of object, interface, union, enum, input, scalar."""
+    name: str = ""
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+    keys: list[Key] = field(default_factory=list)
+    shareable: bool = False
+    extension: bool = False
+    interface_object: bool = False
+    interfaces: list[str] = field(default_factory=list)
+    members: list[str] = field(default_factory=list)
+    values: dict[str, EnumValueDef] = field(default_factory=dict)
+
+
+@dataclass
+class Subgraph:
+    name: str
+    url: str
+    types: dict[str, TypeDef] = field(default_factory=dict)
+    directive_definitions: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
+    composed_directives: dict[str, str] = field(default_factory=dict)
+    """Custom directive name → the URL of the ``@link`` that brings it in."""
+    composed_imports: dict[str, list[Any]] = field(default_factory=dict)
+    """Link URL → its ``import`` list, as written."""
+    federation_version: tuple[int, int] = (2, 0)
+    roots: dict[str, str] = field(default_factory=dict)
+    """Operation → root type name in this subgraph."""
+
+    def location(self, element: Element | None = None) -> ErrorLocation:
+        if element is None:
+            return ErrorLocation(self.name)
+        return ErrorLocation(self.name, element.line, element.column)
+
+
+def read_subgraph(name: str, url: str, sdl: str) -> Subgraph:
+    """Parse and read one subgraph; raises :class:`SubgraphError` with ``INVALID_GRAPHQL``."""
+    try:
+        document = parse(sdl)
+    except GraphQLError as error:
+        line, column = _first_location(error)
+        raise SubgraphError(CompositionError(
+            "INVALID_GRAPHQL", f'[{name}] {error.message}',
+            (ErrorLocation(name, line, column),),
+        )) from error  # fmt: skip
+    return _Reader(name, url, document).read()
+
+
+def _first_location(error: GraphQLError) -> tuple[int | None, int | None]:
+    if error.locations:
+        return error.locations[0].line, error.locations[0].column
+    return None, None
+
+
+class _Reader:
+    def __init__(self, name: str, url: str, document: DocumentNode) -> None:
+        self.subgraph = Subgraph(name, url)
+        self.document = document
+        self.names: dict[str, str] = {}
+        """Local directive name → federation directive name."""
+
+    def read(self) -> Subgraph:
+        self._read_links()
+        for definition in self.document.definitions:
+            if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+                for operation in definition.operation_types or ():
+                    op = operation.operation.value
+                    self.subgraph.roots[op] = operation.type.name.value
+            elif isinstance(definition, DirectiveDefinitionNode):
+                self.subgraph.directive_definitions[definition.name.value] = definition
+        for definition in self.document.definitions:
+            self._read_definition(definition)
+        self._rename_roots()
+        return self.subgraph
+
+    def _read_links(self) -> None:
+        """Find the federation ``@link`` and how it names each directive."""
+        fed_link: DirectiveNode | None = None
+        for definition in self.document.definitions:
+            if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+                continue
+            for directive in definition.directives or ():
+                if directive.name.value != "link":
+                    continue
+                args = _arguments(directive)
+                url = str(args.get("url", ""))
+                if url.startswith(FEDERATION_SPEC):
+                    fed_link = directive
+                    self.subgraph.federation_version = _version(url)
+                elif not url.startswith(LINK_SPEC):
+                    self.subgraph.composed_imports[url] = list(args.get("import") or [])
+        if fed_link is None:
+            # Federation 1: every directive by its bare name.
+            self.names = {n: n for n in FEDERATION_DIRECTIVES}
+            self.subgraph.federation_version = (1, 0)
+            return
+        args = _arguments(fed_link)
+        prefix = str(args.get("as") or "federation")
+        self.names = {f"{prefix}__{n}": n for n in FEDERATION_DIRECTIVES}
+        for item in args.get("import") or []:
+            if isinstance(item, str):
+                local = imported = item
+            else:
+                imported = str(item.get("name"))
+                local = str(item.get("as") or imported)
+            if imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
+                self.names[local.lstrip("@")] = imported[1:]
+        for definition in self.document.definitions:
+            if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+                for directive in definition.directives or ():
+                    if self.names.get(directive.name.value) == "composeDirective":
+                        directive_name = str(_arguments(directive).get("name", "")).lstrip("@")
+                        self.subgraph.composed_directives[directive_name] = self._link_of(
+                            directive_name
+                        )
+
+    def _link_of(self, directive_name: str) -> str:
+        for url, imports in self.subgraph.composed_imports.items():
+            for item in imports:
+                name = item if isinstance(item, str) else item.get("as") or item.get("name")
+                if str(name).lstrip("@") == directive_name:
+                    return url
+        return ""
+
+    def _read_definition(self, definition: Any) -> None:
+        kinds: dict[type, str] = {
+            ObjectTypeDefinitionNode: "object", ObjectTypeExtensionNode: "object",
+            InterfaceTypeDefinitionNode: "interface", InterfaceTypeExtensionNode: "interface",
+            UnionTypeDefinitionNode: "union", UnionTypeExtensionNode: "union",
+            EnumTypeDefinitionNode: "enum", EnumTypeExtensionNode: "enum",
+            InputObjectTypeDefinitionNode: "input", InputObjectTypeExtensionNode: "input",
+            ScalarTypeDefinitionNode: "scalar", ScalarTypeExtensionNode: "scalar",
+        }  # fmt: skip
+        kind = kinds.get(type(definition))
+        if kind is None:
+            return
+        name = definition.name.value
+        if name in PROTOCOL_TYPES or name.startswith(("federation__", "link__", "join__")):
+            return
+        existing = self.subgraph.types.get(name)
+        if existing is not None and existing.kind != kind:
+            raise SubgraphError(CompositionError(
+                "INVALID_GRAPHQL", f'[{self.subgraph.name}] type "{name}" is defined twice '
+                f"with different kinds", (self._location(definition),),
+            ))  # fmt: skip
+        typedef = existing or TypeDef(kind=kind, name=name)
+        if existing is None:
+            self._place(typedef, definition)
+            self.subgraph.types[name] = typedef
+        extension = type(definition).__name__.endswith("ExtensionNode")
+        typedef.extension = typedef.extension or extension
+        self._read_type_directives(typedef, definition.directives or ())
+        if kind in ("object", "interface"):
+            typedef.interfaces += [i.name.value for i in definition.interfaces or ()]
+            for field_node in definition.fields or ():
+                if field_node.name.value in PROTOCOL_FIELDS:
+                    continue
+                typedef.fields[field_node.name.value] = self._field(typedef, field_node)
+        elif kind == "input":
+            for value in definition.fields or ():
+                typedef.fields[value.name.value] = self._input_field(value)
+        elif kind == "union":
+            typedef.members += [t.name.value for t in definition.types or ()]
+        elif kind == "enum":
+            for value in definition.values or ():
+                enum_value = EnumValueDef(name=value.name.value)
+                self._place(enum_value, value)
+                self._read_common(enum_value, value.directives or ())
+                typedef.values[value.name.value] = enum_value
+
+    def _read_type_directives(self, typedef: TypeDef, directives: Iterable[DirectiveNode]) -> None:
+        directives = list(directives)
+        self._read_common(typedef, directives)
+        for directive in directives:
+            role = self.names.get(directive.name.value)
+            args = _arguments(directive)
+            if role == "key":
+                typedef.keys.append(Key(_fieldset(args.get("fields", "")),
+                                        bool(args.get("resolvable", True))))  # fmt: skip
+            elif role == "shareable":
+                typedef.shareable = True
+            elif role == "interfaceObject":
+                typedef.interface_object = True
+            elif role == "extends":
+                typedef.extension = True
+
+    def _read_common(self, element: Element, directives: Iterable[DirectiveNode]) -> None:
+        for directive in directives:
+            role = self.names.get(directive.name.value)
+            args = _arguments(directive)
+            if role == "inaccessible":
+                element.inaccessible = True
+            elif role == "tag":
+                element.tags.append(str(args.get("name")))
+            elif role == "authenticated":
+                element.authenticated = True
+            elif role == "requiresScopes":
+                element.requires_scopes = _nested_strings(args.get("scopes"))
+            elif role == "policy":
+                element.policies = _nested_strings(args.get("policies"))
+            elif role is None and directive.name.value in self.subgraph.composed_directives:
+                element.composed.append(directive)
+
+    def _field(self, typedef: TypeDef, node: FieldDefinitionNode) -> FieldDef:
+        result = FieldDef(name=node.name.value, type=node.type)
+        self._place(result, node)
+        self._read_common(result, node.directives or ())
+        for directive in node.directives or ():
+            role = self.names.get(directive.name.value)
+            args = _arguments(directive)
+            if role == "external":
+                result.external = True
+            elif role == "shareable":
+                result.shareable = True
+            elif role == "requires":
+                result.requires = _fieldset(args.get("fields", ""))
+            elif role == "provides":
+                result.provides = _fieldset(args.get("fields", ""))
+            elif role == "override":
+                result.override_from = str(args.get("from"))
+                label = args.get("label")
+                result.override_label = None if label is None else str(label)
+        for argument in node.arguments or ():
+            result.arguments[argument.name.value] = self._argument(argument)
+        return result
+
+    def _argument(self, node: InputValueDefinitionNode) -> ArgumentDef:
+        result = ArgumentDef(name=node.name.value, type=node.type, default=_default(node))
+        self._place(result, node)
+        self._read_common(result, node.directives or ())
+        return result
+
+    def _input_field(self, node: InputValueDefinitionNode) -> FieldDef:
+        result = FieldDef(name=node.name.value, type=node.type, default=_default(node))
+        self._place(result, node)
+        self._read_common(result, node.directives or ())
+        return result
+
+    def _place(self, element: Element, node: Any) -> None:
+        location = self._location(node)
+        element.line, element.column = location.line, location.column
+        description = getattr(node, "description", None)
+        element.description = description.value if description is not None else None
+
+    def _location(self, node: Any) -> ErrorLocation:
+        if node.loc is None:
+            return ErrorLocation(self.subgraph.name)
+        from graphql.language import get_location
+
+        place = get_location(node.loc.source, node.loc.start)
+        return ErrorLocation(self.subgraph.name, place.line, place.column)
+
+    def _rename_roots(self) -> None:
+        """Root types take their default names (Query, Mutation, Subscription)."""
+        for operation, name in list(self.subgraph.roots.items()):
+            default = ROOTS[operation]
+            if name != default and name in self.subgraph.types:
+                typedef = self.subgraph.types.pop(name)
+                typedef.name = default
+                self.subgraph.types[default] = typedef
+        for operation, default in ROOTS.items():
+            self.subgraph.roots[operation] = default
+
+
+def _arguments(directive: DirectiveNode) -> dict[str, Any]:
+    return {arg.name.value: value_from_ast_untyped(arg.value) for arg in directive.arguments or ()}
+
+
+def _default(node: InputValueDefinitionNode) -> str | None:
+    return print_ast(node.default_value) if node.default_value is not None else None
+
+
+def _nested_strings(value: Any) -> list[list[str]]:
+    return [[str(item) for item in group] for group in value or []]
+
+
+def _fieldset(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def _version(url: str) -> tuple[int, int]:
+    tail = url.rstrip("/").rsplit("/", 1)[-1].lstrip("v")
+    major, _, minor = tail.partition(".")
+    try:
+        return int(major), int(minor or 0)
+    except ValueError:
+        return (2, 0)
