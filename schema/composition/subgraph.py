@@ -184,6 +184,9 @@ class _Reader:
         for definition in self.document.definitions:
             self._read_definition(definition)
         self._rename_roots()
+        # Every subgraph answers queries (at least `_service` and `_entities`), so it has a
+        # query root even when its SDL declares none.
+        self.subgraph.types.setdefault("Query", TypeDef(kind="object", name="Query"))
         return self.subgraph
 
     def _read_links(self) -> None:
