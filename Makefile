@@ -18,6 +18,7 @@ test: $(VENV)/.synced $(GRAPHIQL)/node_modules/.installed test-servers
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/shopgraph schema check
 	$(BIN)/pytest
 
 # Install the test servers' programs when missing (Debian packages, FerretDB, Elasticsearch).

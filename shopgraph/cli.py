@@ -129,10 +129,38 @@ def identity(host: str, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--from-running", is_flag=True, help="Read each subgraph's SDL from _service.")
-def compose(from_running: bool) -> None:
+@click.option(
+    "--from-running",
+    is_flag=True,
+    help="Read each subgraph's SDL from its running _service { sdl }.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The subgraph list (default: schema/subgraphs.yaml).",
+)
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Where to write it (default: schema/supergraph.graphql).")  # fmt: skip
+def compose(from_running: bool, config_file: str | None, out: str | None) -> None:
     """Compose the subgraph SDLs into schema/supergraph.graphql."""
-    raise _not_in_this_build("compose")
+    from pathlib import Path
+
+    from schema.workspace import CONFIG, SUPERGRAPH, WorkspaceError
+    from shopgraph.schema_commands import compose_supergraph
+
+    config = Path(config_file) if config_file else CONFIG
+    try:
+        supergraph, errors = compose_supergraph(from_running_subgraphs=from_running, config=config)
+    except WorkspaceError as error:
+        raise click.ClickException(str(error)) from error
+    if supergraph is None:
+        for problem in errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"composition failed with {len(errors)} error(s)")
+    target = Path(out) if out else SUPERGRAPH
+    target.write_text(supergraph)
+    click.echo(f"wrote {target}")
 
 
 @main.group()
@@ -141,9 +169,22 @@ def schema() -> None:
 
 
 @schema.command("check")
-def schema_check() -> None:
-    """Fail on composition errors, SDL drift and breaking changes."""
-    raise _not_in_this_build("schema check")
+@click.option("--against", help="Git revision whose supergraph to compare with (default: HEAD "
+              "if schema/supergraph.graphql has uncommitted changes, else HEAD~1).")  # fmt: skip
+def schema_check(against: str | None) -> None:
+    """Fail on composition errors, SDL drift, a stale supergraph and breaking changes."""
+    from shopgraph.schema_commands import check_schema
+
+    report = check_schema(against=against)
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    for failure in report.failures:
+        click.echo(f"error: {failure}", err=True)
+    if report.failures:
+        raise click.ClickException(f"schema check failed ({len(report.failures)} problem(s))")
+    click.echo("schema check passed")
 
 
 @main.command()

@@ -34,6 +34,10 @@ class CompositionError:
     message: str
     locations: tuple[ErrorLocation, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unregistered composition error code {self.code}")
+
     def __str__(self) -> str:
         where = ", ".join(str(location) for location in self.locations)
         return f"[{self.code}] {self.message}" + (f" ({where})" if where else "")
@@ -50,4 +54,30 @@ class CompositionResult:
         return self.supergraph_sdl is not None and not self.errors
 
 
-CODES: dict[str, str] = {}
+CODES: dict[str, str] = {
+    "INVALID_GRAPHQL": "a subgraph's SDL does not parse or names an unknown type",
+    "INVALID_SUBGRAPH_NAME": "two subgraphs have the same name (ignoring case)",
+    "TYPE_KIND_MISMATCH": "a type is an object in one subgraph and, say, an interface in another",
+    "FIELD_TYPE_MISMATCH": "a field's types in two subgraphs have no common supertype",
+    "FIELD_ARGUMENT_TYPE_MISMATCH": "an argument's types across subgraphs are incompatible",
+    "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH": "a required argument is missing somewhere",
+    "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH": "a required input field is missing somewhere",
+    "EMPTY_MERGED_INPUT_TYPE": "an input type has no field common to all its subgraphs",
+    "EMPTY_MERGED_ENUM_TYPE": "an input enum has no value common to all its subgraphs",
+    "ENUM_VALUE_MISMATCH": "an enum used as input and output differs between subgraphs",
+    "INVALID_FIELD_SHARING": "a field resolved by several subgraphs is not @shareable in all",
+    "KEY_INVALID_FIELDS": "a @key selects fields the type does not have",
+    "KEY_FIELDS_SELECT_INVALID_TYPE": "a @key selects an interface or union field",
+    "KEY_FIELDS_HAS_ARGS": "a @key selects a field with arguments",
+    "REQUIRES_INVALID_FIELDS": "a @requires selects fields the type does not have",
+    "REQUIRES_FIELDS_MISSING_EXTERNAL": "a @requires selects a field that is not @external",
+    "PROVIDES_INVALID_FIELDS": "a @provides selects fields the type does not have",
+    "PROVIDES_FIELDS_MISSING_EXTERNAL": "a @provides selects a field that is not @external",
+    "EXTERNAL_UNUSED": "an @external field is used by no @key, @requires or @provides",
+    "EXTERNAL_MISSING_ON_BASE": "a field is @external in every subgraph that has it",
+    "OVERRIDE_FROM_SELF_ERROR": "@override(from:) names the subgraph it is in",
+    "INTERFACE_OBJECT_USAGE_ERROR": "an @interfaceObject has no interface in any subgraph",
+    "NO_QUERIES": "no subgraph has a query field",
+    "SATISFIABILITY_ERROR": "some query of the supergraph could not be planned",
+}
+"""Error codes, as the reference composition names them, with what each means."""
