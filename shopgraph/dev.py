@@ -104,6 +104,25 @@ async def _serve(server: uvicorn.Server) -> None:
         raise RuntimeError(f"startup failed (exit status {exit_.code})") from None
 
 
+def create_router_app() -> object:
+    """The router as ``shopgraph dev`` runs it: GraphiQL and introspection on, and the
+    subgraphs at their dev ports (which ``SHOPGRAPH_DEV_PORT_OFFSET`` moves)."""
+    import os
+
+    from router.http.app import create_app
+    from router.http.config import SubgraphSettings, load_config
+    from shopgraph.services import SUBGRAPHS, service
+
+    config = load_config(os.environ.get("SHOPGRAPH_ROUTER_CONFIG"))
+    subgraphs = {name: SubgraphSettings(url=f"{service(name).url}/graphql") for name in SUBGRAPHS}
+    subgraphs.update(config.subgraphs)  # an explicit configuration wins
+    config = config.model_copy(
+        update={"playground": True, "introspection": True, "subgraphs": subgraphs}
+    )
+    supergraph = os.environ.get("SHOPGRAPH_SUPERGRAPH", "schema/supergraph.graphql")
+    return create_app(config, supergraph_path=supergraph)
+
+
 def busy_ports(services: Sequence[Service], host: str) -> list[Service]:
     """The services whose port another process already holds."""
     busy = []

@@ -51,7 +51,7 @@ SERVICES: tuple[Service, ...] = (
             "orders subgraph (orders, inventory, carts)"),
     Service("search", 4003, "subgraphs.search.app:create_app", "search subgraph"),
     Service("users", 4004, "subgraphs.users.app:create_app", "users subgraph"),
-    Service("router", 4000, "router.http.app:create_dev_app", "federation router with GraphiQL"),
+    Service("router", 4000, "shopgraph.dev:create_router_app", "federation router with GraphiQL"),
     Service("bff_web", 3000, "bff_web.app:create_app", "web BFF"),
     Service("bff_mobile", 3001, "bff_mobile.app:create_app", "mobile BFF"),
 )  # fmt: skip

@@ -41,6 +41,15 @@ def _check_the_demo_catalog() -> None:
     products = f"http://127.0.0.1:{4001 + OFFSET}/graphql"
     product = httpx.post(products, json={"query": '{ product(id: "p-0001") { name } }'}).json()
     assert product == {"data": {"product": {"name": "Aurora Noise-Cancelling Headphones"}}}
+    # Through the router over the composed supergraph: search, products and orders at once.
+    router = f"http://127.0.0.1:{4000 + OFFSET}/graphql"
+    across = """{ search(query: "noise cancelling headphones", first: 1) {
+      hits { product { name price { currency } stock { inStock } } } } }"""
+    body = httpx.post(router, json={"query": across}).json()
+    [hit] = body["data"]["search"]["hits"]
+    assert hit["product"]["name"] == "Aurora Noise-Cancelling Headphones"
+    assert hit["product"]["price"] == {"currency": "EUR"}
+    assert isinstance(hit["product"]["stock"]["inStock"], bool)
 
 
 def _check_running_then_stop(process: "subprocess.Popen[str]") -> None:

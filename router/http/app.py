@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from starlette.routing import Route
 
 from router.execution import HttpSubgraphClient
 from router.execution.service import RouterService
-from router.http.config import RouterConfig, load_config
+from router.http.config import RouterConfig
 from router.http.graphiql import ASSETS_PATH, graphiql_asset, graphiql_html
 from router.http.graphql_request import BadRequestError, read_graphql_request
 from router.http.reload import SupergraphHolder
@@ -190,15 +189,3 @@ def _coerce_variables(
     if isinstance(coerced, list):
         return _graphql_errors(coerced, "BAD_USER_INPUT")
     return coerced
-
-
-def create_dev_app() -> Starlette:
-    """The router as ``shopgraph dev`` runs it: playground and introspection on.
-
-    Serves ``schema/supergraph.graphql`` (or ``SHOPGRAPH_SUPERGRAPH``) and follows it as it
-    changes; until it exists, ``/health/ready`` says why the router is not ready.
-    """
-    config = load_config(os.environ.get("SHOPGRAPH_ROUTER_CONFIG"))
-    config = config.model_copy(update={"playground": True, "introspection": True})
-    supergraph = os.environ.get("SHOPGRAPH_SUPERGRAPH", "schema/supergraph.graphql")
-    return create_app(config, supergraph_path=supergraph)
