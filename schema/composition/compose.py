@@ -12,7 +12,9 @@ from schema.composition.subgraph import Subgraph, SubgraphError, read_subgraph
 from schema.composition.supergraph import Supergraph, graph_enum_name, print_supergraph
 from schema.composition.validate import (
     check_external_on_base,
+    check_inaccessible_references,
     check_interface_objects,
+    check_merged_defaults,
     check_queries,
     check_sharing,
     check_subgraph,
@@ -25,9 +27,12 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     subgraphs: list[Subgraph] = []
     for given in sorted(inputs, key=lambda s: s.name):
         try:
-            subgraphs.append(read_subgraph(given.name, given.url, given.sdl))
+            subgraph = read_subgraph(given.name, given.url, given.sdl)
         except SubgraphError as error:
             errors.append(error.error)
+            continue
+        errors += subgraph.errors
+        subgraphs.append(subgraph)
     if errors:
         return CompositionResult(None, errors)
     names = [graph_enum_name(s.name) for s in subgraphs]
@@ -44,9 +49,12 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     check_interface_objects(subgraphs, report)
     supergraph = Supergraph()
     supergraph.graphs = {graph_enum_name(s.name): (s.name, s.url) for s in subgraphs}
+    supergraph.federation_version = max(s.federation_version for s in subgraphs)
     merge_types(subgraphs, supergraph, report)
     supergraph.roots = [r for r in ("Query", "Mutation", "Subscription") if r in supergraph.types]
     check_queries(supergraph, subgraphs, report)
+    check_inaccessible_references(supergraph, report)
+    check_merged_defaults(supergraph, report)
     if errors:
         return CompositionResult(None, errors)
     check_satisfiability(supergraph, subgraphs, report)

@@ -79,5 +79,10 @@ CODES: dict[str, str] = {
     "INTERFACE_OBJECT_USAGE_ERROR": "an @interfaceObject has no interface in any subgraph",
     "NO_QUERIES": "no subgraph has a query field",
     "SATISFIABILITY_ERROR": "some query of the supergraph could not be planned",
+    "UNKNOWN_FEDERATION_LINK_VERSION": "the federation @link names a version that does not exist",
+    "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL": "@inaccessible, @tag and the like on @external",
+    "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE": "@override on an @external field",
+    "INTERFACE_KEY_NOT_ON_IMPLEMENTATION": "an implementation lacks its entity interface's @key",
+    "REFERENCED_INACCESSIBLE": "an @inaccessible type is the type of a field in the API",
 }
 """Error codes, as the reference composition names them, with what each means."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
-from schema.composition.errors import CompositionError
+from schema.composition.errors import CompositionError, ErrorLocation
 from schema.composition.subgraph import (
     Element,
     FieldDef,
@@ -292,13 +292,10 @@ def _merge_enum(merged: SType, definitions: list[Definition], usage: set[str],
                 tuple(d.subgraph.location(d.type.values[name]) for d in definitions
                       if name in d.type.values),
             ))  # fmt: skip
+        _add_values(merged, definitions, names)  # keep going: later checks need the values
         return
     kept = everywhere if usage == {"input"} else names
-    for name in kept:
-        present = [d for d in definitions if name in d.type.values]
-        value = SEnumValue(name=name, graphs=[d.graph for d in present])
-        _merge_access(value, [d.type.values[name] for d in present])
-        merged.values[name] = value
+    _add_values(merged, definitions, kept)
     if not merged.values:
         report(CompositionError(
             "EMPTY_MERGED_ENUM_TYPE",
@@ -306,6 +303,14 @@ def _merge_enum(merged: SType, definitions: list[Definition], usage: set[str],
             "the subgraphs defining that type.",
             tuple(d.subgraph.location(d.type) for d in definitions),
         ))  # fmt: skip
+
+
+def _add_values(merged: SType, definitions: list[Definition], kept: list[str]) -> None:
+    for name in kept:
+        present = [d for d in definitions if name in d.type.values]
+        value = SEnumValue(name=name, graphs=[d.graph for d in present])
+        _merge_access(value, [d.type.values[name] for d in present])
+        merged.values[name] = value
 
 
 def _add_interface_object_fields(supergraph: Supergraph,
@@ -333,6 +338,8 @@ def _add_interface_object_fields(supergraph: Supergraph,
 def _merge_access(target: Access, elements: list[Element]) -> None:
     for element in elements:
         target.description = target.description or element.description
+        target.specified_by = target.specified_by or element.specified_by
+        target.sources.append(ErrorLocation(element.subgraph, element.line, element.column))
         target.inaccessible = target.inaccessible or element.inaccessible
         target.tags += [t for t in element.tags if t not in target.tags]
         target.authenticated = target.authenticated or element.authenticated

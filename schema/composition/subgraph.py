@@ -17,6 +17,7 @@ from graphql import (
     DocumentNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
+    EnumValueNode,
     FieldDefinitionNode,
     GraphQLError,
     InputObjectTypeDefinitionNode,
@@ -24,6 +25,8 @@ from graphql import (
     InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
+    ListValueNode,
+    NamedTypeNode,
     ObjectTypeDefinitionNode,
     ObjectTypeExtensionNode,
     ScalarTypeDefinitionNode,
@@ -53,6 +56,9 @@ PROTOCOL_TYPES = {"_Any", "_Entity", "_Service", "FieldSet", "_FieldSet", "link_
                   "federation__Policy", "federation__ContextFieldValue"}  # fmt: skip
 PROTOCOL_FIELDS = {"_entities", "_service"}
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+BUILT_IN_DIRECTIVES = {"deprecated", "specifiedBy", "include", "skip", "oneOf", "defer", "stream",
+                       "link"}  # fmt: skip
+KNOWN_FEDERATION_VERSIONS = {(2, minor) for minor in range(15)}
 
 
 class SubgraphError(Exception):
@@ -65,6 +71,7 @@ class SubgraphError(Exception):
 class Element:
     """What every schema element may carry: security and visibility directives."""
 
+    subgraph: str = ""
     line: int | None = None
     column: int | None = None
     description: str | None = None
@@ -75,6 +82,7 @@ class Element:
     policies: list[list[str]] | None = None
     composed: list[DirectiveNode] = field(default_factory=list)
     """Applications of ``@composeDirective``-named custom directives."""
+    specified_by: str | None = None
 
 
 @dataclass
@@ -139,6 +147,8 @@ class Subgraph:
     federation_version: tuple[int, int] = (2, 0)
     roots: dict[str, str] = field(default_factory=dict)
     """Operation → root type name in this subgraph."""
+    errors: list[CompositionError] = field(default_factory=list)
+    """What is wrong with this subgraph on its own."""
 
     def location(self, element: Element | None = None) -> ErrorLocation:
         if element is None:
@@ -183,6 +193,10 @@ class _Reader:
                 self.subgraph.directive_definitions[definition.name.value] = definition
         for definition in self.document.definitions:
             self._read_definition(definition)
+            if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+                for directive in definition.directives or ():
+                    self._check_known(directive)
+        self._check_defaults()
         self._rename_roots()
         # Every subgraph answers queries (at least `_service` and `_entities`), so it has a
         # query root even when its SDL declares none.
@@ -203,6 +217,13 @@ class _Reader:
                 if url.startswith(FEDERATION_SPEC):
                     fed_link = directive
                     self.subgraph.federation_version = _version(url)
+                    if self.subgraph.federation_version not in KNOWN_FEDERATION_VERSIONS:
+                        self._error("UNKNOWN_FEDERATION_LINK_VERSION",
+                                    f"Invalid version {url.rsplit('/', 1)[-1]} for the "
+                                    "federation feature in @link directive on schema",
+                                    directive)  # fmt: skip
+                        self.names = {}
+                        return
                 elif not url.startswith(LINK_SPEC):
                     self.subgraph.composed_imports[url] = list(args.get("import") or [])
         if fed_link is None:
@@ -304,6 +325,9 @@ class _Reader:
         for directive in directives:
             role = self.names.get(directive.name.value)
             args = _arguments(directive)
+            self._check_known(directive)
+            if directive.name.value == "specifiedBy":
+                element.specified_by = str(args.get("url"))
             if role == "inaccessible":
                 element.inaccessible = True
             elif role == "tag":
@@ -352,8 +376,34 @@ class _Reader:
         self._read_common(result, node.directives or ())
         return result
 
+    def _check_known(self, directive: DirectiveNode) -> None:
+        name = directive.name.value
+        if (name in self.names or name in BUILT_IN_DIRECTIVES
+                or name in self.subgraph.directive_definitions):  # fmt: skip
+            return
+        self._error("INVALID_GRAPHQL", f'Unknown directive "@{name}".', directive)
+
+    def _error(self, code: str, message: str, node: Any) -> None:
+        self.subgraph.errors.append(
+            CompositionError(code, f"[{self.subgraph.name}] {message}", (self._location(node),))
+        )
+
+    def _check_default(self, node: InputValueDefinitionNode) -> None:
+        """An enum default must be a value of the enum."""
+        enum = self.subgraph.types.get(_named(node.type))
+        if node.default_value is None or enum is None or enum.kind != "enum":
+            return
+        values = node.default_value.values if isinstance(node.default_value, ListValueNode) \
+            else [node.default_value]  # fmt: skip
+        for value in values:
+            if isinstance(value, EnumValueNode) and value.value not in enum.values:
+                message = (f'Invalid default value (got: "{value.value}") provided for '
+                           f'"{node.name.value}" of type {enum.name}.')  # fmt: skip
+                self._error("INVALID_GRAPHQL", message, node)
+
     def _place(self, element: Element, node: Any) -> None:
         location = self._location(node)
+        element.subgraph = self.subgraph.name
         element.line, element.column = location.line, location.column
         description = getattr(node, "description", None)
         element.description = description.value if description is not None else None
@@ -366,6 +416,14 @@ class _Reader:
         place = get_location(node.loc.source, node.loc.start)
         return ErrorLocation(self.subgraph.name, place.line, place.column)
 
+    def _check_defaults(self) -> None:
+        for definition in self.document.definitions:
+            for node in getattr(definition, "fields", None) or ():
+                if isinstance(node, InputValueDefinitionNode):
+                    self._check_default(node)
+                for argument in getattr(node, "arguments", None) or ():
+                    self._check_default(argument)
+
     def _rename_roots(self) -> None:
         """Root types take their default names (Query, Mutation, Subscription)."""
         for operation, name in list(self.subgraph.roots.items()):
@@ -376,6 +434,12 @@ class _Reader:
                 self.subgraph.types[default] = typedef
         for operation, default in ROOTS.items():
             self.subgraph.roots[operation] = default
+
+
+def _named(node: TypeNode) -> str:
+    while not isinstance(node, NamedTypeNode):
+        node = node.type  # type: ignore[attr-defined]
+    return node.name.value
 
 
 def _arguments(directive: DirectiveNode) -> dict[str, Any]:

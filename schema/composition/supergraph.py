@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from graphql import DirectiveDefinitionNode, print_ast
 
+from schema.composition.errors import ErrorLocation
+
 LINK = "https://specs.apollo.dev/link/v1.0"
 JOIN = "https://specs.apollo.dev/join/v0.5"
 SECURITY_SPECS = {
@@ -93,6 +95,9 @@ class Access:
     policies: list[list[str]] | None = None
     composed: list[str] = field(default_factory=list)
     """Printed applications of composed custom directives."""
+    specified_by: str | None = None
+    sources: list[ErrorLocation] = field(default_factory=list)
+    """Where the subgraphs define the element (for error messages)."""
 
 
 @dataclass
@@ -162,6 +167,14 @@ class Supergraph:
     specs_used: set[str] = field(default_factory=set)
     composed_links: dict[str, list[object]] = field(default_factory=dict)
     composed_definitions: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
+    federation_version: tuple[int, int] = (2, 0)
+
+    @property
+    def join_version(self) -> str:
+        """join v0.5 from Federation 2.8 (context), v0.4 from 2.7 (progressive override)."""
+        if self.federation_version >= (2, 8):
+            return "v0.5"
+        return "v0.4" if self.federation_version >= (2, 7) else "v0.3"
 
     def roots_by_operation(self) -> list[tuple[str, str]]:
         names = {"Query": "query", "Mutation": "mutation", "Subscription": "subscription"}
@@ -175,7 +188,7 @@ def graph_enum_name(subgraph: str) -> str:
 
 
 def print_supergraph(supergraph: Supergraph) -> str:
-    parts = [_print_schema(supergraph), JOIN_DEFINITIONS.rstrip()]
+    parts = [_print_schema(supergraph), _join_definitions(supergraph.join_version)]
     for spec in sorted(supergraph.specs_used):
         parts += [d for d in SPEC_DEFINITIONS[spec] if d.startswith("directive")]
     parts += [print_ast(d) for _, d in sorted(supergraph.composed_definitions.items())]
@@ -184,7 +197,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
         blocks += [(d.split()[1], d) for d in SPEC_DEFINITIONS[spec] if d.startswith("scalar")]
     blocks.append(("join__Graph", _print_graphs(supergraph)))
     blocks += [(t.name, _print_type(t)) for t in supergraph.types.values()]
-    blocks += [(b.split()[1], b) for b in JOIN_TYPES.strip().split("\n\n") if b[0] != " "]
+    blocks += [(b.split()[1], b) for b in JOIN_TYPES.strip().split("\n\n") if b[0] != " "
+               and _in_join_version(b.split()[1], supergraph.join_version)]  # fmt: skip
     blocks = [(name, text) for name, text in blocks if name != "link__Purpose"]
     blocks.append(("link__Purpose", LINK_PURPOSE))
     parts += [text for _, text in sorted(blocks, key=lambda b: b[0])]
@@ -192,7 +206,8 @@ def print_supergraph(supergraph: Supergraph) -> str:
 
 
 def _print_schema(supergraph: Supergraph) -> str:
-    links = [f'  @link(url: "{LINK}")', f'  @link(url: "{JOIN}", for: EXECUTION)']
+    join = JOIN.replace("v0.5", supergraph.join_version)
+    links = [f'  @link(url: "{LINK}")', f'  @link(url: "{join}", for: EXECUTION)']
     for spec in ("tag", "inaccessible", "authenticated", "requiresScopes", "policy"):
         if spec in supergraph.specs_used:
             url, purpose = SECURITY_SPECS[spec]
@@ -287,8 +302,30 @@ def _join_field(j: JoinField) -> str:
     return f"@join__field({', '.join(args)})" if args else "@join__field"
 
 
+def _join_definitions(version: str) -> str:
+    definitions = JOIN_DEFINITIONS.rstrip().split("\n\n")
+    if version == "v0.5":
+        return "\n\n".join(definitions)
+    kept = [d for d in definitions if not d.startswith("directive @join__directive")
+            or version == "v0.4"]  # fmt: skip
+    cut = ", contextArguments: [join__ContextArgument!]"
+    if version == "v0.3":
+        cut = ", overrideLabel: String" + cut
+    return "\n\n".join(d.replace(cut, "") for d in kept)
+
+
+def _in_join_version(name: str, version: str) -> bool:
+    if version == "v0.5":
+        return True
+    if version == "v0.4":
+        return name not in ("join__ContextArgument", "join__FieldValue")
+    return name not in ("join__ContextArgument", "join__FieldValue", "join__DirectiveArguments")
+
+
 def _access(element: Access) -> list[str]:
     found = []
+    if element.specified_by is not None:
+        found.append(f'@specifiedBy(url: "{_escape(element.specified_by)}")')
     if element.authenticated:
         found.append("@authenticated")
     if element.inaccessible:

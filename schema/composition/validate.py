@@ -11,7 +11,7 @@ from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode
 from schema.composition.errors import CompositionError
 from schema.composition.fieldsets import FieldSetError, Selection, parse_field_set
 from schema.composition.subgraph import Element, FieldDef, Subgraph, TypeDef
-from schema.composition.supergraph import Supergraph
+from schema.composition.supergraph import Access, Supergraph
 
 Report = Callable[[CompositionError], None]
 BUILT_IN_SCALARS = {"String", "Int", "Float", "Boolean", "ID"}
@@ -53,6 +53,8 @@ def check_subgraph(subgraph: Subgraph, report: Report) -> None:
                     f'overridden field "{t.name}.{f.name}"',
                     (subgraph.location(f),),
                 ))  # fmt: skip
+    _check_externals(subgraph, report)
+    _check_interface_keys(subgraph, report)
     for t in subgraph.types.values():
         for f in t.fields.values():
             if f.external and (t.name, f.name) not in used_external and not t.interface_object:
@@ -63,6 +65,92 @@ def check_subgraph(subgraph: Subgraph, report: Report) -> None:
                     "an interface; the field declaration has no use and should be removed (or "
                     "the field should not be @external).",
                     (subgraph.location(f),),
+                ))  # fmt: skip
+
+
+def _check_externals(subgraph: Subgraph, report: Report) -> None:
+    """Merged directives never apply to an @external field, nor does @override."""
+    for t in subgraph.types.values():
+        for f in t.fields.values():
+            if not f.external:
+                continue
+            merged = [f"@{name}" for name, present in (
+                ("inaccessible", f.inaccessible), ("authenticated", f.authenticated),
+                ("requiresScopes", f.requires_scopes is not None),
+                ("policy", f.policies is not None),
+            ) if present] + [f'@tag(name: "{tag}")' for tag in f.tags]  # fmt: skip
+            for directive in merged:
+                report(CompositionError(
+                    "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+                    f"[{subgraph.name}] Cannot apply merged directive {directive} to external "
+                    f'field "{t.name}.{f.name}"', (subgraph.location(f),),
+                ))  # fmt: skip
+            if f.override_from is not None:
+                report(CompositionError(
+                    "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                    f'@override cannot be used on field "{t.name}.{f.name}" on subgraph '
+                    f'"{subgraph.name}" since "{t.name}.{f.name}" on "{subgraph.name}" is marked '
+                    "with directive \"@federation__external\"", (subgraph.location(f),),
+                ))  # fmt: skip
+
+
+def _check_interface_keys(subgraph: Subgraph, report: Report) -> None:
+    """Every implementation of an entity interface has the interface's keys."""
+    for interface in subgraph.types.values():
+        if interface.kind != "interface" or not interface.keys:
+            continue
+        for t in subgraph.types.values():
+            if interface.name not in t.interfaces:
+                continue
+            have = {k.fields for k in t.keys}
+            for key in interface.keys:
+                if key.fields not in have:
+                    report(CompositionError(
+                        "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                        f'[{subgraph.name}] Key @key(fields: "{key.fields}") on interface type '
+                        f'"{interface.name}" is missing on implementation type "{t.name}".',
+                        (subgraph.location(t),),
+                    ))  # fmt: skip
+
+
+def check_merged_defaults(supergraph: Supergraph, report: Report) -> None:
+    """Defaults must still be values of the merged enums (an input enum keeps only the values
+    every subgraph has)."""
+    for t in supergraph.types.values():
+        places: list[tuple[str, str, str | None, Access]] = [
+            (f"{t.name}.{f.name}({a.name}:)", a.type, a.default, a)
+            for f in t.fields.values() for a in f.arguments
+        ]  # fmt: skip
+        if t.kind == "input":
+            places += [(f"{t.name}.{f.name}", f.type, f.default, f) for f in t.fields.values()]
+        for where, type_string, default, element in places:
+            enum = supergraph.types.get(type_string.strip("[]!"))
+            if default is None or enum is None or enum.kind != "enum":
+                continue
+            for value in default.strip("[]").replace(",", " ").split():
+                if value not in enum.values:
+                    report(CompositionError(
+                        "INVALID_GRAPHQL",
+                        f'Invalid default value (got: "{value}") provided for argument {where} '
+                        f"of type {enum.name}.", tuple(element.sources),
+                    ))  # fmt: skip
+
+
+def check_inaccessible_references(supergraph: Supergraph, report: Report) -> None:
+    """An @inaccessible type may not be the type of a field that is in the API."""
+    hidden = {t.name for t in supergraph.types.values() if t.inaccessible}
+    for t in supergraph.types.values():
+        if t.inaccessible:
+            continue
+        for f in t.fields.values():
+            if f.inaccessible:
+                continue
+            base = f.type.strip("[]!")
+            if base in hidden:
+                report(CompositionError(
+                    "REFERENCED_INACCESSIBLE",
+                    f'Type "{base}" is @inaccessible but is referenced by "{t.name}.{f.name}", '
+                    "which is in the API schema.", tuple(f.sources),
                 ))  # fmt: skip
 
 
