@@ -3,8 +3,13 @@ composition errors, and catching a breaking change of the API schema."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from pathlib import Path
 
+import pytest
+import uvicorn
 from click.testing import CliRunner
 
 from schema.check import api_changes
@@ -12,6 +17,7 @@ from schema.composition import SubgraphInput, compose
 from schema.workspace import CONFIG, SDL_DIR, SUPERGRAPH, from_files, read_config
 from shopgraph.cli import main
 from shopgraph.schema_commands import check_schema
+from subgraphs.users.app import create_app as create_users_app
 
 
 def our_subgraphs(**replace: tuple[str, str]) -> list[SubgraphInput]:
@@ -102,3 +108,35 @@ def test_compose_fails_with_a_clear_message_for_a_bad_config(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["compose", "--config", str(config)])
     assert result.exit_code == 1
     assert "subgraph 'products' needs an http(s) 'url'" in result.output
+
+
+def test_compose_from_running_subgraphs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--from-running` reads `_service { sdl }` over HTTP: here the users subgraph, served by
+    uvicorn on embedded stores."""
+    monkeypatch.setenv("SHOPGRAPH_DATA_DIR", str(tmp_path))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_users_app(), host="127.0.0.1", port=port,
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    config = tmp_path / "subgraphs.yaml"
+    config.write_text(f"subgraphs:\n  users: {{url: http://127.0.0.1:{port}/graphql}}\n")
+    out = tmp_path / "supergraph.graphql"
+    command = ["compose", "--from-running", "--config", str(config), "--out", str(out)]
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            assert time.monotonic() < deadline, "the users subgraph did not start"
+            time.sleep(0.05)
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, result.output
+        assert 'USERS @join__graph(name: "users"' in out.read_text()
+        assert "type User" in out.read_text()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    unreachable = CliRunner().invoke(main, command)
+    assert unreachable.exit_code == 1
+    assert "no SDL from _service" in unreachable.output
