@@ -1,0 +1,24 @@
+"""One running system for the end-to-end tests: every service of ``shopgraph dev`` on the test
+servers' stores, seeded with the demo catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.stack import Stack, running_stack, stores_on_test_servers
+
+OFFSET = 21000
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, postgres_url: str, mongo_url: str,
+    elasticsearch_url: str, redis_url: str,
+) -> Iterator[Stack]:  # fmt: skip
+    with (
+        stores_on_test_servers(postgres_url, mongo_url, elasticsearch_url, redis_url) as stores,
+        running_stack(tmp_path_factory.mktemp("stack"), offset=OFFSET, stores=stores) as running,
+    ):
+        yield running
