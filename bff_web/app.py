@@ -1,0 +1,271 @@
+"""The web BFF: browser sessions, sign-in through OpenID Connect, and ``POST /graphql``
+forwarded to the router with the session's access token. The browser never sees a token."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fakeredis
+import httpx
+import orjson
+from graphql import GraphQLError, OperationType, parse
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from bff_web.csrf import CsrfProtection
+from bff_web.oidc import OidcClient, SignInError, expires_at
+from bff_web.request_id import RequestId
+from bff_web.sessions import PendingSignIn, Session, SessionStore
+from bff_web.settings import WebSettings
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+PAGE = (STATIC / "index.html").read_text()
+SCRIPT = (STATIC / "app.js").read_text()
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+MERGE_CART = """mutation MergeAnonymousCart($cartId: ID!) {
+  mergeCart(anonymousCartId: $cartId) { id }
+}"""
+
+
+@dataclass
+class Services:
+    settings: WebSettings
+    sessions: SessionStore
+    oidc: OidcClient
+    http: httpx.AsyncClient
+
+
+def create_app(settings: WebSettings | None = None) -> Starlette:
+    settings = settings or WebSettings()
+    holder: dict[str, Services] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        redis: Redis = (
+            Redis.from_url(settings.redis_url, decode_responses=True)
+            if settings.redis_url
+            else fakeredis.FakeAsyncRedis(decode_responses=True)
+        )
+        async with httpx.AsyncClient(timeout=30) as http:
+            sessions = SessionStore(redis, settings.session_ttl_seconds)
+            holder["services"] = Services(settings, sessions, OidcClient(settings, http), http)
+            yield
+        await redis.aclose()
+
+    def services() -> Services:
+        return holder["services"]
+
+    async def page(_: Request) -> Response:
+        return HTMLResponse(PAGE, headers={"cache-control": "no-store",
+                                           "content-security-policy": CSP})  # fmt: skip
+
+    async def script(_: Request) -> Response:
+        return Response(SCRIPT, media_type="text/javascript",
+                        headers={"cache-control": "no-cache"})  # fmt: skip
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "UP"})
+
+    async def login(request: Request) -> Response:
+        s = services()
+        return_to = request.query_params.get("return_to", "/")
+        if not return_to.startswith("/") or return_to.startswith("//"):
+            return_to = "/"  # only back to this site
+        try:
+            url, state, nonce, verifier = await s.oidc.authorization_url()
+        except httpx.HTTPError as error:
+            return _error_page(502, f"the identity provider cannot be reached: {error}")
+        session_id = request.cookies.get(settings.cookie_name)
+        await s.sessions.start_sign_in(PendingSignIn(state, nonce, verifier, return_to, session_id))
+        return RedirectResponse(url, status_code=302)
+
+    async def callback(request: Request) -> Response:
+        s = services()
+        params = request.query_params
+        if "error" in params:
+            return _error_page(400, f"sign-in did not complete: {params.get('error')}")
+        pending = await s.sessions.finish_sign_in(params.get("state", ""))
+        if pending is None:
+            return _error_page(400, "unknown or used sign-in state: start again")
+        try:
+            token = await s.oidc.exchange(params.get("code", ""), pending.code_verifier,
+                                          pending.nonce)  # fmt: skip
+        except SignInError as error:
+            return _error_page(400, str(error))
+        previous = await s.sessions.load(pending.session_id)
+        claims = token["claims"]
+        emails = claims.get("emails") or []
+        session = await s.sessions.create(
+            access_token=token["access_token"], refresh_token=token.get("refresh_token"),
+            id_token=token.get("id_token"), expires_at=expires_at(token),
+            user={"id": claims.get("oid") or claims.get("sub"), "name": claims.get("name"),
+                  "email": emails[0] if emails else None},
+        )  # fmt: skip
+        if previous is not None:
+            if previous.anonymous_cart_id:
+                await _merge_cart(s, session, previous.anonymous_cart_id, request)
+            await s.sessions.delete(previous.id)  # a new session id at sign-in: no fixation
+        response = RedirectResponse(pending.return_to, status_code=302)
+        _set_cookie(response, settings, session.id)
+        return response
+
+    async def logout(request: Request) -> Response:
+        s = services()
+        session = await s.sessions.load(request.cookies.get(settings.cookie_name))
+        url = "/"
+        if session is not None:
+            url = await s.oidc.logout_url(session.id_token) if session.signed_in else "/"
+            await s.sessions.delete(session.id)
+        response = JSONResponse({"signedOut": True, "logoutUrl": url})
+        response.delete_cookie(settings.cookie_name, path="/")
+        return response
+
+    async def me(request: Request) -> Response:
+        session = await services().sessions.load(request.cookies.get(settings.cookie_name))
+        if session is None or not session.signed_in:
+            return JSONResponse({"signedIn": False}, headers={"cache-control": "no-store"})
+        return JSONResponse({"signedIn": True, "user": session.user},
+                            headers={"cache-control": "no-store"})  # fmt: skip
+
+    async def cart_id(request: Request) -> Response:
+        """The anonymous cart of this browser (created on first use); kept across sign-in."""
+        s = services()
+        session = await s.sessions.load(request.cookies.get(settings.cookie_name))
+        if session is not None and session.signed_in:
+            return JSONResponse({"cartId": None}, headers={"cache-control": "no-store"})
+        if session is None:
+            session = await s.sessions.create()
+        if session.anonymous_cart_id is None:
+            session.anonymous_cart_id = f"c-{secrets.token_hex(16)}"
+            await s.sessions.save(session)
+        response = JSONResponse({"cartId": session.anonymous_cart_id},
+                                headers={"cache-control": "no-store"})  # fmt: skip
+        _set_cookie(response, settings, session.id)
+        return response
+
+    async def graphql(request: Request) -> Response:
+        s = services()
+        if "application/json" not in request.headers.get("content-type", ""):
+            return _graphql_error(415, "send GraphQL as application/json", "BAD_REQUEST")
+        body = await request.body()
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _graphql_error(400, "the body is not JSON", "BAD_REQUEST")
+        session = await s.sessions.load(request.cookies.get(settings.cookie_name))
+        headers = {"content-type": "application/json",
+                   "x-request-id": request.scope["state"]["request_id"]}  # fmt: skip
+        if session is not None and session.signed_in:
+            if not await _fresh(s, session):
+                response = _graphql_error(401, "the session has ended: sign in again",
+                                          "SESSION_EXPIRED")  # fmt: skip
+                response.delete_cookie(settings.cookie_name, path="/")
+                return response
+            headers["authorization"] = f"Bearer {session.access_token}"
+        try:
+            answer = await s.http.post(settings.router_url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            return _graphql_error(502, f"the router cannot be reached: {type(error).__name__}",
+                                  "BAD_GATEWAY")  # fmt: skip
+        signed_in = session is not None and session.signed_in
+        cacheable = not signed_in and answer.status_code == 200 and _is_query(payload)
+        cache = (f"public, max-age={settings.anonymous_cache_seconds}" if cacheable
+                 else "private, no-store")  # fmt: skip
+        return Response(answer.content, answer.status_code, {"cache-control": cache},
+                        media_type="application/json")  # fmt: skip
+
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/app.js", script),
+            Route("/health", health),
+            Route("/auth/login", login),
+            Route("/auth/callback", callback),
+            Route("/auth/logout", logout, methods=["POST"]),
+            Route("/auth/me", me),
+            Route("/cart/id", cart_id, methods=["POST"]),
+            Route("/graphql", graphql, methods=["POST"]),
+        ],
+        middleware=[Middleware(RequestId), Middleware(CsrfProtection, origin=settings.public_url)],
+        lifespan=lifespan,
+    )
+
+
+async def _fresh(s: Services, session: Session) -> bool:
+    """Refresh the access token shortly before it expires; False when the session is over."""
+    if session.expires_at - time.time() > s.settings.refresh_margin_seconds:
+        return True
+    if not session.refresh_token or not await s.sessions.lock_refresh(session.id):
+        return session.expires_at > time.time()  # another request is refreshing it
+    try:
+        token = await s.oidc.refresh(session.refresh_token)
+    except Exception as error:  # a refused or failed refresh ends the session cleanly
+        log.info("refresh failed, session ended: %s", error)
+        await s.sessions.delete(session.id)
+        return False
+    finally:
+        await s.sessions.unlock_refresh(session.id)
+    session.access_token = token["access_token"]
+    session.refresh_token = token.get("refresh_token", session.refresh_token)
+    session.id_token = token.get("id_token", session.id_token)
+    session.expires_at = expires_at(token)
+    await s.sessions.save(session)
+    return True
+
+
+async def _merge_cart(s: Services, session: Session, cart: str, request: Request) -> None:
+    body = orjson.dumps({"query": MERGE_CART, "variables": {"cartId": cart}})
+    try:
+        answer = await s.http.post(s.settings.router_url, content=body, headers={
+            "content-type": "application/json", "authorization": f"Bearer {session.access_token}",
+            "x-request-id": request.scope["state"]["request_id"],
+        })  # fmt: skip
+        if answer.json().get("errors"):
+            log.warning("cart merge failed: %s", answer.text)
+    except (httpx.HTTPError, ValueError) as error:
+        log.warning("cart merge failed: %s", error)
+
+
+def _is_query(payload: Any) -> bool:
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return False
+    try:
+        document = parse(payload["query"])
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if hasattr(d, "operation")]
+    return bool(operations) and all(o.operation == OperationType.QUERY for o in operations)
+
+
+def _set_cookie(response: Response, settings: WebSettings, session_id: str) -> None:
+    response.set_cookie(
+        settings.cookie_name, session_id, max_age=settings.session_ttl_seconds, httponly=True,
+        secure=settings.cookie_secure, samesite="lax", path="/",
+    )  # fmt: skip
+
+
+def _graphql_error(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
+                        status_code=status)  # fmt: skip
+
+
+def _error_page(status: int, message: str) -> HTMLResponse:
+    from html import escape
+
+    return HTMLResponse(f"<!doctype html><title>Sign-in problem</title><p>{escape(message)}</p>"
+                        '<p><a href="/">Back</a></p>', status_code=status)  # fmt: skip

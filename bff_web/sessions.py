@@ -1,0 +1,75 @@
+"""Server-side sessions in Redis. The browser holds only an opaque session id in a cookie."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+
+@dataclass
+class Session:
+    id: str
+    anonymous_cart_id: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    id_token: str | None = None
+    expires_at: float = 0.0
+    user: dict[str, Any] = field(default_factory=dict)
+    """The signed-in person's public claims: oid, name, email."""
+
+    @property
+    def signed_in(self) -> bool:
+        return self.access_token is not None
+
+
+@dataclass
+class PendingSignIn:
+    state: str
+    nonce: str
+    code_verifier: str
+    return_to: str
+    session_id: str | None
+
+
+class SessionStore:
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+
+    async def load(self, session_id: str | None) -> Session | None:
+        if not session_id:
+            return None
+        raw = await self.redis.get(f"bffweb:session:{session_id}")
+        return Session(**orjson.loads(raw)) if raw else None
+
+    async def save(self, session: Session) -> None:
+        await self.redis.set(f"bffweb:session:{session.id}", orjson.dumps(asdict(session)),
+                             ex=self.ttl)  # fmt: skip
+
+    async def create(self, **values: Any) -> Session:
+        session = Session(id=secrets.token_urlsafe(32), **values)
+        await self.save(session)
+        return session
+
+    async def delete(self, session_id: str) -> None:
+        await self.redis.delete(f"bffweb:session:{session_id}")
+
+    async def start_sign_in(self, pending: PendingSignIn) -> None:
+        await self.redis.set(f"bffweb:signin:{pending.state}", orjson.dumps(asdict(pending)),
+                             ex=600)  # fmt: skip
+
+    async def finish_sign_in(self, state: str) -> PendingSignIn | None:
+        """The pending sign-in for ``state``, once: a replayed callback finds nothing."""
+        raw = await self.redis.getdel(f"bffweb:signin:{state}")
+        return PendingSignIn(**orjson.loads(raw)) if raw else None
+
+    async def lock_refresh(self, session_id: str) -> bool:
+        """One refresh at a time per session."""
+        return bool(await self.redis.set(f"bffweb:refresh:{session_id}", "1", nx=True, ex=15))
+
+    async def unlock_refresh(self, session_id: str) -> None:
+        await self.redis.delete(f"bffweb:refresh:{session_id}")

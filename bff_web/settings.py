@@ -1,0 +1,50 @@
+"""Web BFF settings (``SHOPGRAPH_BFF_WEB_*`` environment variables; Redis from
+``SHOPGRAPH_REDIS_URL``). The defaults fit ``make dev``: the local identity provider, the dev
+router, and ports moved by ``SHOPGRAPH_DEV_PORT_OFFSET``."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+POLICY_PATH = "/shopgraph.onmicrosoft.com/b2c_1_signupsignin"
+API_SCOPES = "https://shopgraph.onmicrosoft.com/shopgraph-api"
+
+
+def _offset() -> int:
+    return int(os.environ.get("SHOPGRAPH_DEV_PORT_OFFSET", "0"))
+
+
+def _web_url() -> str:
+    return f"http://127.0.0.1:{3000 + _offset()}"
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_BFF_WEB_", extra="ignore")
+
+    public_url: str = Field(default_factory=_web_url)
+    """Where browsers reach the BFF; the sign-in redirect and the CSRF origin come from it."""
+    router_url: str = Field(default_factory=lambda: f"http://127.0.0.1:{4000 + _offset()}/graphql")
+    discovery_url: str = Field(
+        default_factory=lambda: (
+            f"http://127.0.0.1:{4100 + _offset()}{POLICY_PATH}"
+            "/v2.0/.well-known/openid-configuration"
+        )
+    )
+    client_id: str = "bff-web"
+    client_secret: str = "bff-web-dev-secret"  # noqa: S105 (the local provider's dev secret)
+    scopes: str = (f"openid offline_access {API_SCOPES}/orders.read {API_SCOPES}/orders.write "
+                   f"{API_SCOPES}/profile.read {API_SCOPES}/profile.write")  # fmt: skip
+    session_ttl_seconds: int = 8 * 3600
+    refresh_margin_seconds: int = 60
+    """Refresh the access token this long before it expires."""
+    cookie_name: str = "sg_session"
+    cookie_secure: bool = True
+    anonymous_cache_seconds: int = 30
+    redis_url: str | None = Field(default=None, validation_alias="SHOPGRAPH_REDIS_URL")
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.public_url.rstrip('/')}/auth/callback"
