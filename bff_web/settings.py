@@ -22,7 +22,9 @@ def _web_url() -> str:
 
 
 class WebSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_BFF_WEB_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SHOPGRAPH_BFF_WEB_", extra="ignore", populate_by_name=True
+    )
 
     public_url: str = Field(default_factory=_web_url)
     """Where browsers reach the BFF; the sign-in redirect and the CSRF origin come from it."""
