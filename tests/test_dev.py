@@ -79,8 +79,8 @@ def test_a_service_that_fails_to_start_stops_the_others_with_an_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     services = [
-        Service("fine", 4500 + OFFSET, "tests.support.dev_apps:create_app", "starts"),
-        Service("broken", 4501 + OFFSET, "tests.support.dev_apps:create_failing_app", "fails"),
+        Service("fine", 4900 + OFFSET, "tests.support.dev_apps:create_app", "starts"),
+        Service("broken", 4901 + OFFSET, "tests.support.dev_apps:create_failing_app", "fails"),
     ]
     assert run_dev(services) == 1
     err = capsys.readouterr().err
