@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 POLICY_PATH = "/shopgraph.onmicrosoft.com/b2c_1_signupsignin"
@@ -28,7 +28,11 @@ class WebSettings(BaseSettings):
 
     public_url: str = Field(default_factory=_web_url)
     """Where browsers reach the BFF; the sign-in redirect and the CSRF origin come from it."""
-    router_url: str = Field(default_factory=lambda: f"http://127.0.0.1:{4000 + _offset()}/graphql")
+    router_url: str = Field(
+        default_factory=lambda: f"http://127.0.0.1:{4000 + _offset()}/graphql",
+        validation_alias=AliasChoices("SHOPGRAPH_BFF_WEB_ROUTER_URL", "SHOPGRAPH_ROUTER_URL",
+                                      "router_url"),
+    )  # fmt: skip
     discovery_url: str = Field(
         default_factory=lambda: (
             f"http://127.0.0.1:{4100 + _offset()}{POLICY_PATH}"

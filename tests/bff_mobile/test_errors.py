@@ -1,0 +1,36 @@
+"""Error codes: registered, always present, and nothing of an unexpected failure leaks."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLError
+
+from bff_mobile.errors import MobileError, format_error
+
+
+def test_codes_are_registered() -> None:
+    with pytest.raises(ValueError, match="unregistered error code NOPE"):
+        MobileError("x", "NOPE")
+
+
+def test_an_unexpected_failure_says_nothing_of_its_insides() -> None:
+    error = GraphQLError("'secret' KeyError", path=["home"], original_error=KeyError("secret"))
+    assert format_error(error) == {
+        "message": "internal error",
+        "path": ["home"],
+        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+    }
+
+
+def test_a_bff_error_keeps_its_code_and_details() -> None:
+    raised = MobileError("update", "UPGRADE_REQUIRED", status=426, minimumVersion="2.0.0")
+    error = GraphQLError("update", path=["home"], original_error=raised)
+    assert format_error(error)["extensions"] == {
+        "code": "UPGRADE_REQUIRED",
+        "minimumVersion": "2.0.0",
+    }
+
+
+def test_a_router_error_keeps_its_code() -> None:
+    error = GraphQLError("declined", path=["checkout"], extensions={"code": "PAYMENT_DECLINED"})
+    assert format_error(error)["extensions"] == {"code": "PAYMENT_DECLINED"}
