@@ -105,20 +105,35 @@ async def _serve(server: uvicorn.Server) -> None:
 
 
 def create_router_app() -> object:
-    """The router as ``shopgraph dev`` runs it: GraphiQL and introspection on, and the
-    subgraphs at their dev ports (which ``SHOPGRAPH_DEV_PORT_OFFSET`` moves)."""
+    """The router as ``shopgraph dev`` runs it: GraphiQL with sign-in through the local
+    identity provider, introspection on, and the subgraphs at their dev ports (which
+    ``SHOPGRAPH_DEV_PORT_OFFSET`` moves)."""
     import os
 
     from router.http.app import create_app
-    from router.http.config import SubgraphSettings, load_config
+    from router.http.config import PlaygroundSignInSettings, SubgraphSettings, load_config
     from shopgraph.services import SUBGRAPHS, service
+    from subgraphs.users.identity.settings import ProviderSettings
 
     config = load_config(os.environ.get("SHOPGRAPH_ROUTER_CONFIG"))
     subgraphs = {name: SubgraphSettings(url=f"{service(name).url}/graphql") for name in SUBGRAPHS}
     subgraphs.update(config.subgraphs)  # an explicit configuration wins
-    config = config.model_copy(
-        update={"playground": True, "introspection": True, "subgraphs": subgraphs}
-    )
+    provider = ProviderSettings()
+    api = provider.api_base
+    sign_in = config.playground_sign_in or PlaygroundSignInSettings(
+        authorize_url=provider.endpoint("/oauth2/v2.0/authorize"),
+        token_url=provider.endpoint("/oauth2/v2.0/token"),
+        client_id="graphiql",
+        scopes=["openid"] + [f"{api}/{scope}" for scope in (
+            "orders.read", "orders.write", "profile.read", "profile.write", "catalog.write")],
+        redirect_path="/auth/callback",
+        hint="Demo accounts: alice@example.com (customer), vera@northwind.example (vendor "
+             "v-01), admin@shopgraph.example; password shopgraph-demo",
+    )  # fmt: skip
+    config = config.model_copy(update={
+        "playground": True, "introspection": True, "subgraphs": subgraphs,
+        "playground_sign_in": sign_in,
+    })  # fmt: skip
     supergraph = os.environ.get("SHOPGRAPH_SUPERGRAPH", "schema/supergraph.graphql")
     return create_app(config, supergraph_path=supergraph)
 

@@ -15,13 +15,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from router.execution import HttpSubgraphClient
 from router.execution.service import RouterService
 from router.http.config import RouterConfig
-from router.http.graphiql import ASSETS_PATH, graphiql_asset, graphiql_html
+from router.http.graphiql import (
+    ASSETS_PATH,
+    graphiql_asset,
+    graphiql_page,
+    sign_in_callback_page,
+)
 from router.http.graphql_request import BadRequestError, read_graphql_request
 from router.http.reload import SupergraphHolder
 from router.supergraph import Supergraph
@@ -54,7 +59,7 @@ def create_app(
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and _wants_html(request):
             if config.playground:
-                return HTMLResponse(graphiql_html(config.graphql_path))
+                return graphiql_page(config)
             return _error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
         service = holder.service
         if service is None:
@@ -96,6 +101,13 @@ def create_app(
     ]
     if config.playground:
         routes.append(Route(ASSETS_PATH + "/{name}", graphiql_asset, methods=["GET"]))
+    sign_in = config.playground_sign_in
+    if config.playground and sign_in is not None:
+
+        async def sign_in_callback(_: Request) -> Response:
+            return sign_in_callback_page(config.graphql_path, sign_in)
+
+        routes.append(Route(sign_in.redirect_path, sign_in_callback, methods=["GET"]))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.supergraph = holder
     return app

@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from router.types import RouterError
 
@@ -34,11 +35,73 @@ class CorsSettings(_Section):
     allow_credentials: bool = False
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class PlaygroundSignInSettings(_Section):
+    """GraphiQL's "Sign in": OAuth 2.0 authorization code + PKCE, run by the browser as a
+    public client (no secret); the access token is then sent as ``Authorization: Bearer``."""
+
+    authorize_url: str
+    token_url: str
+    client_id: str = Field(min_length=1)
+    scopes: list[str] = Field(default_factory=lambda: ["openid"])
+    """Space-separated in a string, or a list."""
+    redirect_path: str = "/auth/callback"
+    """Served by the router; its URL (on GraphiQL's origin) must be registered at the provider."""
+    hint: str | None = None
+    """Shown next to "Sign in", e.g. which demo accounts exist."""
+
+    @field_validator("authorize_url", "token_url")
+    @classmethod
+    def _browser_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+        if parts.fragment or parts.username is not None:
+            raise ValueError(f"must have neither a #fragment nor credentials, got {value!r}")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ValueError(f"must use https (http only on 127.0.0.1 or localhost), got {value!r}")
+        return value
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: Any) -> Any:
+        return value.split() if isinstance(value, str) else value
+
+    @field_validator("scopes")
+    @classmethod
+    def _plain_scopes(cls, value: list[str]) -> list[str]:
+        bad = [scope for scope in value if not scope or any(c.isspace() for c in scope)]
+        if bad:
+            raise ValueError(f"a scope can be neither empty nor contain spaces, got {bad!r}")
+        return value
+
+    @field_validator("redirect_path")
+    @classmethod
+    def _local_path(cls, value: str) -> str:
+        if not value.startswith("/") or value.startswith("//") or any(c in value for c in "?#"):
+            raise ValueError(f"must be a path on the router like /auth/callback, got {value!r}")
+        if value.startswith("/graphiql/") or value in ("/health", "/health/ready"):
+            raise ValueError(f"{value!r} is one of the router's own paths")
+        return value
+
+    @property
+    def token_origin(self) -> str:
+        parts = urlsplit(self.token_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
 class RouterConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4000, ge=0, le=65535)
     graphql_path: str = "/graphql"
     playground: bool = False
+    playground_example: str | None = None
+    """GraphiQL's first operation: a ``.graphql`` file (relative to the working directory) or
+    the text itself; built-in examples if unset. After validation it holds the text."""
+    playground_sign_in: PlaygroundSignInSettings | None = None
+    """Off unless set; only used with ``playground``."""
     introspection: bool = False
     max_request_bytes: int = Field(2_000_000, gt=0)
     plan_cache_size: int = Field(1000, ge=0)
@@ -50,6 +113,26 @@ class RouterConfig(_Section):
     """Progressive ``@override`` labels that are on; ``percent(N)`` labels are drawn per request."""
     propagate_headers: list[str] = Field(default_factory=lambda: ["authorization"])
     hot_reload: bool = True
+
+    @field_validator("playground_example")
+    @classmethod
+    def _read_example(cls, value: str | None) -> str | None:
+        if value is None or "\n" in value or not value.strip().endswith((".graphql", ".gql")):
+            return value
+        try:
+            return Path(value.strip()).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"cannot read the example operation file {value!r}: {error}") from None
+
+    @model_validator(mode="after")
+    def _distinct_paths(self) -> RouterConfig:
+        sign_in = self.playground_sign_in
+        if sign_in is not None and sign_in.redirect_path == self.graphql_path:
+            path = sign_in.redirect_path
+            raise ValueError(
+                f"playground_sign_in.redirect_path {path!r} must differ from graphql_path"
+            )
+        return self
 
     def subgraph(self, name: str) -> SubgraphSettings:
         return self.subgraphs.get(name, self.subgraph_defaults)

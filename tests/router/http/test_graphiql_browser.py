@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from datastores.testservices.base import free_port
 from router.http.app import create_app
@@ -44,6 +44,7 @@ def router_url(subgraphs: Subgraphs) -> Iterator[str]:
 
 def test_graphiql_runs_a_query_against_the_router(router_url: str) -> None:
     requests_outside: list[str] = []
+    refused: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
@@ -54,6 +55,10 @@ def test_graphiql_runs_a_query_against_the_router(router_url: str) -> None:
                     requests_outside.append(r.url) if not r.url.startswith(router_url) else None
                 ),
             )
+            page.on(
+                "console",
+                lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+            )
             page.goto(f"{router_url}/graphql")
             page.wait_for_selector(".graphiql-query-editor .CodeMirror", timeout=15_000)
             page.evaluate(
@@ -61,6 +66,9 @@ def test_graphiql_runs_a_query_against_the_router(router_url: str) -> None:
                           .CodeMirror.setValue(query)""",
                 '{ product(id: "p1") { name reviews { author { name } } } }',
             )
+            # GraphiQL re-reads the operation name shortly after an edit; the tab shows it.
+            active_tab = page.locator(".graphiql-tab-active .graphiql-tab-button")
+            expect(active_tab).to_have_text("<untitled>")
             page.click(".graphiql-execute-button")
             result = page.locator(".result-window")
             result.filter(has_text="Kettle").wait_for(timeout=15_000)
@@ -70,3 +78,4 @@ def test_graphiql_runs_a_query_against_the_router(router_url: str) -> None:
     assert '"name": "Kettle"' in text
     assert '"name": "Ada"' in text
     assert requests_outside == []
+    assert refused == []
