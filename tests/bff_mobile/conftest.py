@@ -33,7 +33,9 @@ def stack(
     redis_url: str,
 ) -> Iterator[Stack]:
     with (
-        stores_on_test_servers(postgres_url, mongo_url, elasticsearch_url, redis_url) as stores,
+        stores_on_test_servers(
+            postgres_url, mongo_url, elasticsearch_url, redis_url, redis_db=2
+        ) as stores,
         running_stack(
             tmp_path_factory.mktemp("mobile-stack"), offset=OFFSET, stores=stores
         ) as running,

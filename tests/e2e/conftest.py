@@ -18,7 +18,9 @@ def stack(
     elasticsearch_url: str, redis_url: str,
 ) -> Iterator[Stack]:  # fmt: skip
     with (
-        stores_on_test_servers(postgres_url, mongo_url, elasticsearch_url, redis_url) as stores,
+        stores_on_test_servers(
+            postgres_url, mongo_url, elasticsearch_url, redis_url, redis_db=1
+        ) as stores,
         running_stack(tmp_path_factory.mktemp("stack"), offset=OFFSET, stores=stores) as running,
     ):
         yield running

@@ -60,9 +60,14 @@ def running_stack(
 
 
 @contextmanager
-def stores_on_test_servers(postgres_url: str, mongo_url: str, elasticsearch_url: str,
-                       redis_url: str) -> Iterator[dict[str, str]]:  # fmt: skip
-    """Store settings pointing at fresh databases, index and keys on the test servers."""
+def stores_on_test_servers(
+    postgres_url: str, mongo_url: str, elasticsearch_url: str, redis_url: str, *, redis_db: int
+) -> Iterator[dict[str, str]]:
+    """Store settings pointing at fresh databases, index and keys on the test servers.
+
+    ``redis_db``: a Redis database of the stack's own, so that its services (the search indexer
+    in its consumer group, carts, caches) never meet another stack's or a test's.
+    """
     suffix = uuid.uuid4().hex[:10]
     with postgres_database_url(postgres_url) as postgres:
         yield {
@@ -71,5 +76,5 @@ def stores_on_test_servers(postgres_url: str, mongo_url: str, elasticsearch_url:
             "SHOPGRAPH_MONGO_DATABASE": f"e2e_{suffix}",
             "SHOPGRAPH_ELASTICSEARCH_URL": elasticsearch_url,
             "SHOPGRAPH_SEARCH_ALIAS": f"e2e-{suffix}",
-            "SHOPGRAPH_REDIS_URL": redis_url,
+            "SHOPGRAPH_REDIS_URL": f"{redis_url.rsplit('/', 1)[0]}/{redis_db}",
         }
