@@ -143,9 +143,8 @@ def gateways(supergraph: Path, port: int) -> dict[str, Gateway]:
             [str(ours), "router", "--supergraph", str(supergraph), "--port", str(port)],
             "/health/ready",
             {},
-            "`shopgraph router --supergraph FILE --port N`, its defaults: one process, and "
-            "uvicorn's access log on (one line per request to stdout, which the JS gateways "
-            "do not write)",
+            "`shopgraph router --supergraph FILE --port N`, its defaults: one process, no "
+            "access log",
         ),
         "apollo": Gateway(
             "apollo",
