@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from subgraphs.common.auth import ANONYMOUS, TokenVerifier
 from subgraphs.common.http import BearerAuthentication, subgraph_routes
 from subgraphs.common.settings import IdentitySettings
 from subgraphs.orders.carts import Carts
+from subgraphs.orders.catalog_follower import CatalogFollower
 from subgraphs.orders.payments import PaymentProvider, SandboxPayments
 from subgraphs.orders.relay import OutboxRelay
 from subgraphs.orders.schema import Context, Loaders, schema
@@ -66,6 +68,7 @@ def create_app(
     verifier: TokenVerifier | None = None,
     payments: PaymentProvider | None = None,
     run_relay: bool = True,
+    follow_catalog: bool = True,
 ) -> Starlette:
     """The app; by default its stores come from ``SHOPGRAPH_*`` settings (embedded if unset)."""
     holder: dict[str, Services] = {}
@@ -81,16 +84,19 @@ def create_app(
                             payments or SandboxPayments())  # fmt: skip
         holder["services"] = services
         stop = asyncio.Event()
-        relay = (
-            asyncio.create_task(OutboxRelay(store, services.redis).run(stop), name="outbox")
-            if run_relay else None
-        )  # fmt: skip
+        tasks = []
+        if run_relay:
+            relay = OutboxRelay(store, services.redis)
+            tasks.append(asyncio.create_task(relay.run(stop), name="outbox"))
+        if follow_catalog:
+            follower = CatalogFollower(services.redis, store, consumer=socket.gethostname())
+            tasks.append(asyncio.create_task(follower.run(stop), name="catalog-follower"))
         try:
             yield
         finally:
             stop.set()
-            if relay is not None:
-                await relay
+            for task in tasks:
+                await task
             await services.store.close()
             await services.redis.aclose()
 

@@ -85,6 +85,11 @@ class OrderStore(Protocol):
         """Raises :class:`UnknownProductError` for a product without a stock row."""
         ...
 
+    async def follow_catalog(self, facts: Sequence[StockLevel], now: datetime) -> None:
+        """Take the catalog's price, currency and vendor of each product; stock is left as it
+        is, and a product new to the catalog starts with none."""
+        ...
+
     async def order_for_key(self, user_id: str, idempotency_key: str) -> Order | None: ...
 
     async def place_order(
@@ -173,6 +178,30 @@ class SqlOrderStore:
                         .where(inventory.c.product_id == level.product_id)
                         .values(**values)
                     )
+
+    async def follow_catalog(self, facts: Sequence[StockLevel], now: datetime) -> None:
+        if not facts:
+            return
+        async with self.engine.begin() as conn:
+            ids = [f.product_id for f in facts]
+            present = set(
+                (
+                    await conn.execute(
+                        select(inventory.c.product_id).where(inventory.c.product_id.in_(ids))
+                    )
+                ).scalars()
+            )
+            for fact in facts:
+                values = {"vendor_id": fact.vendor_id, "price_amount": fact.price_amount,
+                          "currency": fact.currency, "updated_at": now}  # fmt: skip
+                if fact.product_id in present:
+                    await conn.execute(update(inventory)
+                                       .where(inventory.c.product_id == fact.product_id)
+                                       .values(**values))  # fmt: skip
+                else:
+                    await conn.execute(inventory.insert().values(
+                        product_id=fact.product_id, available=0, **values
+                    ))  # fmt: skip
 
     async def set_available(self, product_id: str, available: int, now: datetime) -> StockLevel:
         async with self.engine.begin() as conn:

@@ -156,3 +156,17 @@ async def test_set_available_and_stock_rows(order_store: SqlOrderStore) -> None:
 
 async def _ignore(_: Sequence[OutboxEvent]) -> None:
     return None
+
+
+async def test_following_the_catalog_changes_prices_not_stock(order_store: SqlOrderStore) -> None:
+    await stocked(order_store)
+    await order_store.follow_catalog([
+        StockLevel("p-1", "v-07", 1250, "EUR", 999),  # the available count here is ignored
+        StockLevel("p-3", "v-03", 300, "EUR", 999),
+    ], NOW)  # fmt: skip
+    assert await order_store.stock_levels(["p-1", "p-3"]) == [
+        StockLevel("p-1", "v-07", 1250, "EUR", 5),
+        StockLevel("p-3", "v-03", 300, "EUR", 0),
+    ]
+    order = await place(order_store, "key-30000", CartLine("p-1", 2))
+    assert order.total_amount == 2500, "an order pays the catalog's current price"
