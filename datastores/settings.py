@@ -27,6 +27,11 @@ class StoreSettings(BaseSettings):
     redis_url: str | None = None
     data_dir: Path = Path(".shopgraph")
 
+    def with_redis(self, redis_url: str | None) -> StoreSettings:
+        """These settings with Redis at ``redis_url`` when one is given (tests point an app at
+        their own Redis this way)."""
+        return self if redis_url is None else self.model_copy(update={"redis_url": redis_url})
+
     @property
     def embedded(self) -> bool:
         """True when no production store is configured (the ``shopgraph dev`` default)."""

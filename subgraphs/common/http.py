@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
-from subgraphs.common.auth import AuthenticationError, TokenVerifier
+from subgraphs.common.auth import ANONYMOUS, AuthenticationError, TokenVerifier, Viewer
 
 
 class BearerAuthentication:
@@ -46,6 +48,12 @@ class BearerAuthentication:
         await self.app(scope, receive, send)
 
 
+def viewer_of(request: Request) -> Viewer:
+    """Who sent the request, as :class:`BearerAuthentication` found out."""
+    viewer: Viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
+    return viewer
+
+
 async def health(_: Request) -> Response:
     return JSONResponse({"status": "UP"})
 
@@ -56,3 +64,15 @@ def subgraph_routes(graphql: Any, extra: list[Route] | None = None) -> list[Rout
         Route("/health", health, methods=["GET"]),
         *(extra or []),
     ]
+
+
+def subgraph_app(
+    graphql: Any, *, verifier: Callable[[], TokenVerifier], lifespan: Lifespan[Starlette]
+) -> Starlette:
+    """A subgraph's ASGI app: its GraphQL endpoint and health check behind bearer-token
+    authentication, with its stores opened and closed by ``lifespan``."""
+    return Starlette(
+        routes=subgraph_routes(graphql),
+        middleware=[Middleware(BearerAuthentication, verifier=verifier)],
+        lifespan=lifespan,
+    )

@@ -10,17 +10,14 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from redis.asyncio import Redis
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import Response
-from strawberry.asgi import GraphQL
 
 from datastores.catalog_mongo import migrate_catalog
 from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
-from subgraphs.common.auth import ANONYMOUS, TokenVerifier
+from subgraphs.common.auth import TokenVerifier, Viewer
 from subgraphs.common.events import CatalogEvents
-from subgraphs.common.http import BearerAuthentication, subgraph_routes
+from subgraphs.common.http import subgraph_app
+from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.products.loaders import create_loaders
 from subgraphs.products.mongo_store import MongoCatalogStore
 from subgraphs.products.schema import Context, schema
@@ -38,21 +35,13 @@ class Services:
     settings: ProductsSettings
 
 
-class ProductsGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI app with a request context built from the started services."""
-
-    def __init__(self, services: Callable[[], Services]) -> None:
-        super().__init__(schema, graphql_ide=None)
-        self.services = services
-
-    async def get_context(self, request: Request, response: Response | Any) -> Context:  # type: ignore[override]
-        services = self.services()
-        return Context(
-            viewer=request.scope.get("state", {}).get("viewer", ANONYMOUS),
-            loaders=create_loaders(services.store),
-            service=CatalogService(services.store, CatalogEvents(services.redis)),
-            cdn_base_url=services.settings.cdn_base_url,
-        )
+def request_context(services: Services, viewer: Viewer) -> Context:
+    return Context(
+        viewer=viewer,
+        loaders=create_loaders(services.store),
+        service=CatalogService(services.store, CatalogEvents(services.redis)),
+        cdn_base_url=services.settings.cdn_base_url,
+    )
 
 
 async def open_store(stores: StoreSettings) -> CatalogStore:
@@ -83,9 +72,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        stores = StoreSettings()
-        if redis_url is not None:
-            stores = stores.model_copy(update={"redis_url": redis_url})
+        stores = StoreSettings().with_redis(redis_url)
         services = Services(
             store=await (open_catalog or (lambda: open_store(stores)))(),
             redis=redis_client(stores),
@@ -97,9 +84,5 @@ def create_app(
         await services.store.close()
         await services.redis.aclose()
 
-    graphql = ProductsGraphQL(lambda: holder["services"])
-    return Starlette(
-        routes=subgraph_routes(graphql),
-        middleware=[Middleware(BearerAuthentication, verifier=lambda: holder["services"].verifier)],
-        lifespan=lifespan,
-    )
+    graphql = SubgraphGraphQL(schema, lambda: holder["services"], request_context)
+    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)

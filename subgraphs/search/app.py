@@ -14,14 +14,13 @@ from elasticsearch import AsyncElasticsearch
 from graphql import GraphQLError
 from redis.asyncio import Redis
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 
 from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
-from subgraphs.common.auth import ANONYMOUS, TokenVerifier
+from subgraphs.common.auth import TokenVerifier
 from subgraphs.common.errors import add_code
-from subgraphs.common.http import BearerAuthentication, subgraph_routes
+from subgraphs.common.http import subgraph_app, viewer_of
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
 from subgraphs.search.index import SearchIndex
@@ -76,9 +75,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        stores = StoreSettings()
-        if redis_url is not None:
-            stores = stores.model_copy(update={"redis_url": redis_url})
+        stores = StoreSettings().with_redis(redis_url)
         index = await (open_search or (lambda: open_index(stores, settings)))()
         services = Services(index, redis_client(stores), verifier or settings.verifier())
         holder["services"] = services
@@ -98,12 +95,7 @@ def create_app(
             await services.redis.aclose()
 
     def context(request: Request, _: Any) -> Context:
-        viewer = request.scope.get("state", {}).get("viewer", ANONYMOUS)
-        return Context(viewer=viewer, index=holder["services"].index)
+        return Context(viewer=viewer_of(request), index=holder["services"].index)
 
     graphql = GraphQL(schema, context_value=context, error_formatter=format_error)
-    return Starlette(
-        routes=subgraph_routes(graphql),
-        middleware=[Middleware(BearerAuthentication, verifier=lambda: holder["services"].verifier)],
-        lifespan=lifespan,
-    )
+    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)
