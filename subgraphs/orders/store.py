@@ -152,6 +152,17 @@ class SqlOrderStore:
         return [found.get(p) for p in product_ids]
 
     async def save_stock(self, levels: Sequence[StockLevel], *, replace: bool = True) -> None:
+        await self._write_stock(levels, _now(), with_stock=True, update_existing=replace)
+
+    async def follow_catalog(self, facts: Sequence[StockLevel], now: datetime) -> None:
+        await self._write_stock(facts, now, with_stock=False, update_existing=True)
+
+    async def _write_stock(
+        self, levels: Sequence[StockLevel], now: datetime, *, with_stock: bool,
+        update_existing: bool,
+    ) -> None:  # fmt: skip
+        """Insert missing rows, update (``update_existing``) present ones. Without
+        ``with_stock`` the rows' ``available`` is left alone, and new rows start at 0."""
         if not levels:
             return
         async with self.engine.begin() as conn:
@@ -163,45 +174,23 @@ class SqlOrderStore:
                     )
                 ).scalars()
             )
-            now = _now()
             for level in levels:
-                values = {
+                values: dict[str, Any] = {
                     "vendor_id": level.vendor_id, "price_amount": level.price_amount,
-                    "currency": level.currency, "available": level.available, "updated_at": now,
+                    "currency": level.currency, "updated_at": now,
                 }  # fmt: skip
+                if with_stock:
+                    values["available"] = level.available
                 if level.product_id not in present:
-                    await conn.execute(inventory.insert().values(product_id=level.product_id,
-                                                                 **values))  # fmt: skip
-                elif replace:
+                    await conn.execute(inventory.insert().values(
+                        product_id=level.product_id, **{"available": 0, **values}
+                    ))  # fmt: skip
+                elif update_existing:
                     await conn.execute(
                         update(inventory)
                         .where(inventory.c.product_id == level.product_id)
                         .values(**values)
                     )
-
-    async def follow_catalog(self, facts: Sequence[StockLevel], now: datetime) -> None:
-        if not facts:
-            return
-        async with self.engine.begin() as conn:
-            ids = [f.product_id for f in facts]
-            present = set(
-                (
-                    await conn.execute(
-                        select(inventory.c.product_id).where(inventory.c.product_id.in_(ids))
-                    )
-                ).scalars()
-            )
-            for fact in facts:
-                values = {"vendor_id": fact.vendor_id, "price_amount": fact.price_amount,
-                          "currency": fact.currency, "updated_at": now}  # fmt: skip
-                if fact.product_id in present:
-                    await conn.execute(update(inventory)
-                                       .where(inventory.c.product_id == fact.product_id)
-                                       .values(**values))  # fmt: skip
-                else:
-                    await conn.execute(inventory.insert().values(
-                        product_id=fact.product_id, available=0, **values
-                    ))  # fmt: skip
 
     async def set_available(self, product_id: str, available: int, now: datetime) -> StockLevel:
         async with self.engine.begin() as conn:
