@@ -11,13 +11,14 @@ Each supergraph element records which subgraphs define it in ``join__*`` directi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
 from schema.composition.errors import CompositionError, ErrorLocation
 from schema.composition.subgraph import (
+    ArgumentDef,
     Element,
     FieldDef,
     Subgraph,
@@ -191,78 +192,98 @@ def _used_in_subgraph(definition: Definition, field_name: str) -> bool:
     return any(field_name in top_level_fields(f.requires or "") for f in t.fields.values())
 
 
+@dataclass(frozen=True)
+class InputValues:
+    """How one kind of input value (arguments, input object fields) is reported."""
+
+    noun: str
+    type_noun: str
+    missing_code: str
+    mismatch_code: str
+
+
+ARGUMENTS = InputValues("Argument", "argument", "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                        "FIELD_ARGUMENT_TYPE_MISMATCH")  # fmt: skip
+INPUT_FIELDS = InputValues("Input object field", "field",
+                           "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+                           "FIELD_TYPE_MISMATCH")  # fmt: skip
+
+
+@dataclass
+class MergedInput:
+    name: str
+    type: str
+    default: str | None
+    present: list[tuple[Definition, ArgumentDef | FieldDef]]
+    types: list[str]
+    """Each present definition's type, printed (they may differ)."""
+
+
+def _intersect_inputs(
+    kind: InputValues, owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]],
+    coordinate: Callable[[str], str], report: Report,
+) -> list[MergedInput]:  # fmt: skip
+    """Input values merge as the intersection over their owners: a value missing somewhere is
+    left out (an error if it is required where it is defined), and the type is the most
+    restrictive of the definitions'."""
+    names: list[str] = []
+    for _, values in owners:
+        names += [n for n in values if n not in names]
+    merged: list[MergedInput] = []
+    for name in names:
+        present = [(d, values[name]) for d, values in owners if name in values]
+        if len(present) < len(owners):
+            required = [(d, v) for d, v in present if _required(v.type, v.default)]
+            if required:
+                missing = [d.subgraph.name for d, values in owners if name not in values]
+                report(CompositionError(
+                    kind.missing_code,
+                    f'{kind.noun} "{coordinate(name)}" is required in some subgraphs but does '
+                    "not appear in all subgraphs: it is not defined in subgraph(s) "
+                    + ", ".join(f'"{m}"' for m in missing),
+                    tuple(d.subgraph.location(v) for d, v in required),
+                ))  # fmt: skip
+            continue
+        types = [print_ast(v.type) for _, v in present if v.type is not None]
+        chosen = _most_specific(types)
+        if chosen is None:
+            report(CompositionError(
+                kind.mismatch_code,
+                f'Type of {kind.type_noun} "{coordinate(name)}" is incompatible across subgraphs',
+                tuple(d.subgraph.location(v) for d, v in present),
+            ))  # fmt: skip
+            continue
+        default = next((v.default for _, v in present if v.default), None)
+        merged.append(MergedInput(name, chosen, default, list(present), types))
+    return merged
+
+
 def _merge_arguments(
     coordinate: str, defs: list[tuple[Definition, FieldDef]], report: Report
 ) -> list[SArgument]:
     resolving = [(d, f) for d, f in defs if not f.external] or defs
-    names: list[str] = []
-    for _, f in resolving:
-        names += [n for n in f.arguments if n not in names]
-    merged: list[SArgument] = []
-    for name in names:
-        present = [(d, f.arguments[name]) for d, f in resolving if name in f.arguments]
-        if len(present) < len(resolving):
-            required = [(d, a) for d, a in present if _required(a.type, a.default)]
-            if required:
-                missing = [d.subgraph.name for d, f in resolving if name not in f.arguments]
-                report(CompositionError(
-                    "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                    f'Argument "{coordinate}({name}:)" is required in some subgraphs but does '
-                    f'not appear in all subgraphs: it is not defined in subgraph(s) '
-                    + ", ".join(f'"{m}"' for m in missing),
-                    tuple(d.subgraph.location(a) for d, a in required),
-                ))  # fmt: skip
-            continue  # an optional argument not everywhere is left out
-        types = [print_ast(a.type) for _, a in present if a.type is not None]
-        chosen = _most_specific(types)
-        if chosen is None:
-            report(CompositionError(
-                "FIELD_ARGUMENT_TYPE_MISMATCH",
-                f'Type of argument "{coordinate}({name}:)" is incompatible across subgraphs',
-                tuple(d.subgraph.location(a) for d, a in present),
-            ))  # fmt: skip
-            continue
-        default = next((a.default for _, a in present if a.default), None)
-        argument = SArgument(name=name, type=chosen, default=default)
-        _merge_access(argument, [a for _, a in present])
-        merged.append(argument)
-    return merged
+    owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]] = [
+        (d, f.arguments) for d, f in resolving
+    ]
+    arguments = []
+    for value in _intersect_inputs(ARGUMENTS, owners, lambda n: f"{coordinate}({n}:)", report):
+        argument = SArgument(name=value.name, type=value.type, default=value.default)
+        _merge_access(argument, [v for _, v in value.present])
+        arguments.append(argument)
+    return arguments
 
 
 def _merge_input(merged: SType, definitions: list[Definition], report: Report) -> None:
-    names: list[str] = []
-    for d in definitions:
-        names += [n for n in d.type.fields if n not in names]
-    for name in names:
-        present = [(d, d.type.fields[name]) for d in definitions if name in d.type.fields]
-        if len(present) < len(definitions):
-            required = [(d, f) for d, f in present if _required(f.type, f.default)]
-            if required:
-                missing = [d.subgraph.name for d in definitions if name not in d.type.fields]
-                report(CompositionError(
-                    "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
-                    f'Input object field "{merged.name}.{name}" is required in some subgraphs '
-                    "but does not appear in all subgraphs: it is not defined in subgraph(s) "
-                    + ", ".join(f'"{m}"' for m in missing),
-                    tuple(d.subgraph.location(f) for d, f in required),
-                ))  # fmt: skip
-            continue
-        types = [print_ast(f.type) for _, f in present if f.type is not None]
-        chosen = _most_specific(types)
-        if chosen is None:
-            report(CompositionError(
-                "FIELD_TYPE_MISMATCH",
-                f'Type of field "{merged.name}.{name}" is incompatible across subgraphs',
-                tuple(d.subgraph.location(f) for d, f in present),
-            ))  # fmt: skip
-            continue
-        default = next((f.default for _, f in present if f.default), None)
-        result = SField(name=name, type=chosen, default=default)
-        _merge_access(result, [f for _, f in present])
-        if len(set(types)) > 1:
-            result.joins = [JoinField(d.graph, type=print_ast(f.type)) for d, f in present
-                            if f.type is not None]  # fmt: skip
-        merged.fields[name] = result
+    owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]] = [
+        (d, d.type.fields) for d in definitions
+    ]
+    for value in _intersect_inputs(INPUT_FIELDS, owners, lambda n: f"{merged.name}.{n}", report):
+        result = SField(name=value.name, type=value.type, default=value.default)
+        _merge_access(result, [v for _, v in value.present])
+        if len(set(value.types)) > 1:
+            result.joins = [JoinField(d.graph, type=print_ast(v.type)) for d, v in value.present
+                            if v.type is not None]  # fmt: skip
+        merged.fields[value.name] = result
     if not merged.fields:
         report(CompositionError(
             "EMPTY_MERGED_INPUT_TYPE",
