@@ -22,6 +22,7 @@ from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
 from subgraphs.common.permissions import ORDERS_READ, require_scope
 from subgraphs.common.schema import CodedSchema
+from subgraphs.common.types import Money, PageInfo
 from subgraphs.orders import model
 from subgraphs.orders.carts import new_cart_id
 from subgraphs.orders.service import OrdersService, may_read_stock, visible_items
@@ -43,18 +44,6 @@ class Context:
 
 
 OrdersInfo = Info[Context, None]
-
-
-@strawberry.federation.type(shareable=True)
-class Money:
-    amount: int = strawberry.field(description="In minor units (cents).")
-    currency: str = strawberry.field(description="ISO 4217 code.")
-
-
-@strawberry.federation.type(shareable=True)
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type

@@ -16,6 +16,7 @@ from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
 from subgraphs.common.schema import CodedSchema
+from subgraphs.common.types import Money, PageInfo
 from subgraphs.products import model
 from subgraphs.products.loaders import Loaders
 from subgraphs.products.service import CatalogService, NewProduct
@@ -33,14 +34,8 @@ class Context:
 ProductInfo = Info[Context, None]
 
 
-@strawberry.federation.type(shareable=True)
-class Money:
-    amount: int = strawberry.field(description="In minor units (cents).")
-    currency: str = strawberry.field(description="ISO 4217 code.")
-
-    @classmethod
-    def of(cls, money: model.Money) -> Money:
-        return cls(amount=money.amount, currency=money.currency)
+def money(value: model.Money) -> Money:
+    return Money(amount=value.amount, currency=value.currency)
 
 
 @strawberry.input
@@ -98,12 +93,6 @@ class Variant:
 class RatingSummary:
     count: int
     average: float | None
-
-
-@strawberry.federation.type(shareable=True)
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
@@ -215,7 +204,7 @@ class Product:
     def of(cls, product: model.Product) -> Product:
         return cls(id=strawberry.ID(product.id), sku=product.sku, name=product.name,
                    description=product.description, brand=product.brand,
-                   price=Money.of(product.price), created_at=product.created_at,
+                   price=money(product.price), created_at=product.created_at,
                    updated_at=product.updated_at, record=product)  # fmt: skip
 
     @classmethod
@@ -237,7 +226,7 @@ class Product:
             Variant(
                 sku=v.sku,
                 name=v.name,
-                price=Money.of(v.price or self.record.price),
+                price=money(v.price or self.record.price),
                 attributes=[Attribute(name=k, value=x) for k, x in sorted(v.attributes.items())],
             )
             for v in self.record.variants

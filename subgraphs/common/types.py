@@ -1,0 +1,18 @@
+"""GraphQL value types more than one strawberry subgraph returns, @shareable and defined once,
+so that their definitions never drift apart between subgraphs."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.federation.type(shareable=True)
+class Money:
+    amount: int = strawberry.field(description="In minor units (cents).")
+    currency: str = strawberry.field(description="ISO 4217 code.")
+
+
+@strawberry.federation.type(shareable=True)
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
