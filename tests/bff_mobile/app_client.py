@@ -19,3 +19,13 @@ def document(name: str) -> str:
 def persisted(name: str, **variables: Any) -> dict[str, Any]:
     """The body of a request that runs the app's operation ``name`` by its id."""
     return {"id": MANIFEST[name], "variables": variables}
+
+
+SHIPPING = {
+    "recipient": "Alice Moreau",
+    "line1": "1 Rue de la Paix",
+    "city": "Paris",
+    "postalCode": "75002",
+    "country": "FR",
+}
+"""A shipping address for checkouts in the tests."""

@@ -12,13 +12,7 @@ from starlette.testclient import TestClient
 from bff_mobile.app import create_app
 from bff_mobile.settings import MobileSettings
 from tests.bff_mobile.app_client import APP_VERSION
-from tests.support.oidc import (
-    MOBILE_CLIENT_ID,
-    MOBILE_REDIRECT_URI,
-    MOBILE_SCOPES,
-    Tokens,
-    sign_in,
-)
+from tests.support.oidc import Tokens, sign_in_to_mobile_app
 from tests.support.stack import Stack, running_stack, stores_on_test_servers
 
 OFFSET = 25000  # ports 28000-29100: apart from the other stacks of the test suite
@@ -52,14 +46,7 @@ def mobile(stack: Stack) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="session")
 def alice(stack: Stack) -> Tokens:
-    return sign_in(
-        stack.url("identity"),
-        MOBILE_CLIENT_ID,
-        MOBILE_REDIRECT_URI,
-        MOBILE_SCOPES,
-        "alice@example.com",
-        "shopgraph-demo",
-    )
+    return sign_in_to_mobile_app(stack.url("identity"))
 
 
 @pytest.fixture(scope="session")

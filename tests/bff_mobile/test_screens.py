@@ -9,16 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.bff_mobile.app_client import persisted
+from tests.bff_mobile.app_client import SHIPPING, persisted
 from tests.support.oidc import Tokens
-
-SHIPPING = {
-    "recipient": "Alice Moreau",
-    "line1": "1 Rue de la Paix",
-    "city": "Paris",
-    "postalCode": "75002",
-    "country": "FR",
-}
 
 
 def run(

@@ -13,24 +13,11 @@ import httpx
 import orjson
 import pytest
 
-from tests.bff_mobile.app_client import APP_VERSION, MANIFEST
-from tests.support.oidc import (
-    MOBILE_CLIENT_ID,
-    MOBILE_REDIRECT_URI,
-    MOBILE_SCOPES,
-    Tokens,
-    sign_in,
-)
+from tests.bff_mobile.app_client import APP_VERSION, MANIFEST, SHIPPING
+from tests.support.oidc import Tokens, sign_in_to_mobile_app
 from tests.support.stack import Stack
 
 SANDBOX_CARD = "4242 4242 4242 4242"
-SHIPPING = {
-    "recipient": "Alice Moreau",
-    "line1": "1 Rue de la Paix",
-    "city": "Paris",
-    "postalCode": "75002",
-    "country": "FR",
-}
 
 
 class MobileApp:
@@ -60,14 +47,7 @@ def _data(response: httpx.Response) -> dict[str, Any]:
 
 @pytest.fixture
 def app(stack: Stack) -> Iterator[MobileApp]:
-    tokens = sign_in(
-        stack.url("identity"),
-        MOBILE_CLIENT_ID,
-        MOBILE_REDIRECT_URI,
-        MOBILE_SCOPES,
-        "alice@example.com",
-        "shopgraph-demo",
-    )
+    tokens = sign_in_to_mobile_app(stack.url("identity"))
     with httpx.Client(base_url=stack.url("bff_mobile"), headers=APP_VERSION, timeout=20) as http:
         yield MobileApp(http, tokens)
 

@@ -164,3 +164,13 @@ def _claims(token: str) -> dict[str, Any]:
     part = token.split(".")[1]
     claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     return claims
+
+
+DEMO_PASSWORD = "shopgraph-demo"
+"""The local provider's documented password of every demo account."""
+
+
+def sign_in_to_mobile_app(identity_url: str, email: str = "alice@example.com") -> Tokens:
+    """A demo person's tokens for the mobile app (client ``mobile-app``), as the app gets them."""
+    return sign_in(identity_url, MOBILE_CLIENT_ID, MOBILE_REDIRECT_URI, MOBILE_SCOPES, email,
+                   DEMO_PASSWORD)  # fmt: skip
