@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -79,3 +80,17 @@ def postgres_database_url(server_url: str) -> Iterator[str]:
         yield database_url
     finally:
         asyncio.run(drop())
+
+
+@asynccontextmanager
+async def database_for(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[AsyncEngine]:
+    """A fresh migrated database of the kind the fixture is parametrized with: "postgres" (a
+    database of its own on the test server) or "sqlite" (the embedded adapter's)."""
+    if request.param == "postgres":
+        async with postgres_database(request.getfixturevalue("postgres_url")) as engine:
+            yield engine
+    else:
+        async with sqlite_database(tmp_path) as engine:
+            yield engine

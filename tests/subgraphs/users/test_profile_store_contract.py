@@ -14,19 +14,15 @@ from subgraphs.users.store import (
     ProfileError,
     SqlProfileStore,
 )
-from tests.support.sql import postgres_database, sqlite_database
+from tests.support.sql import database_for
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
 async def profiles(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[SqlProfileStore]:
-    if request.param == "postgres":
-        async with postgres_database(request.getfixturevalue("postgres_url")) as engine:
-            yield SqlProfileStore(engine)
-    else:
-        async with sqlite_database(tmp_path) as engine:
-            yield SqlProfileStore(engine)
+    async with database_for(request, tmp_path) as engine:
+        yield SqlProfileStore(engine)
 
 
 def home(label: str = "Home") -> dict[str, str]:
