@@ -38,22 +38,30 @@ def _no_progress(_: int) -> None:
 @contextlib.asynccontextmanager
 async def open_catalog_stores(
     stores: StoreSettings | None = None,
-) -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis, OrderStore]]:
-    """The configured catalog store, search index, Redis and orders store (embedded when
-    unset), closed afterwards."""
-    from subgraphs.orders.app import open_store as open_orders
-
+) -> AsyncIterator[tuple[CatalogStore, SearchIndex, Redis]]:
+    """The configured catalog store, search index and Redis (embedded when unset), closed
+    afterwards."""
     stores = stores or StoreSettings()
     store = await open_store(stores)
     index = await open_index(stores, SearchSettings())
     redis = redis_client(stores)
-    orders = await open_orders(stores)
     try:
-        yield store, index, redis, orders
+        yield store, index, redis
     finally:
         await store.close()
         await index.close()
         await redis.aclose()
+
+
+@contextlib.asynccontextmanager
+async def open_order_store(stores: StoreSettings | None = None) -> AsyncIterator[OrderStore]:
+    """The configured orders store (migrated; embedded when unset), for stocking the catalog."""
+    from subgraphs.orders.app import open_store as open_orders
+
+    orders = await open_orders(stores or StoreSettings())
+    try:
+        yield orders
+    finally:
         await orders.close()
 
 

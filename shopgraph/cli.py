@@ -202,11 +202,11 @@ def seed(product_count: int) -> None:
     Stores come from SHOPGRAPH_MONGO_URL, SHOPGRAPH_ELASTICSEARCH_URL (the embedded SQLite
     stores under SHOPGRAPH_DATA_DIR when unset). Running it again adds only what is missing.
     """
-    from shopgraph.catalog import open_catalog_stores
+    from shopgraph.catalog import open_catalog_stores, open_order_store
     from shopgraph.catalog import seed as seed_catalog
 
     async def run() -> None:
-        async with open_catalog_stores() as (store, index, _, orders):
+        async with open_catalog_stores() as (store, index, _), open_order_store() as orders:
             with click.progressbar(length=2 * product_count, label="seeding catalog",
                                    file=sys.stderr) as bar:  # fmt: skip
                 report = await seed_catalog(store, index, product_count=product_count,
@@ -234,7 +234,7 @@ def search_reindex() -> None:
     from shopgraph.catalog import open_catalog_stores, reindex
 
     async def run() -> None:
-        async with open_catalog_stores() as (store, index, redis, _):
+        async with open_catalog_stores() as (store, index, redis):
             with click.progressbar(label="reindexing", length=0, file=sys.stderr,
                                    show_pos=True) as bar:  # fmt: skip
                 count = await reindex(store, index, redis, progress=bar.update)

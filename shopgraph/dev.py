@@ -47,10 +47,10 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
 
 async def _load_demo_catalog() -> None:
     """Seed the configured (by default embedded) catalog and search stores; quick when seeded."""
-    from shopgraph.catalog import open_catalog_stores, seed
+    from shopgraph.catalog import open_catalog_stores, open_order_store, seed
 
     click.echo("shopgraph dev: loading the demo catalog…")
-    async with open_catalog_stores() as (store, index, _, orders):
+    async with open_catalog_stores() as (store, index, _), open_order_store() as orders:
         report = await seed(store, index, orders=orders)
     click.echo(f"  catalog     {report.products_added + report.products_present} products "
                f"({report.products_added} new), {report.indexed} in the search index")  # fmt: skip
