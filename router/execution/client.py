@@ -8,6 +8,7 @@ router spends most of its time making subgraph calls.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -15,6 +16,8 @@ import aiohttp
 import orjson
 
 from router.types import JSONObject, RouterError
+
+log = logging.getLogger("shopgraph.router")
 
 
 class SubgraphError(RouterError):
@@ -101,7 +104,9 @@ class HttpSubgraphClient:
                 code="SUBREQUEST_TIMEOUT",
             ) from error
         except aiohttp.ClientError as error:
-            raise SubgraphError(f"subgraph '{subgraph}' could not be reached: {error}") from error
+            # The cause names hosts and ports: it goes to the log, not to the client.
+            log.warning("subgraph %s could not be reached: %s", subgraph, error)
+            raise SubgraphError(f"subgraph '{subgraph}' could not be reached") from error
         try:
             decoded = orjson.loads(content)
         except orjson.JSONDecodeError:

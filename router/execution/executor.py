@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,24 @@ from router.planning.plan import (
 from router.supergraph import Supergraph
 from router.types import JSONObject
 
+log = logging.getLogger("shopgraph.router")
+
+REDACTED = "Subgraph errors redacted"
+
+
+@dataclass(frozen=True)
+class ErrorPolicy:
+    """Whether subgraph error messages reach clients (by default they do not: a message can
+    carry internals); ``extensions.code``, ``path`` and the subgraph's name always do, and the
+    message is logged."""
+
+    include_messages: bool = False
+    subgraphs: Mapping[str, bool] = field(default_factory=dict)
+    """Per subgraph name, overriding ``include_messages``."""
+
+    def shows(self, subgraph: str) -> bool:
+        return self.subgraphs.get(subgraph, self.include_messages)
+
 
 @dataclass
 class ExecutionResult:
@@ -44,9 +63,10 @@ async def execute_plan(
     *,
     type_matches: Callable[[str, str | None], bool],
     headers: Mapping[str, str] | None = None,
+    error_policy: ErrorPolicy | None = None,
 ) -> ExecutionResult:
     """Run every fetch of ``plan``; return the merged raw data and the subgraph errors."""
-    run = _Run(supergraph, client, variables, type_matches, headers or {})
+    run = _Run(supergraph, client, variables, type_matches, headers or {}, error_policy)
     if plan.node is not None:
         await run.execute_node(plan.node)
     return ExecutionResult(run.data, run.errors)
@@ -60,7 +80,9 @@ class _Run:
         variables: Mapping[str, Any],
         type_matches: Callable[[str, str | None], bool],
         headers: Mapping[str, str],
+        error_policy: ErrorPolicy | None = None,
     ) -> None:
+        self.error_policy = error_policy or ErrorPolicy()
         self.supergraph = supergraph
         self.client = client
         self.variables = variables
@@ -102,6 +124,7 @@ class _Run:
         try:
             return await self.client.send(graph.name, graph.url, body, self.headers)
         except SubgraphError as error:
+            # The router's own words (timeouts, HTTP statuses), never the subgraph's.
             self.errors.append(
                 {"message": error.message,
                  "extensions": {"code": error.code, "serviceName": graph.name}}
@@ -116,7 +139,7 @@ class _Run:
         if isinstance(data, dict):
             undo_aliases(data, fetch.rewrites, self.type_matches)
             deep_merge(self.data, data, self.is_abstract)
-        for error in response.get("errors") or ():
+        for error in _errors_of(response):
             self.errors.append(self._client_error(error, fetch, error.get("path")))
 
     async def entity_fetch(self, fetch: Fetch, path: list[str]) -> None:
@@ -153,7 +176,7 @@ class _Run:
                     undo_aliases(entity, fetch.rewrites, self.type_matches)
                     for obj, _ in receivers:
                         deep_merge(obj, entity, self.is_abstract)
-        for error in response.get("errors") or ():
+        for error in _errors_of(response):
             for client_path in self._entity_error_paths(error.get("path"), targets, path):
                 self.errors.append(self._client_error(error, fetch, client_path))
 
@@ -171,12 +194,27 @@ class _Run:
             return [obj_path + error_path[2:] for _, obj_path in targets[error_path[1]]]
         return [None]
 
-    def _client_error(self, error: Any, fetch: Fetch, path: list[str | int] | None) -> JSONObject:
-        message = error.get("message") if isinstance(error, dict) else None
-        extensions = dict(error.get("extensions") or {}) if isinstance(error, dict) else {}
-        extensions.setdefault("code", "DOWNSTREAM_SERVICE_ERROR")
-        extensions["serviceName"] = self.supergraph.graphs[fetch.graph].name
-        out: JSONObject = {"message": str(message or "Subgraph error"), "extensions": extensions}
-        if path:
+    def _client_error(self, error: JSONObject, fetch: Fetch, path: Any) -> JSONObject:
+        service = self.supergraph.graphs[fetch.graph].name
+        message = str(error.get("message") or "Subgraph error")
+        raw_extensions = error.get("extensions")
+        extensions = dict(raw_extensions) if isinstance(raw_extensions, dict) else {}
+        code = extensions.get("code")
+        code = code if isinstance(code, str) else "DOWNSTREAM_SERVICE_ERROR"
+        if self.error_policy.shows(service):
+            extensions["code"] = code
+        else:
+            log.info("subgraph %s error (%s): %s", service, code, message)
+            message, extensions = REDACTED, {"code": code}
+        extensions["serviceName"] = service
+        out: JSONObject = {"message": message, "extensions": extensions}
+        if isinstance(path, list) and path and all(isinstance(p, str | int) for p in path):
             out["path"] = path
         return out
+
+
+def _errors_of(response: JSONObject) -> list[JSONObject]:
+    errors = response.get("errors")
+    if not isinstance(errors, list):
+        return []
+    return [error for error in errors if isinstance(error, dict)]

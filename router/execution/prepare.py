@@ -1,14 +1,16 @@
-"""Preparing a request's document once: parse, validate, pick the operation, normalize.
+"""Preparing a request's document once: bounded parse, operation limits, validation, the
+chosen operation, normalization.
 
-Clients send the same few operations over and over, so the result (including the errors of a
-bad document) is kept in a bounded LRU keyed by the query text and operation name.
+Clients send the same few operations over and over, so a prepared operation is kept in a
+cache keyed by the digest of its text and operation name, bounded in entries and in bytes.
+Documents that fail are not kept: their errors are cheap to reproduce within the limits, and a
+stream of distinct bad documents must not fill memory.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import logging
 from dataclasses import dataclass, field
-from threading import Lock
 
 from graphql import (
     DocumentNode,
@@ -17,19 +19,38 @@ from graphql import (
     GraphQLSyntaxError,
     OperationDefinitionNode,
     get_operation_ast,
-    parse,
     validate,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 
+from router.cache import BoundedCache
 from router.execution.introspection import introspection_fields
+from router.operation.dedupe import drop_repeated_fields
+from router.operation.document import parse_document
+from router.operation.errors import OperationRefusedError, Violation
+from router.operation.limits import Measures, OperationLimits, check_limits, measure_document
+from router.operation.suggestions import without_suggestions
 from router.planning.normalize import normalize_operation
 from router.planning.operation import Operation
+
+log = logging.getLogger("shopgraph.router")
+
+# Bytes of Python objects a prepared operation holds per character of its document (the AST
+# and the normalized tree), measured with tracemalloc on our own and the audit's operations.
+BYTES_PER_SOURCE_CHAR = 60
+ENTRY_OVERHEAD_BYTES = 4_000
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    max_bytes: int = 100_000
+    max_tokens: int = 15_000
+    max_nesting: int = 100
 
 
 @dataclass(frozen=True)
 class PreparedOperation:
-    source: str
+    digest: str
     operation_name: str | None
     document: DocumentNode | None = None
     operation: OperationDefinitionNode | None = None
@@ -39,41 +60,64 @@ class PreparedOperation:
     """``GRAPHQL_PARSE_FAILED`` or ``GRAPHQL_VALIDATION_FAILED`` when ``errors`` is set."""
     introspection: bool = False
     """The operation asks for ``__schema`` or ``__type`` at its root."""
+    measures: Measures | None = None
+    warnings: tuple[Violation, ...] = ()
+    """Limits it goes past while the limits only warn."""
+    size_bytes: int = 0
 
 
-class OperationCache:
-    def __init__(self, schema: GraphQLSchema, *, introspection: bool, max_size: int = 1000) -> None:
+class OperationPreparer:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        introspection: bool,
+        document_limits: DocumentLimits | None = None,
+        operation_limits: OperationLimits | None = None,
+        cache_entries: int = 1000,
+        cache_bytes: int = 64_000_000,
+    ) -> None:
         self.schema = schema
+        self.introspection = introspection
         self.rules = list(specified_rules)
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
-        self.max_size = max_size
-        self._entries: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()
-        self._lock = Lock()
+        self.document_limits = document_limits or DocumentLimits()
+        self.operation_limits = operation_limits or OperationLimits()
+        self.cache: BoundedCache[str, PreparedOperation] = BoundedCache(
+            max_entries=cache_entries, max_bytes=cache_bytes
+        )
 
-    def prepare(self, source: str, operation_name: str | None) -> PreparedOperation:
-        key = (source, operation_name)
-        with self._lock:
-            prepared = self._entries.get(key)
-            if prepared is not None:
-                self._entries.move_to_end(key)
-                return prepared
-        prepared = self._prepare(source, operation_name)
-        with self._lock:
-            self._entries[key] = prepared
-            while len(self._entries) > self.max_size:
-                self._entries.popitem(last=False)
+    def cached(self, digest: str) -> PreparedOperation | None:
+        return self.cache.get(digest)
+
+    def prepare(self, source: str, operation_name: str | None, digest: str) -> PreparedOperation:
+        """Prepare and, when it is valid, cache; raise :class:`OperationRefusedError` past a
+        limit (unless the limits only warn)."""
+        prepared = self._prepare(source, operation_name, digest)
+        if not prepared.errors:
+            self.cache.put(digest, prepared, prepared.size_bytes)
         return prepared
 
-    def _prepare(self, source: str, operation_name: str | None) -> PreparedOperation:
+    def _prepare(self, source: str, operation_name: str | None, digest: str) -> PreparedOperation:
+        limits = self.document_limits
         try:
-            document = parse(source)
+            document = parse_document(
+                source,
+                max_bytes=limits.max_bytes,
+                max_tokens=limits.max_tokens,
+                max_nesting=limits.max_nesting,
+            )
         except GraphQLSyntaxError as error:
-            return PreparedOperation(source, operation_name, errors=[error],
+            return PreparedOperation(digest, operation_name, errors=[error],
                                      error_code="GRAPHQL_PARSE_FAILED")  # fmt: skip
+        measures = measure_document(document)
+        warnings = self._check(measures)
+        drop_repeated_fields(document)
         errors = validate(self.schema, document, self.rules)
         if errors:
-            return PreparedOperation(source, operation_name, document, errors=errors,
+            return PreparedOperation(digest, operation_name, document,
+                                     errors=self._shown(errors),
                                      error_code="GRAPHQL_VALIDATION_FAILED")  # fmt: skip
         operation = get_operation_ast(document, operation_name)
         if operation is None:
@@ -82,14 +126,32 @@ class OperationCache:
                 if operation_name
                 else "Must provide operation name if query contains multiple operations."
             )
-            return PreparedOperation(source, operation_name, document,
+            return PreparedOperation(digest, operation_name, document,
                                      errors=[GraphQLError(message)],
                                      error_code="GRAPHQL_VALIDATION_FAILED")  # fmt: skip
         return PreparedOperation(
-            source,
+            digest,
             operation_name,
             document,
             operation,
             normalize_operation(document, operation_name),
             introspection=bool(introspection_fields(operation)),
+            measures=measures,
+            warnings=tuple(warnings),
+            size_bytes=ENTRY_OVERHEAD_BYTES + BYTES_PER_SOURCE_CHAR * len(source),
         )
+
+    def _check(self, measures: Measures) -> list[Violation]:
+        violations = check_limits(measures, self.operation_limits)
+        if violations and not self.operation_limits.warn_only:
+            raise OperationRefusedError(violations[0])
+        for violation in violations:
+            log.warning("operation limit passed (warn only): %s", violation.message)
+        return violations
+
+    def _shown(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        if self.introspection:
+            return errors
+        for error in errors:
+            error.message = without_suggestions(error.message)
+        return errors

@@ -1,4 +1,4 @@
-"""One supergraph, served: validate → plan (cached) → execute → shape, HTTP-free."""
+"""One supergraph, served: prepare (cached) → plan (cached) → execute → shape, HTTP-free."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ from typing import Any
 
 from graphql import DocumentNode, OperationDefinitionNode
 
+from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
-from router.execution.executor import execute_plan
+from router.execution.executor import ErrorPolicy, execute_plan
 from router.execution.introspection import execute_introspection
-from router.execution.prepare import OperationCache, PreparedOperation
+from router.execution.prepare import DocumentLimits, OperationPreparer, PreparedOperation
 from router.execution.response import shape_response
+from router.operation.document import operation_digest
+from router.operation.limits import OperationLimits
 from router.planning import PlanCache
+from router.planning.planner import plan_normalized
 from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
 from router.types import JSONObject, RouterError
@@ -24,13 +28,24 @@ from router.types import JSONObject, RouterError
 class GraphQLResult:
     data: JSONObject | None
     errors: list[JSONObject] = field(default_factory=list)
+    extensions: JSONObject = field(default_factory=dict)
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {}
         if self.errors:
             out["errors"] = self.errors
         out["data"] = self.data
+        if self.extensions:
+            out["extensions"] = self.extensions
         return out
+
+
+@dataclass(frozen=True)
+class CacheBounds:
+    operation_entries: int = 1000
+    operation_bytes: int = 64_000_000
+    plan_entries: int = 1000
+    plan_bytes: int = 32_000_000
 
 
 class RouterService:
@@ -41,18 +56,30 @@ class RouterService:
         supergraph: Supergraph,
         client: SubgraphClient,
         *,
-        plan_cache_size: int = 1000,
+        workers: PreparationWorkers | None = None,
+        caches: CacheBounds | None = None,
+        document_limits: DocumentLimits | None = None,
+        operation_limits: OperationLimits | None = None,
         override_labels: frozenset[str] = frozenset(),
         introspection: bool = True,
+        error_policy: ErrorPolicy | None = None,
     ) -> None:
+        caches = caches or CacheBounds()
         self.supergraph = supergraph
         self.client = client
-        self.plans = PlanCache(supergraph, max_size=plan_cache_size)
-        self.operations = OperationCache(
-            supergraph.api_schema, introspection=introspection, max_size=plan_cache_size
+        self.workers = workers or PreparationWorkers()
+        self.plans = PlanCache(supergraph, caches.plan_entries, caches.plan_bytes)
+        self.operations = OperationPreparer(
+            supergraph.api_schema,
+            introspection=introspection,
+            document_limits=document_limits,
+            operation_limits=operation_limits,
+            cache_entries=caches.operation_entries,
+            cache_bytes=caches.operation_bytes,
         )
         self.index = SchemaIndex(supergraph)
         self.override_labels = override_labels
+        self.error_policy = error_policy or ErrorPolicy()
         self._percent_labels = sorted(
             {
                 entry.override_label
@@ -72,9 +99,19 @@ class RouterService:
         }
         return self.override_labels | drawn
 
-    def prepare(self, source: str, operation_name: str | None) -> PreparedOperation:
-        """Parse, validate and normalize a request's document (cached)."""
-        return self.operations.prepare(source, operation_name)
+    async def prepare(self, source: str, operation_name: str | None) -> PreparedOperation:
+        """Parse, limit, validate and normalize a request's document (cached when valid).
+
+        Raises :class:`~router.operation.errors.OperationRefusedError` past a limit or the
+        CPU budget.
+        """
+        digest = operation_digest(source, operation_name)
+        prepared = self.operations.cached(digest)
+        if prepared is not None:
+            return prepared
+        return await self.workers.run(
+            lambda: self.operations.prepare(source, operation_name, digest)
+        )
 
     async def execute(
         self,
@@ -86,10 +123,14 @@ class RouterService:
         document, operation, normalized = prepared.document, prepared.operation, prepared.normalized
         if document is None or operation is None or normalized is None:
             raise RouterError("the operation is not valid", code="GRAPHQL_VALIDATION_FAILED")
-        operation_name = prepared.operation_name
-        plan = self.plans.plan(
-            document, operation_name, self.active_labels(), source=prepared.source
-        )
+        labels = self.active_labels()
+        key = self.plans.key(prepared.digest, prepared.operation_name, labels)
+        plan = self.plans.cached(key)
+        if plan is None:
+            planned = await self.workers.run(
+                lambda: plan_normalized(self.supergraph, normalized, labels)
+            )
+            plan = self.plans.store(key, planned)
         result = await execute_plan(
             plan,
             self.supergraph,
@@ -97,6 +138,7 @@ class RouterService:
             variables,
             type_matches=self.index.type_matches,
             headers=headers,
+            error_policy=self.error_policy,
         )
         errors = result.errors
         data = shape_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from router.execution import HttpSubgraphClient
+from router.execution.budget import PreparationWorkers
 from router.execution.service import RouterService
 from router.http.config import RouterConfig
+from router.http.csrf import CsrfMiddleware
 from router.http.graphiql import (
     ASSETS_PATH,
     graphiql_asset,
@@ -29,6 +32,9 @@ from router.http.graphiql import (
 )
 from router.http.graphql_request import BadRequestError, read_graphql_request
 from router.http.reload import SupergraphHolder
+from router.operation.errors import OperationRefusedError
+from router.operation.suggestions import without_suggestions
+from router.operation.variables import VariablesLimits, check_variables
 from router.supergraph import Supergraph
 from router.types import JSONObject, RouterError
 
@@ -54,7 +60,13 @@ def create_app(
         timeouts={name: s.timeout_seconds for name, s in config.subgraphs.items()},
         dedupe=config.dedupe_subgraph_requests,
     )
-    holder = SupergraphHolder(config, client, supergraph_path, supergraph)
+    limits = config.limits
+    workers = PreparationWorkers(
+        workers=limits.preparation_workers,
+        cpu_budget_ms=limits.cpu_budget_ms,
+        max_waiting=limits.max_preparing,
+    )
+    holder = SupergraphHolder(config, client, supergraph_path, supergraph, workers)
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and _wants_html(request):
@@ -76,12 +88,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # Documents are prepared in worker threads; a short switch interval hands the GIL back
+        # to the event loop within a millisecond, so cached operations keep their latency.
+        sys.setswitchinterval(0.001)
         await holder.start()
         try:
             yield
         finally:
             await holder.stop()
             await client.aclose()
+            workers.shutdown()
 
     middleware = []
     if config.cors.allow_origins:
@@ -91,7 +107,20 @@ def create_app(
                 allow_origins=config.cors.allow_origins,
                 allow_credentials=config.cors.allow_credentials,
                 allow_methods=["GET", "POST"],
-                allow_headers=["content-type", "authorization", "apollo-require-preflight"],
+                allow_headers=[
+                    "content-type",
+                    "authorization",
+                    "apollo-require-preflight",
+                    "x-apollo-operation-name",
+                ],
+            )
+        )
+    if config.csrf.enabled:
+        middleware.append(
+            Middleware(
+                CsrfMiddleware,
+                paths=[config.graphql_path],
+                required_headers=config.csrf.required_headers,
             )
         )
     routes = [
@@ -159,7 +188,10 @@ async def _handle_graphql(
         gql = await read_graphql_request(request, config.max_request_bytes)
     except BadRequestError as error:
         return _error_response(error.status, error.message, error.code, request)
-    prepared = service.prepare(gql.query, gql.operation_name)
+    try:
+        prepared = await service.prepare(gql.query, gql.operation_name)
+    except OperationRefusedError as error:
+        return _request_error(request, [_error(error.message, error.code)], 400)
     if prepared.errors:
         assert prepared.error_code is not None
         return _request_error(request, _graphql_errors(prepared.errors, prepared.error_code), 400)
@@ -176,7 +208,10 @@ async def _handle_graphql(
         return _request_error(
             request, [_error("subscriptions are not supported", "SUBSCRIPTIONS_UNSUPPORTED")], 400
         )
-    coerced = _coerce_variables(schema, operation, gql.variables)
+    violation = check_variables(gql.variables, variables_limits(config))
+    if violation is not None:
+        return _request_error(request, [_error(violation.message, violation.code)], 400)
+    coerced = _coerce_variables(schema, operation, gql.variables, hide=not config.introspection)
     if isinstance(coerced, list):
         return _request_error(request, coerced, 400)
     headers = {
@@ -195,9 +230,18 @@ async def _handle_graphql(
 
 
 def _coerce_variables(
-    schema: Any, operation: OperationDefinitionNode, raw: dict[str, Any]
+    schema: Any, operation: OperationDefinitionNode, raw: dict[str, Any], *, hide: bool
 ) -> dict[str, Any] | list[JSONObject]:
     coerced = get_variable_values(schema, operation.variable_definitions or (), raw)
     if isinstance(coerced, list):
-        return _graphql_errors(coerced, "BAD_USER_INPUT")
+        errors = _graphql_errors(coerced, "BAD_USER_INPUT")
+        if hide:
+            for error in errors:
+                error["message"] = without_suggestions(error["message"])
+        return errors
     return coerced
+
+
+def variables_limits(config: RouterConfig) -> VariablesLimits:
+    settings = config.limits.variables
+    return VariablesLimits(settings.max_bytes, settings.max_list_length, settings.max_depth)

@@ -30,6 +30,67 @@ class SubgraphSettings(_Section):
     """Override the routing URL the supergraph gives for this subgraph."""
 
 
+class VariablesLimitSettings(_Section):
+    max_bytes: int = Field(256_000, ge=0)
+    """The variables' JSON size."""
+    max_list_length: int = Field(1_000, ge=0)
+    max_depth: int = Field(16, ge=0)
+
+
+class LimitSettings(_Section):
+    """Operation limits, checked in one pass over the document before validation and
+    planning; 0 turns a limit off. See docs/security.md for the threat each one answers."""
+
+    max_document_bytes: int = Field(100_000, gt=0)
+    max_tokens: int = Field(15_000, gt=0)
+    max_nesting: int = Field(100, gt=0)
+    """Brackets and braces, as the parser sees them."""
+    max_depth: int = Field(15, ge=0)
+    max_height: int = Field(400, ge=0)
+    max_aliases: int = Field(100, ge=0)
+    max_root_fields: int = Field(30, ge=0)
+    max_directives: int = Field(10, ge=0)
+    max_expanded_selections: int = Field(5_000, ge=0)
+    warn_only: bool = False
+    """Log the operation limits a request passes instead of refusing it (to roll limits out).
+    Document size, tokens, nesting, variables and the CPU budget are always enforced."""
+    variables: VariablesLimitSettings = Field(default_factory=lambda: VariablesLimitSettings())
+    cpu_budget_ms: int = Field(80, ge=0)
+    """CPU time a new document may take to prepare or plan; 0: no budget."""
+    preparation_workers: int = Field(2, ge=1, le=16)
+    max_preparing: int = Field(64, ge=1)
+    """New documents being prepared at once; more are refused with OPERATION_QUEUE_FULL."""
+
+
+class CacheSettings(_Section):
+    max_entries: int = Field(1000, ge=0)
+    max_bytes: int = Field(64_000_000, ge=0)
+
+
+class CachesSettings(_Section):
+    operations: CacheSettings = Field(default_factory=lambda: CacheSettings())
+    plans: CacheSettings = Field(
+        default_factory=lambda: CacheSettings(max_entries=1000, max_bytes=32_000_000)
+    )
+
+
+class SubgraphErrorSettings(_Section):
+    include_messages: bool = False
+    """Pass subgraph error messages (and extensions) to clients; else "Subgraph errors
+    redacted" with the error's code, path and subgraph name, the message going to the log."""
+    subgraphs: dict[str, bool] = Field(default_factory=dict)
+    """Per subgraph name, overriding ``include_messages``."""
+
+
+class CsrfSettings(_Section):
+    """Apollo Router's CSRF prevention: a request must be one a browser would preflight."""
+
+    enabled: bool = True
+    required_headers: list[str] = Field(
+        default_factory=lambda: ["x-apollo-operation-name", "apollo-require-preflight"]
+    )
+
+
 class CorsSettings(_Section):
     allow_origins: list[str] = Field(default_factory=list)
     allow_credentials: bool = False
@@ -104,7 +165,10 @@ class RouterConfig(_Section):
     """Off unless set; only used with ``playground``."""
     introspection: bool = False
     max_request_bytes: int = Field(2_000_000, gt=0)
-    plan_cache_size: int = Field(1000, ge=0)
+    limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
+    caches: CachesSettings = Field(default_factory=lambda: CachesSettings())
+    subgraph_errors: SubgraphErrorSettings = Field(default_factory=lambda: SubgraphErrorSettings())
+    csrf: CsrfSettings = Field(default_factory=lambda: CsrfSettings())
     dedupe_subgraph_requests: bool = True
     subgraph_defaults: SubgraphSettings = Field(default_factory=lambda: SubgraphSettings())
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)

@@ -1,14 +1,23 @@
-"""GraphQL over HTTP: reading a request (GET or POST) into query, operation name, variables."""
+"""GraphQL over HTTP: reading a request (GET or POST) into query, operation name, variables.
+
+Strict about shape, since every field here comes from anyone on the internet: a JSON body is
+one object with no repeated keys, ``variables`` and ``extensions`` are objects (or null), and
+the body is read only up to its limit.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 
 from router.types import RouterError
+
+# Bodies larger than this are decoded off the event loop.
+_DECODE_IN_THREAD_BYTES = 64_000
 
 
 class BadRequestError(RouterError):
@@ -38,7 +47,7 @@ class GraphQLRequest:
 
 async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLRequest:
     if request.method == "GET":
-        params: dict[str, Any] = dict(request.query_params)
+        params: Any = dict(request.query_params)
         for name in ("variables", "extensions"):
             if isinstance(params.get(name), str):
                 params[name] = _json(params[name], name)
@@ -48,11 +57,18 @@ async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLReque
         if content_type == "application/graphql":
             params = {"query": body.decode("utf-8", errors="replace")}
         elif content_type in ("application/json", "") or content_type.endswith("+json"):
-            params = _json(body, "body")
+            if len(body) > _DECODE_IN_THREAD_BYTES:
+                params = await asyncio.to_thread(_json, body, "body")
+            else:
+                params = _json(body, "body")
         else:
             raise UnsupportedMediaTypeError(
                 f"unsupported content type {content_type!r}: send application/json"
             )
+    if isinstance(params, list):
+        raise BadRequestError(
+            "batched requests (a JSON array) are not enabled", code="BATCHING_NOT_ENABLED"
+        )
     if not isinstance(params, dict):
         raise BadRequestError("the request body must be a JSON object")
     return _validated(params)
@@ -72,18 +88,56 @@ async def _body(request: Request, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _DuplicateKeyError(f"the key {repeated!r} appears more than once in one object")
+    return result
+
+
 def _json(raw: str | bytes, what: str) -> Any:
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise BadRequestError(f"{what} is not valid JSON: {error}") from error
+        return json.loads(raw, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as error:
+        raise BadRequestError(f"{what} is ambiguous: {error}") from None
+    except (ValueError, RecursionError) as error:
+        reason = str(error) if isinstance(error, ValueError) else "nested too deeply"
+        raise BadRequestError(f"{what} is not valid JSON: {reason}") from None
+
+
+def _object(params: dict[str, Any], name: str) -> dict[str, Any]:
+    value = params.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequestError(f"'{name}' must be a JSON object or null, not {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else type(value).__name__
 
 
 def _validated(params: dict[str, Any]) -> GraphQLRequest:
+    variables = _object(params, "variables")
+    extensions = _object(params, "extensions")
     query = params.get("query")
     if not isinstance(query, str) or not query.strip():
-        persisted = (params.get("extensions") or {}).get("persistedQuery")
-        if persisted:
+        if query is not None and not isinstance(query, str):
+            raise BadRequestError(f"'query' must be a string, not {_kind(query)}")
+        if extensions.get("persistedQuery"):
             raise BadRequestError(
                 "PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED"
             )
@@ -91,10 +145,4 @@ def _validated(params: dict[str, Any]) -> GraphQLRequest:
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequestError("'operationName' must be a string")
-    variables = params.get("variables") or {}
-    if not isinstance(variables, dict):
-        raise BadRequestError("'variables' must be a JSON object")
-    extensions = params.get("extensions") or {}
-    if not isinstance(extensions, dict):
-        raise BadRequestError("'extensions' must be a JSON object")
     return GraphQLRequest(query, operation_name or None, variables, extensions)

@@ -14,9 +14,13 @@ from pathlib import Path
 
 import watchfiles
 
+from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
-from router.execution.service import RouterService
+from router.execution.executor import ErrorPolicy
+from router.execution.prepare import DocumentLimits
+from router.execution.service import CacheBounds, RouterService
 from router.http.config import RouterConfig
+from router.operation.limits import OperationLimits
 from router.supergraph import Supergraph, SupergraphError, load_supergraph
 
 log = logging.getLogger("shopgraph.router")
@@ -29,9 +33,11 @@ class SupergraphHolder:
         client: SubgraphClient,
         path: str | Path | None,
         supergraph: Supergraph | None,
+        workers: PreparationWorkers,
     ) -> None:
         self.config = config
         self.client = client
+        self.workers = workers
         self.path = Path(path) if path is not None else None
         self.service: RouterService | None = None
         self.digest: str | None = None
@@ -73,12 +79,35 @@ class SupergraphHolder:
 
     def _install(self, supergraph: Supergraph) -> None:
         self._apply_url_overrides(supergraph)
+        config = self.config
+        limits = config.limits
         self.service = RouterService(
             supergraph,
             self.client,
-            plan_cache_size=self.config.plan_cache_size,
-            override_labels=frozenset(self.config.override_labels),
-            introspection=self.config.introspection,
+            workers=self.workers,
+            caches=CacheBounds(
+                operation_entries=config.caches.operations.max_entries,
+                operation_bytes=config.caches.operations.max_bytes,
+                plan_entries=config.caches.plans.max_entries,
+                plan_bytes=config.caches.plans.max_bytes,
+            ),
+            document_limits=DocumentLimits(
+                limits.max_document_bytes, limits.max_tokens, limits.max_nesting
+            ),
+            operation_limits=OperationLimits(
+                max_depth=limits.max_depth,
+                max_height=limits.max_height,
+                max_aliases=limits.max_aliases,
+                max_root_fields=limits.max_root_fields,
+                max_directives=limits.max_directives,
+                max_expanded_selections=limits.max_expanded_selections,
+                warn_only=limits.warn_only,
+            ),
+            override_labels=frozenset(config.override_labels),
+            introspection=config.introspection,
+            error_policy=ErrorPolicy(
+                config.subgraph_errors.include_messages, dict(config.subgraph_errors.subgraphs)
+            ),
         )
         self.digest = hashlib.sha256(supergraph.sdl.encode()).hexdigest()[:16]
         self.last_error = None

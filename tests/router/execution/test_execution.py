@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from router.execution import HttpSubgraphClient
 from router.http.app import create_app
-from router.http.config import SubgraphSettings
+from router.http.config import SubgraphErrorSettings, SubgraphSettings
 from tests.router.conftest import SUPERGRAPH, Subgraphs, router_config
 
 
@@ -69,9 +69,19 @@ def test_an_error_in_an_entity_fetch_gets_the_client_path_and_the_subgraph_name(
         }
     }
     [error] = body["errors"]
+    assert error["message"] == "Subgraph errors redacted"  # the default: messages stay inside
+    assert error["path"] == ["product", "reviews", 1, "author", "name"]
+    assert error["extensions"] == {"code": "DOWNSTREAM_SERVICE_ERROR", "serviceName": "users"}
+
+
+def test_subgraph_error_messages_reach_clients_where_configured(subgraphs: Subgraphs) -> None:
+    errors = SubgraphErrorSettings(subgraphs={"users": True})
+    app = create_app(router_config(subgraphs, subgraph_errors=errors), supergraph_path=SUPERGRAPH)
+    with TestClient(app) as client:
+        body = _post(client, '{ product(id: "p2") { reviews { author { name } } } }')
+    [error] = body["errors"]
     assert error["message"] == "user broken has no name"
     assert error["path"] == ["product", "reviews", 1, "author", "name"]
-    assert error["extensions"]["serviceName"] == "users"
 
 
 def test_variables_are_passed_to_the_subgraph(router: TestClient, subgraphs: Subgraphs) -> None:

@@ -33,14 +33,25 @@ def test_root_typename_is_answered_without_subgraphs(client: TestClient) -> None
     assert response.json() == {"data": {"__typename": "Query"}}
 
 
+PREFLIGHTED = {"apollo-require-preflight": "true"}
+
+
 def test_get_queries_work(client: TestClient) -> None:
-    response = client.get("/graphql", params={"query": "{ __typename }"})
+    response = client.get("/graphql", params={"query": "{ __typename }"}, headers=PREFLIGHTED)
     assert response.json() == {"data": {"__typename": "Query"}}
+
+
+def test_a_get_query_without_a_preflight_header_is_refused_as_csrf(client: TestClient) -> None:
+    response = client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 400
+    assert _codes(response.json()) == ["CSRF_ERROR"]
 
 
 def test_get_mutations_are_refused(client: TestClient) -> None:
     response = client.get(
-        "/graphql", params={"query": 'mutation { createProduct(name: "x") { id } }'}
+        "/graphql",
+        params={"query": 'mutation { createProduct(name: "x") { id } }'},
+        headers=PREFLIGHTED,
     )
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
@@ -103,7 +114,8 @@ def test_bad_variables_are_rejected_before_any_subgraph_call(
         (b'{"query": 3}', {"content-type": "application/json"}, 400, "BAD_REQUEST"),
         (b'{"query": "{ __typename }", "variables": [1]}', {"content-type": "application/json"},
          400, "BAD_REQUEST"),
-        (b"query=1", {"content-type": "application/x-www-form-urlencoded"}, 415,
+        (b"query=1", {"content-type": "application/x-www-form-urlencoded"}, 400, "CSRF_ERROR"),
+        (b"query=1", {"content-type": "application/x-www-form-urlencoded", **PREFLIGHTED}, 415,
          "UNSUPPORTED_MEDIA_TYPE"),
     ],
 )  # fmt: skip
