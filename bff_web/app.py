@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -23,10 +24,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bff_web.body_limit import BodyLimit
 from bff_web.csrf import CsrfProtection
 from bff_web.oidc import OidcClient, SignInError, expires_at
 from bff_web.request_id import RequestId
-from bff_web.sessions import PendingSignIn, Session, SessionStore
+from bff_web.sessions import SIGN_IN_TTL_SECONDS, PendingSignIn, Session, SessionStore, binding
 from bff_web.settings import WebSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+SIGN_IN_COOKIE = "sg_signin"
+"""Set by ``/auth/login``: the callback signs in only the browser that started the sign-in."""
+SIGN_IN_VALUE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MERGE_CART = """mutation MergeAnonymousCart($cartId: ID!) {
   mergeCart(anonymousCartId: $cartId) { id }
 }"""
@@ -91,8 +96,19 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         except httpx.HTTPError as error:
             return _error_page(502, f"the identity provider cannot be reached: {error}")
         session_id = request.cookies.get(settings.cookie_name)
-        await s.sessions.start_sign_in(PendingSignIn(state, nonce, verifier, return_to, session_id))
-        return RedirectResponse(url, status_code=302)
+        # One value per browser, kept while it lasts, so that sign-ins started in two tabs both
+        # finish; it binds each state to this browser.
+        browser = request.cookies.get(SIGN_IN_COOKIE, "")
+        if not SIGN_IN_VALUE.match(browser):
+            browser = secrets.token_urlsafe(32)
+        await s.sessions.start_sign_in(PendingSignIn(state, nonce, verifier, return_to, session_id,
+                                                     binding(browser)))  # fmt: skip
+        response = RedirectResponse(url, status_code=302)
+        response.set_cookie(
+            SIGN_IN_COOKIE, browser, max_age=SIGN_IN_TTL_SECONDS, httponly=True,
+            secure=settings.cookie_secure, samesite="lax", path="/auth",
+        )  # fmt: skip
+        return response
 
     async def callback(request: Request) -> Response:
         s = services()
@@ -102,6 +118,10 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         pending = await s.sessions.finish_sign_in(params.get("state", ""))
         if pending is None:
             return _error_page(400, "unknown or used sign-in state: start again")
+        if not pending.started_by(request.cookies.get(SIGN_IN_COOKIE)):
+            log.warning("sign-in refused: its callback was opened in another browser")
+            return _error_page(403, "this sign-in was started in another browser: sign in again "
+                               "here", code="SIGN_IN_STATE_MISMATCH")  # fmt: skip
         try:
             token = await s.oidc.exchange(params.get("code", ""), pending.code_verifier,
                                           pending.nonce)  # fmt: skip
@@ -122,6 +142,8 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
             await s.sessions.delete(previous.id)  # a new session id at sign-in: no fixation
         response = RedirectResponse(pending.return_to, status_code=302)
         _set_cookie(response, settings, session.id)
+        response.delete_cookie(SIGN_IN_COOKIE, path="/auth", secure=settings.cookie_secure,
+                               httponly=True, samesite="lax")  # fmt: skip
         return response
 
     async def logout(request: Request) -> Response:
@@ -201,7 +223,11 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
             Route("/cart/id", cart_id, methods=["POST"]),
             Route("/graphql", graphql, methods=["POST"]),
         ],
-        middleware=[Middleware(RequestId), Middleware(CsrfProtection, origin=settings.public_url)],
+        middleware=[
+            Middleware(RequestId),
+            Middleware(BodyLimit, max_bytes=settings.max_request_bytes),
+            Middleware(CsrfProtection, origin=settings.public_url),
+        ],
         lifespan=lifespan,
     )
 
@@ -264,8 +290,9 @@ def _graphql_error(status: int, message: str, code: str) -> JSONResponse:
                         status_code=status)  # fmt: skip
 
 
-def _error_page(status: int, message: str) -> HTMLResponse:
+def _error_page(status: int, message: str, code: str | None = None) -> HTMLResponse:
     from html import escape
 
+    coded = f"<p>Code: <code>{code}</code></p>" if code else ""
     return HTMLResponse(f"<!doctype html><title>Sign-in problem</title><p>{escape(message)}</p>"
-                        '<p><a href="/">Back</a></p>', status_code=status)  # fmt: skip
+                        f'{coded}<p><a href="/">Back</a></p>', status_code=status)  # fmt: skip

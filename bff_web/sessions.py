@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+
+SIGN_IN_TTL_SECONDS = 600
+"""How long a started sign-in (its state, and the browser's sign-in cookie) stays valid."""
 
 
 @dataclass
@@ -33,6 +38,19 @@ class PendingSignIn:
     code_verifier: str
     return_to: str
     session_id: str | None
+    browser_binding: str = ""
+    """The SHA-256 of the sign-in cookie of the browser that started it (see :func:`binding`)."""
+
+    def started_by(self, browser_value: str | None) -> bool:
+        """Whether the browser presenting this sign-in cookie value is the one that started it."""
+        if not browser_value or not self.browser_binding:
+            return False
+        return hmac.compare_digest(binding(browser_value), self.browser_binding)
+
+
+def binding(browser_value: str) -> str:
+    """What is stored of a browser's sign-in cookie: its hash, never the value itself."""
+    return hashlib.sha256(browser_value.encode()).hexdigest()
 
 
 class SessionStore:
@@ -60,7 +78,7 @@ class SessionStore:
 
     async def start_sign_in(self, pending: PendingSignIn) -> None:
         await self.redis.set(f"bffweb:signin:{pending.state}", orjson.dumps(asdict(pending)),
-                             ex=600)  # fmt: skip
+                             ex=SIGN_IN_TTL_SECONDS)  # fmt: skip
 
     async def finish_sign_in(self, state: str) -> PendingSignIn | None:
         """The pending sign-in for ``state``, once: a replayed callback finds nothing."""

@@ -49,6 +49,8 @@ class WebSettings(BaseSettings):
     cookie_name: str = "sg_session"
     cookie_secure: bool = True
     anonymous_cache_seconds: int = 30
+    max_request_bytes: int = Field(default=1_000_000, gt=0)
+    """The largest request body any route reads; a larger one gets 413 (REQUEST_TOO_LARGE)."""
     redis_url: str | None = Field(default=None, validation_alias="SHOPGRAPH_REDIS_URL")
 
     @property

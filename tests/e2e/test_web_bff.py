@@ -1,6 +1,6 @@
 """The web BFF's rules, in process (Starlette's TestClient) against the running system's
-identity provider, router and Redis: CSRF, request ids, caching, one-time sign-in state, token
-refresh and a refresh that fails."""
+identity provider, router and Redis: CSRF, request ids, caching, one-time sign-in state bound to
+the browser that started it, token refresh and a refresh that fails."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def settings(stack: Stack, redis_url: str, **changes: Any) -> WebSettings:
     return WebSettings(
         public_url=stack.url("bff_web"), router_url=f"{stack.url('router')}/graphql",
         discovery_url=f"{stack.url('identity')}{POLICY_PATH}/v2.0/.well-known/openid-configuration",
-        redis_url=redis_url, cookie_secure=False, **changes,
+        redis_url=redis_url, **{"cookie_secure": False, **changes},
     )  # fmt: skip
 
 
@@ -39,6 +39,13 @@ def web(stack: Stack, redis_url: str) -> Iterator[TestClient]:
 
 def sign_in(client: TestClient, email: str = "alice@example.com") -> None:
     """The browser's part of the sign-in, by hand: the provider's form, then the callback."""
+    done = client.get(provider_step(client, email), follow_redirects=False)
+    assert done.status_code == 302, done.text
+    assert "sg_signin" not in client.cookies, "the sign-in cookie is cleared once signed in"
+
+
+def provider_step(client: TestClient, email: str) -> str:
+    """Start a sign-in in ``client`` and pass the provider's form: the callback URL to open."""
     started = client.get("/auth/login", follow_redirects=False)
     assert started.status_code == 302
     with httpx.Client() as browser:
@@ -50,8 +57,7 @@ def sign_in(client: TestClient, email: str = "alice@example.com") -> None:
         posted = browser.post(target, data={**form, "email": email, "password": "shopgraph-demo"})
     assert posted.status_code in (302, 303), posted.text
     callback = urlsplit(posted.headers["location"])
-    done = client.get(f"/auth/callback?{callback.query}", follow_redirects=False)
-    assert done.status_code == 302, done.text
+    return f"/auth/callback?{callback.query}"
 
 
 def test_a_cross_site_form_post_is_refused(web: TestClient) -> None:
@@ -88,6 +94,61 @@ def test_a_sign_in_state_works_once(web: TestClient) -> None:
     assert replay.status_code == 400
     assert "unknown or used sign-in state" in replay.text
     assert web.get("/auth/me").json() == {"signedIn": False}
+
+
+def test_a_callback_opened_in_another_browser_signs_nobody_in(stack: Stack, redis_url: str) -> None:
+    """Login CSRF: a callback URL made in the attacker's browser, opened in the victim's, must
+    not sign the victim in as the attacker. Two browsers, two cookie jars, one Redis."""
+    with (
+        TestClient(create_app(settings(stack, redis_url))) as attacker,
+        TestClient(create_app(settings(stack, redis_url))) as victim,
+        SyncRedis.from_url(redis_url, decode_responses=True) as redis,
+    ):
+        assert victim.post("/cart/id", headers=CSRF).status_code == 200  # a signed-out session
+        before = set(redis.scan_iter("bffweb:session:*"))
+        forged = provider_step(attacker, "bob@example.com")
+        refused = victim.get(forged, follow_redirects=False)
+        assert refused.status_code == 403
+        assert "SIGN_IN_STATE_MISMATCH" in refused.text
+        assert "set-cookie" not in refused.headers
+        assert victim.get("/auth/me").json() == {"signedIn": False}
+        assert set(redis.scan_iter("bffweb:session:*")) == before, "no session was created"
+        again = attacker.get(forged, follow_redirects=False)
+        assert again.status_code == 400, "a refused state is spent"
+
+        # A victim with a sign-in of its own under way is refused the same way.
+        assert victim.get("/auth/login", follow_redirects=False).status_code == 302
+        assert "sg_signin" in victim.cookies
+        refused = victim.get(provider_step(attacker, "bob@example.com"), follow_redirects=False)
+        assert refused.status_code == 403
+        assert "SIGN_IN_STATE_MISMATCH" in refused.text
+        assert victim.get("/auth/me").json() == {"signedIn": False}
+        assert set(redis.scan_iter("bffweb:session:*")) == before
+
+        sign_in(victim)  # the victim's own sign-in still works
+        assert victim.get("/auth/me").json()["user"]["id"] == "u-alice"
+
+
+def test_the_sign_in_cookie(stack: Stack, redis_url: str) -> None:
+    with TestClient(create_app(settings(stack, redis_url, cookie_secure=True)),
+                    base_url="https://testserver") as client:  # fmt: skip
+        started = client.get("/auth/login", follow_redirects=False)
+        cookie = started.headers["set-cookie"]
+        value = client.cookies["sg_signin"]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", value)
+        assert cookie.startswith(f"sg_signin={value};")
+        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert {"httponly", "secure", "samesite=lax", "path=/auth", "max-age=600"} <= attributes
+        # A second sign-in in the same browser keeps the value: both tabs can finish.
+        client.get("/auth/login", follow_redirects=False)
+        assert client.cookies["sg_signin"] == value
+        # The value is not what Redis keeps.
+        with SyncRedis.from_url(redis_url, decode_responses=True) as redis:
+            state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+            stored = redis.get(f"bffweb:signin:{state}")
+            assert isinstance(stored, str)
+            assert value not in stored
+            assert orjson.loads(stored)["browser_binding"]
 
 
 def test_tokens_are_refreshed_and_a_failed_refresh_ends_the_session(
