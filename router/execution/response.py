@@ -41,12 +41,17 @@ def shape_response(
     data: JSONObject | None,
     variables: Mapping[str, Any],
     errors: list[JSONObject],
+    denied: frozenset[int] = frozenset(),
 ) -> JSONObject | None:
-    """The client's ``data``; appends to ``errors`` for every null it had to propagate."""
+    """The client's ``data``; appends to ``errors`` for every null it had to propagate.
+
+    ``denied`` holds the ``id()`` of fields authorization left out: each is answered ``null``
+    with an ``UNAUTHORIZED_FIELD_OR_TYPE`` error at its path.
+    """
     root = schema.get_root_type(OperationType(operation.kind))
     if root is None:
         return None
-    shaper = _Shaper(schema, variables, errors)
+    shaper = _Shaper(schema, variables, errors, denied)
     try:
         return shaper.object(root, operation.selections, data or {}, [])
     except _NullInNonNullError:
@@ -55,11 +60,16 @@ def shape_response(
 
 class _Shaper:
     def __init__(
-        self, schema: GraphQLSchema, variables: Mapping[str, Any], errors: list[JSONObject]
+        self,
+        schema: GraphQLSchema,
+        variables: Mapping[str, Any],
+        errors: list[JSONObject],
+        denied: frozenset[int] = frozenset(),
     ) -> None:
         self.schema = schema
         self.variables = variables
         self.errors = errors
+        self.denied = denied
 
     def object(
         self,
@@ -78,6 +88,10 @@ class _Shaper:
                 continue
             definition = type_.fields.get(first.name)
             if definition is None:
+                continue
+            if self.denied and any(id(f) in self.denied for f in same_key):
+                self._unauthorized(definition.type, [*path, key])
+                result[key] = None
                 continue
             sub = [s for f in same_key for s in f.selections]
             result[key] = self.value(definition.type, sub, raw.get(key), [*path, key])
@@ -177,6 +191,14 @@ class _Shaper:
             # An interface object's value: its concrete type was never asked for.
             return self.object(type_, selections, raw, path)
         return None
+
+    def _unauthorized(self, type_: GraphQLOutputType, path: ResponsePath) -> None:
+        self.errors.append(
+            {"message": "Unauthorized field or type", "path": path,
+             "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"}}
+        )  # fmt: skip
+        if isinstance(type_, GraphQLNonNull):
+            raise _NullInNonNullError
 
     def _null_error(self, path: ResponsePath) -> None:
         for error in self.errors:

@@ -9,6 +9,7 @@ from typing import Any
 
 from graphql import DocumentNode, OperationDefinitionNode
 
+from router.auth.directives import ANONYMOUS, AuthorizationRules, Viewer
 from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
 from router.execution.executor import ErrorPolicy, execute_plan
@@ -18,6 +19,7 @@ from router.execution.response import shape_response
 from router.operation.document import operation_digest
 from router.operation.limits import OperationLimits
 from router.planning import PlanCache
+from router.planning.authorize import authorize_operation
 from router.planning.planner import plan_normalized
 from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
@@ -78,6 +80,8 @@ class RouterService:
             cache_bytes=caches.operation_bytes,
         )
         self.index = SchemaIndex(supergraph)
+        self.authorization = AuthorizationRules.from_directives(supergraph.directives)
+        self.policy_names = self.authorization.policy_names()
         self.override_labels = override_labels
         self.error_policy = error_policy or ErrorPolicy()
         self._percent_labels = sorted(
@@ -118,17 +122,22 @@ class RouterService:
         prepared: PreparedOperation,
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None = None,
+        viewer: Viewer = ANONYMOUS,
     ) -> GraphQLResult:
-        """Run a prepared, valid operation whose variables are already coerced."""
+        """Run a prepared, valid operation whose variables are already coerced, as ``viewer``
+        may see it."""
         document, operation, normalized = prepared.document, prepared.operation, prepared.normalized
         if document is None or operation is None or normalized is None:
             raise RouterError("the operation is not valid", code="GRAPHQL_VALIDATION_FAILED")
+        authorized = authorize_operation(
+            self.supergraph.api_schema, self.authorization, normalized, viewer
+        )
         labels = self.active_labels()
-        key = self.plans.key(prepared.digest, prepared.operation_name, labels)
+        key = self.plans.key(prepared.digest, prepared.operation_name, labels, authorized.signature)
         plan = self.plans.cached(key)
         if plan is None:
             planned = await self.workers.run(
-                lambda: plan_normalized(self.supergraph, normalized, labels)
+                lambda: plan_normalized(self.supergraph, authorized.operation, labels)
             )
             plan = self.plans.store(key, planned)
         result = await execute_plan(
@@ -142,8 +151,9 @@ class RouterService:
         )
         errors = result.errors
         data = shape_response(
-            self.supergraph.api_schema, normalized, result.data, variables, errors
-        )
+            self.supergraph.api_schema, normalized, result.data, variables, errors,
+            authorized.denied,
+        )  # fmt: skip
         if prepared.introspection and data is not None:
             data = self._with_introspection(document, operation, variables, data, errors)
         return GraphQLResult(data, errors)

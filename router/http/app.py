@@ -19,11 +19,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from router.auth.directives import Viewer
+from router.auth.jwt import JwtVerifier
+from router.auth.viewer import load_policy_hook, viewer_of
 from router.execution import HttpSubgraphClient
 from router.execution.budget import PreparationWorkers
 from router.execution.service import RouterService
+from router.http.authentication import AuthenticationMiddleware
 from router.http.config import RouterConfig
-from router.http.csrf import CsrfMiddleware
+from router.http.csrf import CsrfMiddleware, is_page_request
 from router.http.graphiql import (
     ASSETS_PATH,
     graphiql_asset,
@@ -31,6 +35,7 @@ from router.http.graphiql import (
     sign_in_callback_page,
 )
 from router.http.graphql_request import BadRequestError, read_graphql_request
+from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
 from router.http.reload import SupergraphHolder
 from router.operation.errors import OperationRefusedError
 from router.operation.suggestions import without_suggestions
@@ -67,6 +72,12 @@ def create_app(
         max_waiting=limits.max_preparing,
     )
     holder = SupergraphHolder(config, client, supergraph_path, supergraph, workers)
+    hook = (
+        load_policy_hook(config.authorization.policy_hook)
+        if config.authorization.policy_hook
+        else None
+    )
+    buckets = build_token_buckets(config.rate_limit) if config.rate_limit else None
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and _wants_html(request):
@@ -76,7 +87,14 @@ def create_app(
         service = holder.service
         if service is None:
             return _error_response(503, "no supergraph is loaded", "SUPERGRAPH_NOT_LOADED", request)
-        return await _handle_graphql(request, service, config)
+        claims = request.scope.get("state", {}).get("claims")
+        viewer = viewer_of(
+            claims,
+            scope_claims=config.authorization.scope_claims,
+            policies=service.policy_names,
+            hook=hook,
+        )
+        return await _handle_graphql(request, service, config, viewer)
 
     async def health(_: Request) -> Response:
         return _ORJSONResponse({"status": "UP"})
@@ -98,6 +116,8 @@ def create_app(
             await holder.stop()
             await client.aclose()
             workers.shutdown()
+            if buckets is not None:
+                await buckets.aclose()
 
     middleware = []
     if config.cors.allow_origins:
@@ -121,6 +141,28 @@ def create_app(
                 CsrfMiddleware,
                 paths=[config.graphql_path],
                 required_headers=config.csrf.required_headers,
+            )
+        )
+    if config.authentication is not None:
+        settings = config.authentication
+        middleware.append(
+            Middleware(
+                AuthenticationMiddleware,
+                verifier=JwtVerifier(settings.jwt),
+                mode=settings.mode,
+                paths=[config.graphql_path],
+                header_name=settings.jwt.header_name,
+                header_prefix=settings.jwt.header_prefix,
+                allow_anonymous=lambda scope: config.playground and is_page_request(scope),
+            )
+        )
+    if config.rate_limit is not None and buckets is not None:
+        middleware.append(
+            Middleware(
+                RateLimitMiddleware,
+                settings=config.rate_limit,
+                buckets=buckets,
+                paths={config.graphql_path},
             )
         )
     routes = [
@@ -182,7 +224,7 @@ def _graphql_errors(errors: list[GraphQLError], code: str) -> list[JSONObject]:
 
 
 async def _handle_graphql(
-    request: Request, service: RouterService, config: RouterConfig
+    request: Request, service: RouterService, config: RouterConfig, viewer: Viewer
 ) -> Response:
     try:
         gql = await read_graphql_request(request, config.max_request_bytes)
@@ -218,7 +260,7 @@ async def _handle_graphql(
         name: request.headers[name] for name in config.propagate_headers if name in request.headers
     }
     try:
-        result = await service.execute(prepared, coerced, headers)
+        result = await service.execute(prepared, coerced, headers, viewer)
     except RouterError as error:
         return _request_error(request, [_error(error.message, error.code)], 500)
     except Exception:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from router.auth.settings import AuthenticationSettings
+from router.http.rate_limit import RateLimitSettings
 from router.types import RouterError
 
 
@@ -89,6 +91,17 @@ class CsrfSettings(_Section):
     required_headers: list[str] = Field(
         default_factory=lambda: ["x-apollo-operation-name", "apollo-require-preflight"]
     )
+
+
+class AuthorizationSettings(_Section):
+    """``@authenticated``, ``@requiresScopes`` and ``@policy`` are enforced whenever the
+    supergraph has them; these settings say where scopes and policies come from."""
+
+    scope_claims: list[str] = Field(default_factory=lambda: ["scope", "scp"])
+    """Claims holding the token's scopes (space-separated strings or lists)."""
+    policy_hook: str | None = None
+    """``package.module:function(policies, claims) -> granted policies``; without one, every
+    ``@policy`` field is unauthorized."""
 
 
 class CorsSettings(_Section):
@@ -169,6 +182,11 @@ class RouterConfig(_Section):
     caches: CachesSettings = Field(default_factory=lambda: CachesSettings())
     subgraph_errors: SubgraphErrorSettings = Field(default_factory=lambda: SubgraphErrorSettings())
     csrf: CsrfSettings = Field(default_factory=lambda: CsrfSettings())
+    authentication: AuthenticationSettings | None = None
+    """JWT verification at the edge; off unless set (subgraphs verify tokens regardless)."""
+    authorization: AuthorizationSettings = Field(default_factory=lambda: AuthorizationSettings())
+    rate_limit: RateLimitSettings | None = None
+    """Per-client token buckets; off unless set."""
     dedupe_subgraph_requests: bool = True
     subgraph_defaults: SubgraphSettings = Field(default_factory=lambda: SubgraphSettings())
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)

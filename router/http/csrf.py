@@ -67,7 +67,7 @@ class CsrfMiddleware:
                 return True
             if name == b"content-type":
                 content_type = value
-        if scope["method"] == "GET" and _is_page_request(scope):
+        if scope["method"] == "GET" and is_page_request(scope):
             return True  # GraphiQL's page load: the route answers HTML, never an operation
         if content_type is None:
             return False
@@ -75,6 +75,6 @@ class CsrfMiddleware:
         return mime not in SIMPLE_CONTENT_TYPES
 
 
-def _is_page_request(scope: Scope) -> bool:
+def is_page_request(scope: Scope) -> bool:
     accept = next((v for n, v in scope["headers"] if n == b"accept"), b"")
     return b"text/html" in accept and b"query=" not in scope.get("query_string", b"")
