@@ -76,7 +76,7 @@ def shaped(operation: str, raw: dict[str, object]) -> tuple[object, set[tuple[ob
 
 
 def test_denied_fields_are_null_with_an_error_at_their_path() -> None:
-    raw = {"products": [{"name": "Lamp", "id": "p1", "reviews": [
+    raw: dict[str, object] = {"products": [{"name": "Lamp", "id": "p1", "reviews": [
         {"body": "Nice", "author": {"id": "u1", "name": "Ada"}}]}]}  # fmt: skip
     data, errors = shaped(
         "{ products { name margin reviews { body author { name email } } } me { name } }", raw
