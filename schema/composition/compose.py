@@ -3,8 +3,9 @@ for bad input; every problem found is reported, with where it is."""
 
 from __future__ import annotations
 
-from graphql import print_ast
+from collections.abc import Callable
 
+from schema.composition.access_control import check_transitive_requirements
 from schema.composition.errors import CompositionError, CompositionResult, SubgraphInput
 from schema.composition.merge import merge_types
 from schema.composition.satisfiability import check_satisfiability
@@ -19,6 +20,8 @@ from schema.composition.validate import (
     check_sharing,
     check_subgraph,
 )
+
+Report = Callable[[CompositionError], None]
 
 
 def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
@@ -48,6 +51,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     check_external_on_base(subgraphs, report)
     check_interface_objects(subgraphs, report)
     supergraph = Supergraph()
+    supergraph.directive_names = _directive_names(subgraphs, report)
     supergraph.graphs = {graph_enum_name(s.name): (s.name, s.url) for s in subgraphs}
     supergraph.federation_version = max(s.federation_version for s in subgraphs)
     merge_types(subgraphs, supergraph, report)
@@ -55,6 +59,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     check_queries(supergraph, subgraphs, report)
     check_inaccessible_references(supergraph, report)
     check_merged_defaults(supergraph, report)
+    check_transitive_requirements(supergraph, report)
     if errors:
         return CompositionResult(None, errors)
     check_satisfiability(supergraph, subgraphs, report)
@@ -64,21 +69,27 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     return CompositionResult(print_supergraph(supergraph), [])
 
 
+def _directive_names(subgraphs: list[Subgraph], report: Report) -> dict[str, str]:
+    """Each carried directive some subgraph applies → its name in the supergraph: the name the
+    subgraphs apply it by, which must be the same in all of them."""
+    names: dict[str, str] = {}
+    for subgraph in subgraphs:
+        for directive, name in subgraph.spec_names.items():
+            names.setdefault(directive, name)
+    for directive, name in names.items():
+        users = [(s, s.spec_names[directive]) for s in subgraphs if directive in s.spec_names]
+        if any(used != name for _, used in users):
+            described = " but ".join(f'"@{used}" in subgraph "{s.name}"' for s, used in users)
+            report(CompositionError(
+                "LINK_IMPORT_NAME_MISMATCH",
+                f'The federation directive "@{directive}" is imported with mismatched names '
+                f"between subgraphs: it is imported as {described}",
+                tuple(s.location() for s, _ in users),
+            ))  # fmt: skip
+    return names
+
+
 def _collect_specs(supergraph: Supergraph, subgraphs: list[Subgraph]) -> None:
-    for t in supergraph.types.values():
-        elements: list[object] = [t, *t.fields.values(), *t.values.values()]
-        elements += [a for f in t.fields.values() for a in f.arguments]
-        for e in elements:
-            if getattr(e, "inaccessible", False):
-                supergraph.specs_used.add("inaccessible")
-            if getattr(e, "tags", None):
-                supergraph.specs_used.add("tag")
-            if getattr(e, "authenticated", False):
-                supergraph.specs_used.add("authenticated")
-            if getattr(e, "requires_scopes", None) is not None:
-                supergraph.specs_used.add("requiresScopes")
-            if getattr(e, "policies", None) is not None:
-                supergraph.specs_used.add("policy")
     for subgraph in subgraphs:
         for directive, url in subgraph.composed_directives.items():
             definition = subgraph.directive_definitions.get(directive)
@@ -86,4 +97,3 @@ def _collect_specs(supergraph: Supergraph, subgraphs: list[Subgraph]) -> None:
                 supergraph.composed_definitions.setdefault(directive, definition)
             if url and url not in supergraph.composed_links:
                 supergraph.composed_links[url] = subgraph.composed_imports.get(url, [])
-    _ = print_ast

@@ -84,5 +84,15 @@ CODES: dict[str, str] = {
     "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE": "@override on an @external field",
     "INTERFACE_KEY_NOT_ON_IMPLEMENTATION": "an implementation lacks its entity interface's @key",
     "REFERENCED_INACCESSIBLE": "an @inaccessible type is the type of a field in the API",
+    "INVALID_LINK_DIRECTIVE_USAGE": "a subgraph imports a directive its federation version lacks",
+    "LINK_IMPORT_NAME_MISMATCH": "subgraphs apply the same federation directive by other names",
+    "COST_APPLIED_TO_INTERFACE_FIELD": "@cost on an interface field (it is for concrete types)",
+    "LIST_SIZE_APPLIED_TO_NON_LIST": "@listSize on a field, or naming a sized field, not a list",
+    "LIST_SIZE_INVALID_ASSUMED_SIZE": "@listSize(assumedSize:) is negative",
+    "LIST_SIZE_INVALID_SLICING_ARGUMENT": "a slicing argument is not an Int argument of the field",
+    "LIST_SIZE_INVALID_SIZED_FIELD": "a sized field is not a field of the list field's type",
+    "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE": "@authenticated, @requiresScopes or @policy on an "
+    "interface, an interface field or an interface object",
+    "MISSING_TRANSITIVE_AUTH_REQUIREMENTS": "a field @requires fields that require more than it",
 }
 """Error codes, as the reference composition names them, with what each means."""

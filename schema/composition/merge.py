@@ -6,16 +6,20 @@
 - Enums: the union of values when only returned, the intersection when only taken as input,
   and the same values everywhere when both.
 - Unions: the union of members.
+- Applied directives: see :mod:`schema.composition.access_control` for the access
+  requirements and :mod:`schema.composition.cost` for ``@cost`` and ``@listSize``.
 Each supergraph element records which subgraphs define it in ``join__*`` directives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
+from schema.composition.access_control import Coordinate, inherited_sources, merge_access_control
+from schema.composition.cost import merge_cost, merge_list_size
 from schema.composition.errors import CompositionError, ErrorLocation
 from schema.composition.subgraph import (
     ArgumentDef,
@@ -57,16 +61,17 @@ def merge_types(subgraphs: list[Subgraph], supergraph: Supergraph, report: Repor
         for typedef in subgraph.types.values():
             by_name.setdefault(typedef.name, []).append(Definition(subgraph, typedef))
     usage = _enum_usage(subgraphs)
+    inherited = inherited_sources(subgraphs)
     for name, definitions in sorted(by_name.items()):
         kind = _merged_kind(name, definitions, report)
         if kind is None:
             continue
         merged = SType(kind=kind, name=name)
         merged.joins = _join_types(definitions)
-        _merge_access(merged, [d.type for d in definitions])
+        _merge_access(merged, [d.type for d in definitions], inherited.get((name, None), []))
         if kind in ("object", "interface"):
             _merge_interfaces(merged, definitions)
-            _merge_fields(merged, definitions, report)
+            _merge_fields(merged, definitions, inherited, report)
         elif kind == "input":
             _merge_input(merged, definitions, report)
         elif kind == "union":
@@ -78,7 +83,7 @@ def merge_types(subgraphs: list[Subgraph], supergraph: Supergraph, report: Repor
         elif kind == "enum":
             _merge_enum(merged, definitions, usage.get(name, set()), report)
         supergraph.types[name] = merged
-    _add_interface_object_fields(supergraph, by_name)
+    _add_interface_object_fields(supergraph, by_name, inherited)
 
 
 def _merged_kind(name: str, definitions: list[Definition], report: Report) -> str | None:
@@ -114,7 +119,10 @@ def _merge_interfaces(merged: SType, definitions: list[Definition]) -> None:
                 merged.interfaces.append(interface)
 
 
-def _merge_fields(merged: SType, definitions: list[Definition], report: Report) -> None:
+def _merge_fields(
+    merged: SType, definitions: list[Definition], inherited: Mapping[Coordinate, list[Element]],
+    report: Report,
+) -> None:  # fmt: skip
     names: list[str] = []
     for d in definitions:
         names += [n for n in d.type.fields if n not in names]
@@ -123,6 +131,7 @@ def _merge_fields(merged: SType, definitions: list[Definition], report: Report) 
         defs = [(d, d.type.fields[name]) for d in definitions if name in d.type.fields]
         field = _merge_field(merged, name, defs, graphs, report)
         if field is not None:
+            _merge_access(field, [f for _, f in defs], inherited.get((merged.name, name), []))
             merged.fields[name] = field
 
 
@@ -143,7 +152,6 @@ def _merge_field(
         ))  # fmt: skip
         return None
     result = SField(name=name, type=chosen)
-    _merge_access(result, [f for _, f in defs])
     result.arguments = _merge_arguments(coordinate, defs, report)
     overridden = _overridden(defs)
     joins: list[JoinField] = []
@@ -334,9 +342,12 @@ def _add_values(merged: SType, definitions: list[Definition], kept: list[str]) -
         merged.values[name] = value
 
 
-def _add_interface_object_fields(supergraph: Supergraph,
-                                 by_name: dict[str, list[Definition]]) -> None:  # fmt: skip
-    """Fields an ``@interfaceObject`` adds to an interface reach every implementation too."""
+def _add_interface_object_fields(
+    supergraph: Supergraph, by_name: dict[str, list[Definition]],
+    inherited: Mapping[Coordinate, list[Element]],
+) -> None:  # fmt: skip
+    """Fields an ``@interfaceObject`` adds to an interface reach every implementation too,
+    with the interface field's directives and what the ``@interfaceObject`` requires of it."""
     for name, definitions in by_name.items():
         objects = [d for d in definitions if d.type.interface_object]
         interface = supergraph.types.get(name)
@@ -350,41 +361,32 @@ def _add_interface_object_fields(supergraph: Supergraph,
                 if field_name in implementation.fields or field_name not in interface.fields:
                     continue
                 source = interface.fields[field_name]
-                implementation.fields[field_name] = SField(
+                copied = SField(
                     name=field_name, type=source.type, arguments=source.arguments,
                     joins=[JoinField(None)], description=source.description,
+                    inaccessible=source.inaccessible, tags=list(source.tags),
+                    cost=source.cost, list_size=source.list_size, composed=list(source.composed),
                 )  # fmt: skip
+                merge_access_control(copied, inherited.get((implementation.name, field_name), []))
+                implementation.fields[field_name] = copied
 
 
-def _merge_access(target: Access, elements: list[Element]) -> None:
+def _merge_access(target: Access, elements: list[Element],
+                  inherited: Sequence[Element] = ()) -> None:  # fmt: skip
+    """``elements``' directives on ``target``; ``inherited`` adds access requirements only."""
+    merge_access_control(target, [*elements, *inherited])
+    target.cost = merge_cost(e.cost for e in elements)
+    target.list_size = merge_list_size(e.list_size for e in elements)
     for element in elements:
         target.description = target.description or element.description
         target.specified_by = target.specified_by or element.specified_by
         target.sources.append(ErrorLocation(element.subgraph, element.line, element.column))
         target.inaccessible = target.inaccessible or element.inaccessible
         target.tags += [t for t in element.tags if t not in target.tags]
-        target.authenticated = target.authenticated or element.authenticated
-        if element.requires_scopes is not None:
-            target.requires_scopes = _and(target.requires_scopes, element.requires_scopes)
-        if element.policies is not None:
-            target.policies = _and(target.policies, element.policies)
         for directive in element.composed:
             printed = print_ast(directive)
             if printed not in target.composed:
                 target.composed.append(printed)
-
-
-def _and(current: list[list[str]] | None, more: list[list[str]]) -> list[list[str]]:
-    """Both requirements, each a disjunction of conjunctions: the product of their terms."""
-    if current is None:
-        return [list(dict.fromkeys(group)) for group in more]
-    product: list[list[str]] = []
-    for left in current:
-        for right in more:
-            group = list(dict.fromkeys(left + right))
-            if not any(set(group) == set(g) for g in product):
-                product.append(group)
-    return product
 
 
 def _enum_usage(subgraphs: list[Subgraph]) -> dict[str, set[str]]:

@@ -41,15 +41,19 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from schema.composition.cost import CostArgumentError, ListSize, read_cost, read_list_size
 from schema.composition.errors import CompositionError, ErrorLocation
+from schema.composition.specs import (
+    LOCATIONS,
+    MINIMUM_FEDERATION_VERSION,
+    SPEC_OF,
+    TYPE_LOCATIONS,
+    available_directives,
+)
 
 FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
 LINK_SPEC = "https://specs.apollo.dev/link/"
-FEDERATION_DIRECTIVES = (
-    "key", "shareable", "external", "requires", "provides", "override", "inaccessible", "tag",
-    "interfaceObject", "composeDirective", "authenticated", "requiresScopes", "policy",
-    "extends", "context", "fromContext", "cost", "listSize",
-)  # fmt: skip
+FEDERATION_DIRECTIVES = tuple(MINIMUM_FEDERATION_VERSION)
 # Definitions every subgraph carries for the federation protocol; never in a supergraph.
 PROTOCOL_TYPES = {"_Any", "_Entity", "_Service", "FieldSet", "_FieldSet", "link__Import",
                   "link__Purpose", "federation__FieldSet", "federation__Scope",
@@ -80,6 +84,8 @@ class Element:
     authenticated: bool = False
     requires_scopes: list[list[str]] | None = None
     policies: list[list[str]] | None = None
+    cost: int | None = None
+    list_size: ListSize | None = None
     composed: list[DirectiveNode] = field(default_factory=list)
     """Applications of ``@composeDirective``-named custom directives."""
     specified_by: str | None = None
@@ -145,6 +151,9 @@ class Subgraph:
     composed_imports: dict[str, list[Any]] = field(default_factory=dict)
     """Link URL → its ``import`` list, as written."""
     federation_version: tuple[int, int] = (2, 0)
+    spec_names: dict[str, str] = field(default_factory=dict)
+    """Federation directive the supergraph carries (``cost``) → the name this subgraph applies
+    it by (``cost``, ``federation__cost``, or the name it is imported as)."""
     roots: dict[str, str] = field(default_factory=dict)
     """Operation → root type name in this subgraph."""
     errors: list[CompositionError] = field(default_factory=list)
@@ -184,6 +193,8 @@ class _Reader:
 
     def read(self) -> Subgraph:
         self._read_links()
+        if any(e.code == "INVALID_LINK_DIRECTIVE_USAGE" for e in self.subgraph.errors):
+            return self.subgraph  # what the SDL applies cannot be told apart
         for definition in self.document.definitions:
             if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
                 for operation in definition.operation_types or ():
@@ -227,21 +238,25 @@ class _Reader:
                 elif not url.startswith(LINK_SPEC):
                     self.subgraph.composed_imports[url] = list(args.get("import") or [])
         if fed_link is None:
-            # Federation 1: every directive by its bare name.
-            self.names = {n: n for n in FEDERATION_DIRECTIVES}
+            # Federation 1: the directives of Federation 2.0, by their bare names.
+            self.names = {n: n for n in available_directives((2, 0))}
             self.subgraph.federation_version = (1, 0)
             return
         args = _arguments(fed_link)
         prefix = str(args.get("as") or "federation")
-        self.names = {f"{prefix}__{n}": n for n in FEDERATION_DIRECTIVES}
+        available = available_directives(self.subgraph.federation_version)
+        self.names = {f"{prefix}__{n}": n for n in available}
         for item in args.get("import") or []:
             if isinstance(item, str):
                 local = imported = item
             else:
                 imported = str(item.get("name"))
                 local = str(item.get("as") or imported)
-            if imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
+            if imported.startswith("@") and imported[1:] in available:
                 self.names[local.lstrip("@")] = imported[1:]
+            elif imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
+                self._error("INVALID_LINK_DIRECTIVE_USAGE",
+                            f'Cannot import unknown element "{imported}".', fed_link)  # fmt: skip
         for definition in self.document.definitions:
             if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
                 for directive in definition.directives or ():
@@ -286,7 +301,8 @@ class _Reader:
             self.subgraph.types[name] = typedef
         extension = type(definition).__name__.endswith("ExtensionNode")
         typedef.extension = typedef.extension or extension
-        self._read_type_directives(typedef, definition.directives or ())
+        location = TYPE_LOCATIONS[kind]
+        self._read_type_directives(typedef, definition.directives or (), location)
         if kind in ("object", "interface"):
             typedef.interfaces += [i.name.value for i in definition.interfaces or ()]
             for field_node in definition.fields or ():
@@ -302,12 +318,14 @@ class _Reader:
             for value in definition.values or ():
                 enum_value = EnumValueDef(name=value.name.value)
                 self._place(enum_value, value)
-                self._read_common(enum_value, value.directives or ())
+                self._read_common(enum_value, value.directives or (), "ENUM_VALUE")
                 typedef.values[value.name.value] = enum_value
 
-    def _read_type_directives(self, typedef: TypeDef, directives: Iterable[DirectiveNode]) -> None:
+    def _read_type_directives(
+        self, typedef: TypeDef, directives: Iterable[DirectiveNode], location: str
+    ) -> None:
         directives = list(directives)
-        self._read_common(typedef, directives)
+        self._read_common(typedef, directives, location)
         for directive in directives:
             role = self.names.get(directive.name.value)
             args = _arguments(directive)
@@ -321,11 +339,15 @@ class _Reader:
             elif role == "extends":
                 typedef.extension = True
 
-    def _read_common(self, element: Element, directives: Iterable[DirectiveNode]) -> None:
+    def _read_common(
+        self, element: Element, directives: Iterable[DirectiveNode], location: str
+    ) -> None:
         for directive in directives:
             role = self.names.get(directive.name.value)
             args = _arguments(directive)
             self._check_known(directive)
+            if role in SPEC_OF and not self._carried(role, directive, location):
+                continue
             if directive.name.value == "specifiedBy":
                 element.specified_by = str(args.get("url"))
             if role == "inaccessible":
@@ -338,13 +360,35 @@ class _Reader:
                 element.requires_scopes = _nested_strings(args.get("scopes"))
             elif role == "policy":
                 element.policies = _nested_strings(args.get("policies"))
+            elif role in ("cost", "listSize"):
+                self._read_cost(element, role, directive)
             elif role is None and directive.name.value in self.subgraph.composed_directives:
                 element.composed.append(directive)
+
+    def _carried(self, role: str, directive: DirectiveNode, location: str) -> bool:
+        """Whether ``directive``, which the supergraph carries, may be applied at ``location``;
+        records the name this subgraph applies it by."""
+        if location not in LOCATIONS[role]:
+            self._error("INVALID_GRAPHQL", f'Directive "@{directive.name.value}" may not be '
+                        f"used on {location}.", directive)  # fmt: skip
+            return False
+        self.subgraph.spec_names.setdefault(role, directive.name.value)
+        return True
+
+    def _read_cost(self, element: Element, role: str, directive: DirectiveNode) -> None:
+        name, args = directive.name.value, _arguments(directive)
+        try:
+            if role == "cost":
+                element.cost = read_cost(args, name)
+            else:
+                element.list_size = read_list_size(args, name)
+        except CostArgumentError as error:
+            self._error("INVALID_GRAPHQL", str(error), directive)
 
     def _field(self, typedef: TypeDef, node: FieldDefinitionNode) -> FieldDef:
         result = FieldDef(name=node.name.value, type=node.type)
         self._place(result, node)
-        self._read_common(result, node.directives or ())
+        self._read_common(result, node.directives or (), "FIELD_DEFINITION")
         for directive in node.directives or ():
             role = self.names.get(directive.name.value)
             args = _arguments(directive)
@@ -367,13 +411,13 @@ class _Reader:
     def _argument(self, node: InputValueDefinitionNode) -> ArgumentDef:
         result = ArgumentDef(name=node.name.value, type=node.type, default=_default(node))
         self._place(result, node)
-        self._read_common(result, node.directives or ())
+        self._read_common(result, node.directives or (), "ARGUMENT_DEFINITION")
         return result
 
     def _input_field(self, node: InputValueDefinitionNode) -> FieldDef:
         result = FieldDef(name=node.name.value, type=node.type, default=_default(node))
         self._place(result, node)
-        self._read_common(result, node.directives or ())
+        self._read_common(result, node.directives or (), "INPUT_FIELD_DEFINITION")
         return result
 
     def _check_known(self, directive: DirectiveNode) -> None:

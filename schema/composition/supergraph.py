@@ -7,35 +7,12 @@ from dataclasses import dataclass, field
 
 from graphql import DirectiveDefinitionNode, print_ast
 
+from schema.composition.cost import ListSize
 from schema.composition.errors import ErrorLocation
+from schema.composition.specs import print_definitions, print_links, spec_scalars
 
 LINK = "https://specs.apollo.dev/link/v1.0"
 JOIN = "https://specs.apollo.dev/join/v0.5"
-SECURITY_SPECS = {
-    "tag": ("https://specs.apollo.dev/tag/v0.3", None),
-    "inaccessible": ("https://specs.apollo.dev/inaccessible/v0.2", "SECURITY"),
-    "authenticated": ("https://specs.apollo.dev/authenticated/v0.1", "SECURITY"),
-    "requiresScopes": ("https://specs.apollo.dev/requiresScopes/v0.1", "SECURITY"),
-    "policy": ("https://specs.apollo.dev/policy/v0.1", "SECURITY"),
-}
-ELEMENT_LOCATIONS = (
-    "FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | "
-    "ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION"
-)
-ACCESS_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
-SPEC_DEFINITIONS = {
-    "tag": [f"directive @tag(name: String!) repeatable on {ELEMENT_LOCATIONS} | SCHEMA"],
-    "inaccessible": [f"directive @inaccessible on {ELEMENT_LOCATIONS}"],
-    "authenticated": [f"directive @authenticated on {ACCESS_LOCATIONS}"],
-    "requiresScopes": [
-        "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on " + ACCESS_LOCATIONS,
-        "scalar requiresScopes__Scope",
-    ],
-    "policy": [
-        f"directive @policy(policies: [[policy__Policy!]!]!) on {ACCESS_LOCATIONS}",
-        "scalar policy__Policy",
-    ],
-}
 JOIN_DEFINITIONS = """\
 directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION
 
@@ -93,6 +70,8 @@ class Access:
     authenticated: bool = False
     requires_scopes: list[list[str]] | None = None
     policies: list[list[str]] | None = None
+    cost: int | None = None
+    list_size: ListSize | None = None
     composed: list[str] = field(default_factory=list)
     """Printed applications of composed custom directives."""
     specified_by: str | None = None
@@ -164,7 +143,8 @@ class Supergraph:
     """Graph enum value → (subgraph name, URL)."""
     types: dict[str, SType] = field(default_factory=dict)
     roots: list[str] = field(default_factory=list)
-    specs_used: set[str] = field(default_factory=set)
+    directive_names: dict[str, str] = field(default_factory=dict)
+    """Each carried directive the subgraphs apply (``listSize``) → its name here."""
     composed_links: dict[str, list[object]] = field(default_factory=dict)
     composed_definitions: dict[str, DirectiveDefinitionNode] = field(default_factory=dict)
     federation_version: tuple[int, int] = (2, 0)
@@ -188,15 +168,13 @@ def graph_enum_name(subgraph: str) -> str:
 
 
 def print_supergraph(supergraph: Supergraph) -> str:
+    names = supergraph.directive_names
     parts = [_print_schema(supergraph), _join_definitions(supergraph.join_version)]
-    for spec in sorted(supergraph.specs_used):
-        parts += [d for d in SPEC_DEFINITIONS[spec] if d.startswith("directive")]
+    parts += sorted(print_definitions(names))
     parts += [print_ast(d) for _, d in sorted(supergraph.composed_definitions.items())]
-    blocks: list[tuple[str, str]] = []
-    for spec in supergraph.specs_used:
-        blocks += [(d.split()[1], d) for d in SPEC_DEFINITIONS[spec] if d.startswith("scalar")]
+    blocks: list[tuple[str, str]] = [(s, f"scalar {s}") for s in spec_scalars(names)]
     blocks.append(("join__Graph", _print_graphs(supergraph)))
-    blocks += [(t.name, _print_type(t)) for t in supergraph.types.values()]
+    blocks += [(t.name, _print_type(t, names)) for t in supergraph.types.values()]
     blocks += [(b.split()[1], b) for b in JOIN_TYPES.strip().split("\n\n") if b[0] != " "
                and _in_join_version(b.split()[1], supergraph.join_version)]  # fmt: skip
     blocks = [(name, text) for name, text in blocks if name != "link__Purpose"]
@@ -208,10 +186,7 @@ def print_supergraph(supergraph: Supergraph) -> str:
 def _print_schema(supergraph: Supergraph) -> str:
     join = JOIN.replace("v0.5", supergraph.join_version)
     links = [f'  @link(url: "{LINK}")', f'  @link(url: "{join}", for: EXECUTION)']
-    for spec in ("tag", "inaccessible", "authenticated", "requiresScopes", "policy"):
-        if spec in supergraph.specs_used:
-            url, purpose = SECURITY_SPECS[spec]
-            links.append(f'  @link(url: "{url}"' + (f", for: {purpose})" if purpose else ")"))
+    links += [f"  {link}" for link in print_links(supergraph.directive_names)]
     for url, imports in supergraph.composed_links.items():
         listed = ", ".join(_print_value(i) for i in imports)
         links.append(f'  @link(url: "{url}", import: [{listed}])')
@@ -225,7 +200,7 @@ def _print_graphs(supergraph: Supergraph) -> str:
     return "enum join__Graph {\n" + "\n".join(lines) + "\n}"
 
 
-def _print_type(t: SType) -> str:
+def _print_type(t: SType, names: dict[str, str]) -> str:
     keyword = {"object": "type", "interface": "interface", "union": "union", "enum": "enum",
                "input": "input", "scalar": "scalar"}[t.kind]  # fmt: skip
     head = f"{keyword} {t.name}"
@@ -234,7 +209,7 @@ def _print_type(t: SType) -> str:
     directives = [f'@join__implements(graph: {g}, interface: "{i}")' for g, i in t.implements]
     directives += [_join_type(j) for j in t.joins]
     directives += [f'@join__unionMember(graph: {g}, member: "{m}")' for g, m in t.union_members]
-    directives += _access(t)
+    directives += _access(t, names)
     text = _description(t.description, "") + head
     if directives:
         text += "\n" + "\n".join(f"  {d}" for d in directives)
@@ -245,29 +220,30 @@ def _print_type(t: SType) -> str:
     if t.kind == "enum":
         body = [_description(v.description, "  ") + f"  {v.name}"
                 + "".join(f" @join__enumValue(graph: {g})" for g in v.graphs)
-                + "".join(f" {d}" for d in _access(v)) for v in t.values.values()]  # fmt: skip
+                + "".join(f" {d}" for d in _access(v, names))
+                for v in t.values.values()]  # fmt: skip
     else:
-        body = [_print_field(f) for f in t.fields.values()]
+        body = [_print_field(f, names) for f in t.fields.values()]
     return text + "\n{\n" + "\n".join(body) + "\n}"
 
 
-def _print_field(f: SField) -> str:
+def _print_field(f: SField, names: dict[str, str]) -> str:
     text = _description(f.description, "  ") + f"  {f.name}"
     if f.arguments:
-        text += "(" + ", ".join(_print_argument(a) for a in f.arguments) + ")"
+        text += "(" + ", ".join(_print_argument(a, names) for a in f.arguments) + ")"
     text += f": {f.type}"
     if f.default is not None:
         text += f" = {f.default}"
     for join in f.joins or ():
         text += " " + _join_field(join)
-    return text + "".join(f" {d}" for d in _access(f))
+    return text + "".join(f" {d}" for d in _access(f, names))
 
 
-def _print_argument(a: SArgument) -> str:
+def _print_argument(a: SArgument, names: dict[str, str]) -> str:
     text = f"{a.name}: {a.type}"
     if a.default is not None:
         text += f" = {a.default}"
-    return text + "".join(f" {d}" for d in _access(a))
+    return text + "".join(f" {d}" for d in _access(a, names))
 
 
 def _join_type(j: JoinType) -> str:
@@ -322,19 +298,27 @@ def _in_join_version(name: str, version: str) -> bool:
     return name not in ("join__ContextArgument", "join__FieldValue", "join__DirectiveArguments")
 
 
-def _access(element: Access) -> list[str]:
+def _access(element: Access, names: dict[str, str]) -> list[str]:
+    def name(directive: str) -> str:
+        return names.get(directive, directive)
+
     found = []
     if element.specified_by is not None:
         found.append(f'@specifiedBy(url: "{_escape(element.specified_by)}")')
     if element.authenticated:
-        found.append("@authenticated")
+        found.append(f"@{name('authenticated')}")
     if element.inaccessible:
-        found.append("@inaccessible")
+        found.append(f"@{name('inaccessible')}")
     if element.policies is not None:
-        found.append(f"@policy(policies: {_print_nested(element.policies)})")
+        found.append(f"@{name('policy')}(policies: {_print_nested(element.policies)})")
     if element.requires_scopes is not None:
-        found.append(f"@requiresScopes(scopes: {_print_nested(element.requires_scopes)})")
-    found += [f'@tag(name: "{_escape(tag)}")' for tag in element.tags]
+        scopes = _print_nested(element.requires_scopes)
+        found.append(f"@{name('requiresScopes')}(scopes: {scopes})")
+    found += [f'@{name("tag")}(name: "{_escape(tag)}")' for tag in element.tags]
+    if element.cost is not None:
+        found.append(f"@{name('cost')}(weight: {element.cost})")
+    if element.list_size is not None:
+        found.append(element.list_size.printed(name("listSize")))
     return found + element.composed
 
 

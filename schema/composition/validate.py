@@ -1,13 +1,16 @@
 """Checks on the subgraphs before and after merging: the federation directives' rules
-(keys, @external, @requires, @provides, @override, @shareable, @interfaceObject) and whether
-every field of the supergraph can be reached from every subgraph where its type can be."""
+(keys, @external, @requires, @provides, @override, @shareable, @interfaceObject, @listSize,
+and where @cost and the access requirements may go) and whether every field of the supergraph
+can be reached from every subgraph where its type can be."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode
+from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
+from schema.composition.access_control import check_not_on_interfaces
+from schema.composition.cost import ListField, check_list_size
 from schema.composition.errors import CompositionError
 from schema.composition.fieldsets import FieldSetError, Selection, parse_field_set
 from schema.composition.subgraph import Element, FieldDef, Subgraph, TypeDef
@@ -55,6 +58,8 @@ def check_subgraph(subgraph: Subgraph, report: Report) -> None:
                 ))  # fmt: skip
     _check_externals(subgraph, report)
     _check_interface_keys(subgraph, report)
+    _check_costs(subgraph, report)
+    check_not_on_interfaces(subgraph, report)
     for t in subgraph.types.values():
         for f in t.fields.values():
             if f.external and (t.name, f.name) not in used_external and not t.interface_object:
@@ -74,10 +79,11 @@ def _check_externals(subgraph: Subgraph, report: Report) -> None:
         for f in t.fields.values():
             if not f.external:
                 continue
-            merged = [f"@{name}" for name, present in (
+            merged = [f"@{subgraph.spec_names.get(name, name)}" for name, present in (
                 ("inaccessible", f.inaccessible), ("authenticated", f.authenticated),
                 ("requiresScopes", f.requires_scopes is not None),
-                ("policy", f.policies is not None),
+                ("policy", f.policies is not None), ("cost", f.cost is not None),
+                ("listSize", f.list_size is not None),
             ) if present] + [f'@tag(name: "{tag}")' for tag in f.tags]  # fmt: skip
             for directive in merged:
                 report(CompositionError(
@@ -111,6 +117,36 @@ def _check_interface_keys(subgraph: Subgraph, report: Report) -> None:
                         f'"{interface.name}" is missing on implementation type "{t.name}".',
                         (subgraph.location(t),),
                     ))  # fmt: skip
+
+
+def _check_costs(subgraph: Subgraph, report: Report) -> None:
+    """@cost is for concrete types; @listSize names real slicing arguments and sized fields."""
+
+    def kind(name: str) -> str | None:
+        found = subgraph.types.get(name)
+        return found.kind if found is not None else None
+
+    def field_type(type_name: str, field_name: str) -> TypeNode | None:
+        found = subgraph.types.get(type_name)
+        f = found.fields.get(field_name) if found is not None else None
+        return f.type if f is not None else None
+
+    for t in subgraph.types.values():
+        for f in t.fields.values():
+            coordinate = f"{t.name}.{f.name}"
+            if f.cost is not None and t.kind == "interface":
+                report(CompositionError(
+                    "COST_APPLIED_TO_INTERFACE_FIELD",
+                    f'[{subgraph.name}] @cost cannot be applied to interface "{coordinate}"',
+                    (subgraph.location(f),),
+                ))  # fmt: skip
+            if f.list_size is None or f.type is None:
+                continue
+            arguments = {a.name: print_ast(a.type) for a in f.arguments.values() if a.type}
+            listed = ListField(coordinate, f.type, arguments, f.list_size)
+            for code, message in check_list_size(listed, kind, field_type):
+                report(CompositionError(code, f"[{subgraph.name}] {message}",
+                                        (subgraph.location(f),)))  # fmt: skip
 
 
 def check_merged_defaults(supergraph: Supergraph, report: Report) -> None:

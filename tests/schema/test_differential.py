@@ -9,7 +9,7 @@ error codes and point at the subgraphs at fault.
 import pytest
 from graphql import parse, print_ast
 
-from schema.composition import CompositionResult, compose
+from schema.composition import CompositionResult, SubgraphInput, compose
 from tests.schema.corpus import Case, case_names, load_case, load_corpus
 from tests.schema.reference import ReferenceResult, reference_compose_all
 from tests.schema.semantic import diff, normalize
@@ -84,3 +84,24 @@ def test_reference_supergraphs_keep_their_normal_form_when_reprinted(
     for name, sdl in composed.items():
         reprinted = print_ast(parse(sdl))
         assert normalize(reprinted) == normalize(sdl), f"{name}:\n{diff(reprinted, sdl)}"
+
+
+def test_federation_1_subgraphs_keep_newer_directive_names_as_their_own() -> None:
+    """A Federation 1 subgraph knows the directives of Federation 2.0 only: its own
+    ``@authenticated`` or ``@cost`` is a custom directive, which the supergraph leaves out."""
+    sdl = (
+        "directive @authenticated on FIELD_DEFINITION\n"
+        "directive @cost(weight: Int!) on FIELD_DEFINITION\n"
+        'type Query { price: Int @authenticated @cost(weight: 2) @tag(name: "public") }\n'
+        "directive @tag(name: String!) repeatable on FIELD_DEFINITION\n"
+    )
+    subgraphs = [SubgraphInput("legacy", "http://legacy.example/graphql", sdl)]
+    [reference] = reference_compose_all([subgraphs])
+    ours = compose(subgraphs)
+    assert reference.supergraph_sdl is not None, reference.errors
+    assert ours.supergraph_sdl is not None, explain(ours)
+    assert normalize(ours.supergraph_sdl) == normalize(reference.supergraph_sdl), diff(
+        ours.supergraph_sdl, reference.supergraph_sdl, names=("ours", "the reference")
+    )
+    price = normalize(ours.supergraph_sdl)["types"]["Query"]["fields"]["price"]
+    assert price["directives"] == ['@tag(name: "public")']
