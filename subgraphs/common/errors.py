@@ -17,6 +17,7 @@ CODES = {
     "DUPLICATE_REVIEW": "one review per product per user",
     "OUT_OF_STOCK": "not enough stock for the order",
     "DUPLICATE_ORDER": "the idempotency key was used for another order",
+    "CART_ALREADY_ORDERED": "the cart is ordered, or being ordered, with another idempotency key",
     "ORDER_STATE": "the order is not in a state that allows this",
     "PAYMENT_DECLINED": "the payment provider declined the payment",
     "GRAPHQL_VALIDATION_FAILED": "the document does not fit the schema",

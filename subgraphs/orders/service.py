@@ -1,10 +1,13 @@
 """The orders subgraph's rules: who may do what, input checks, and placing an order.
 
-Placing an order: the payment is authorized first (no stock is held during the call to the
-payment provider, and a declined payment never touches stock), then one database transaction
-reserves the stock and creates the order with its ``OrderPlaced`` outbox event. If that
-transaction fails (out of stock, a lost connection) the authorization is voided. A repeated
-idempotency key returns the order it created, however many requests race with it.
+Placing an order: the cart is claimed first (one idempotency key per cart: a second key for
+the same cart gets ``CART_ALREADY_ORDERED``, never a second order), then the payment is
+authorized (no stock is held during the call to the payment provider, and a declined payment
+never touches stock), then one database transaction reserves the stock and creates the order
+with its ``OrderPlaced`` outbox event. If that transaction fails (out of stock, a lost
+connection) the authorization is voided. A failed attempt releases the cart's claim, so the
+cart can be ordered again. A repeated idempotency key returns the order it created, however
+many requests race with it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from redis.asyncio import Redis
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
 from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_WRITE, require_scope
-from subgraphs.orders.carts import ANONYMOUS_ID, CartError, Carts, user_cart_id
+from subgraphs.orders.carts import ANONYMOUS_ID, CartError, Carts, ClaimOutcome, user_cart_id
 from subgraphs.orders.model import CartLine, Order, OrderItem, StockLevel
 from subgraphs.orders.payments import PaymentProvider, card_digits
 from subgraphs.orders.store import (
@@ -163,12 +166,40 @@ class OrdersService:
         existing = await self.store.order_for_key(user_id, idempotency_key)
         if existing is not None:
             return existing
-        lines = await self.carts.lines(cart)
+        try:
+            claim = await self.carts.claim(cart, user_id, idempotency_key)
+        except CartError as error:
+            raise client_error(str(error), "BAD_USER_INPUT") from error
+        if claim.outcome is ClaimOutcome.ORDERED:  # by a retry of this key that just finished
+            placed = await self.store.order_for_key(user_id, idempotency_key)
+            if placed is not None:
+                return placed
+        if claim.outcome is not ClaimOutcome.CLAIMED:
+            raise client_error(
+                f"cart {cart!r} is ordered, or being ordered, with another idempotency key: "
+                "retry with that key, or change the cart to order again", "CART_ALREADY_ORDERED",
+            )  # fmt: skip
+        created = False
+        try:
+            order, created = await self._order_lines(user_id, idempotency_key, claim.lines,
+                                                     address, card)  # fmt: skip
+        finally:
+            if not created:  # failed, or a retry of the key that another attempt won
+                await self.carts.release(cart, user_id, idempotency_key)
+        if created:
+            await self.carts.complete(cart, user_id, idempotency_key)
+            await self.cache.invalidate([item.product_id for item in order.items])
+        return order
+
+    async def _order_lines(self, user_id: str, idempotency_key: str, lines: list[CartLine],
+                           address: dict[str, str], card: str) -> tuple[Order, bool]:  # fmt: skip
+        """Pay for ``lines`` and create their order in one transaction (see the module doc);
+        the order, and whether this call created it rather than found it."""
         if not lines:
             # A retry racing with the request that placed the order (and emptied the cart).
             placed = await self.store.order_for_key(user_id, idempotency_key)
             if placed is not None:
-                return placed
+                return placed, False
             raise client_error("the cart is empty", "BAD_USER_INPUT")
         levels = await self.store.stock_levels([line.product_id for line in lines])
         amount, currency = 0, ""
@@ -190,16 +221,14 @@ class OrdersService:
             raced = await self.store.order_for_key(user_id, idempotency_key)
             if raced is None:  # pragma: no cover - the unique index says it exists
                 raise
-            return raced
+            return raced, False
         except OrderError as error:
             await self.payments.void(payment.reference)
             raise client_error(str(error), error.code) from error
         except BaseException:
             await self.payments.void(payment.reference)
             raise
-        await self.carts.clear(cart)
-        await self.cache.invalidate([item.product_id for item in order.items])
-        return order
+        return order, True
 
     async def cancel_order(self, viewer: Viewer, order_id: str) -> Order:
         if not viewer.authenticated:

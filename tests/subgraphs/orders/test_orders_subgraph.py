@@ -57,9 +57,10 @@ class Subgraph:
 def subgraph(postgres_url: str, redis_url: str) -> Iterator[Subgraph]:
     suffix = uuid.uuid4().hex[:6]
     products = {"a": f"p-a-{suffix}", "b": f"p-b-{suffix}"}
+    carts = [f"cart:user:{user}" for user in ("u-customer", "u-other", "u-admin")]
     with SyncRedis.from_url(redis_url) as redis:
-        redis.delete(ORDER_EVENTS_STREAM, "cart:user:u-customer", "cart:user:u-other",
-                     "cart:user:u-admin")  # fmt: skip
+        redis.delete(ORDER_EVENTS_STREAM, *carts, *(f"cart-version:{{{c}}}" for c in carts),
+                     *(f"cart-order:{{{c}}}" for c in carts))  # fmt: skip
     with postgres_database_url(postgres_url) as database_url:
 
         async def open_orders() -> SqlOrderStore:
@@ -95,6 +96,20 @@ def test_a_customer_orders_from_the_cart_and_sees_it(subgraph: Subgraph) -> None
                           CUSTOMER, r=product_a)  # fmt: skip
     assert stock["data"]["_entities"] == [
         {"__typename": "Product", "stock": {"available": 18, "inStock": True}}
+    ]
+
+
+def test_a_cart_ordered_with_one_key_is_refused_to_another(subgraph: Subgraph) -> None:
+    first = subgraph.order(CUSTOMER, ("a", 1))
+    second = subgraph.post(PLACE, CUSTOMER, key=f"key-{uuid.uuid4().hex}")
+    assert codes(second) == ["CART_ALREADY_ORDERED"]
+    assert second["data"] is None
+    [error] = second["errors"]
+    assert "another idempotency key" in error["message"]
+    mine = subgraph.post(ENTITIES % "... on User { orders { edges { node { id } } } }", CUSTOMER,
+                         r=[{"__typename": "User", "id": "u-customer"}])  # fmt: skip
+    assert [e["node"]["id"] for e in mine["data"]["_entities"][0]["orders"]["edges"]] == [
+        first["id"]
     ]
 
 

@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from graphql import GraphQLError
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from datastores.sql import asyncpg_url
 from subgraphs.common.auth import Viewer
 from subgraphs.orders.carts import Carts, user_cart_id
-from subgraphs.orders.model import OrderStatus, StockLevel
+from subgraphs.orders.model import Order, OrderStatus, StockLevel
 from subgraphs.orders.payments import SandboxPayments
 from subgraphs.orders.service import OrdersService, StockCache
 from subgraphs.orders.store import SqlOrderStore
@@ -99,6 +100,72 @@ async def test_20_retries_of_one_idempotency_key_make_one_order(shop: Shop) -> N
     assert await shop.count(orders) == 1
     assert await shop.available() == 8
     assert await shop.carts.lines(user_cart_id(str(viewer.subject))) == []
+
+
+def code(error: object) -> object:
+    return (error.extensions or {}).get("code") if isinstance(error, GraphQLError) else error
+
+
+async def test_one_cart_submitted_5_times_at_once_with_5_keys_makes_one_order(shop: Shop) -> None:
+    viewer = customer(0)
+    cart = user_cart_id(str(viewer.subject))
+    await shop.carts.add(cart, shop.product, 2)
+
+    async def order(key: str) -> Order:
+        return await shop.service.place_order(viewer, cart_id=None, idempotency_key=key,
+                                              shipping=SHIPPING, card_number=CARD)  # fmt: skip
+
+    keys = [f"double-submit-{n}" for n in range(5)]
+    results = await asyncio.gather(*(order(key) for key in keys), return_exceptions=True)
+    placed = [(key, r) for key, r in zip(keys, results, strict=True) if isinstance(r, Order)]
+    refused = [r for r in results if not isinstance(r, Order)]
+    assert len(placed) == 1, results
+    assert [code(r) for r in refused] == ["CART_ALREADY_ORDERED"] * 4, refused
+    assert await shop.count(orders) == 1
+    assert await shop.available() == 8
+    assert len(shop.payments.authorized) == 1, "a refused submission never reaches the payment"
+    assert await shop.carts.lines(cart) == []
+
+    [(winner, first)] = placed
+    again = await order(winner)  # a retry with the first key: the same order
+    assert again.id == first.id
+    with pytest.raises(GraphQLError) as late:  # a late submission with yet another key
+        await order("double-submit-late")
+    assert late.value.extensions == {"code": "CART_ALREADY_ORDERED"}
+    assert await shop.count(orders) == 1
+
+    await shop.carts.add(cart, shop.product, 1)  # a changed cart is a new order
+    assert (await order("double-submit-next")).id != first.id
+    assert await shop.count(orders) == 2
+
+
+async def test_a_declined_payment_leaves_the_cart_orderable(shop: Shop) -> None:
+    viewer = customer(0)
+    cart = user_cart_id(str(viewer.subject))
+    await shop.carts.add(cart, shop.product, 1)
+    with pytest.raises(GraphQLError, match="card_declined"):
+        await shop.service.place_order(viewer, cart_id=None, idempotency_key="declined-first",
+                                       shipping=SHIPPING,
+                                       card_number="4000 0000 0000 0002")  # fmt: skip
+    assert await shop.carts.lines(cart) != []
+    order = await shop.service.place_order(viewer, cart_id=None, idempotency_key="another-card",
+                                           shipping=SHIPPING, card_number=CARD)  # fmt: skip
+    assert [(i.product_id, i.quantity) for i in order.items] == [(shop.product, 1)]
+    assert await shop.count(orders) == 1
+
+
+async def test_a_failed_order_transaction_leaves_the_cart_orderable(shop: Shop) -> None:
+    viewer = customer(0)
+    await shop.carts.add(user_cart_id(str(viewer.subject)), shop.product, 12)
+    with pytest.raises(GraphQLError) as refused:
+        await shop.service.place_order(viewer, cart_id=None, idempotency_key="too-many-1",
+                                       shipping=SHIPPING, card_number=CARD)  # fmt: skip
+    assert refused.value.extensions == {"code": "OUT_OF_STOCK"}
+    await shop.store.set_available(shop.product, 20, datetime.now(UTC))  # the cart is unchanged
+    order = await shop.service.place_order(viewer, cart_id=None, idempotency_key="too-many-2",
+                                           shipping=SHIPPING, card_number=CARD)  # fmt: skip
+    assert order.status == OrderStatus.PLACED
+    assert await shop.available() == 8
 
 
 async def _terminate_own_backend(conn: AsyncConnection, server_url: str) -> None:
