@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
@@ -64,6 +66,11 @@ class PreparedOperation:
     warnings: tuple[Violation, ...] = ()
     """Limits it goes past while the limits only warn."""
     size_bytes: int = 0
+
+    @cached_property
+    def fragments(self) -> dict[str, FragmentDefinitionNode]:
+        definitions = self.document.definitions if self.document else ()
+        return {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 class OperationPreparer:

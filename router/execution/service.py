@@ -16,6 +16,7 @@ from router.execution.executor import ErrorPolicy, execute_plan
 from router.execution.introspection import execute_introspection
 from router.execution.prepare import DocumentLimits, OperationPreparer, PreparedOperation
 from router.execution.response import shape_response
+from router.operation.cost import CostModel
 from router.operation.document import operation_digest
 from router.operation.limits import OperationLimits
 from router.planning import PlanCache
@@ -65,6 +66,7 @@ class RouterService:
         override_labels: frozenset[str] = frozenset(),
         introspection: bool = True,
         error_policy: ErrorPolicy | None = None,
+        default_list_size: int = 10,
     ) -> None:
         caches = caches or CacheBounds()
         self.supergraph = supergraph
@@ -82,6 +84,9 @@ class RouterService:
         self.index = SchemaIndex(supergraph)
         self.authorization = AuthorizationRules.from_directives(supergraph.directives)
         self.policy_names = self.authorization.policy_names()
+        self.cost = CostModel(
+            supergraph.api_schema, supergraph.cost, default_list_size=default_list_size
+        )
         self.override_labels = override_labels
         self.error_policy = error_policy or ErrorPolicy()
         self._percent_labels = sorted(
@@ -116,6 +121,17 @@ class RouterService:
         return await self.workers.run(
             lambda: self.operations.prepare(source, operation_name, digest)
         )
+
+    def estimate_cost(self, prepared: PreparedOperation, variables: Mapping[str, Any]) -> int:
+        """The static cost of a prepared operation with these (coerced) variables."""
+        if prepared.operation is None:
+            return 0
+        return self.cost.estimate(prepared.operation, prepared.fragments, variables)
+
+    def actual_cost(self, prepared: PreparedOperation, data: JSONObject | None) -> int:
+        if prepared.operation is None:
+            return 0
+        return self.cost.actual(prepared.operation, prepared.fragments, data)
 
     async def execute(
         self,

@@ -37,10 +37,11 @@ from router.http.graphiql import (
 from router.http.graphql_request import BadRequestError, read_graphql_request
 from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
 from router.http.reload import SupergraphHolder
-from router.operation.errors import OperationRefusedError
+from router.operation.errors import OperationRefusedError, Violation
 from router.operation.suggestions import without_suggestions
 from router.operation.variables import VariablesLimits, check_variables
 from router.supergraph import Supergraph
+from router.telemetry.metrics import OPERATION_COST, REFUSED_OPERATIONS, exposition
 from router.types import JSONObject, RouterError
 
 log = logging.getLogger("shopgraph.router")
@@ -95,6 +96,9 @@ def create_app(
             hook=hook,
         )
         return await _handle_graphql(request, service, config, viewer)
+
+    async def metrics(_: Request) -> Response:
+        return Response(exposition(), media_type="text/plain; version=0.0.4")
 
     async def health(_: Request) -> Response:
         return _ORJSONResponse({"status": "UP"})
@@ -169,6 +173,7 @@ def create_app(
         Route(config.graphql_path, graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/health/ready", ready, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
     ]
     if config.playground:
         routes.append(Route(ASSETS_PATH + "/{name}", graphiql_asset, methods=["GET"]))
@@ -233,6 +238,7 @@ async def _handle_graphql(
     try:
         prepared = await service.prepare(gql.query, gql.operation_name)
     except OperationRefusedError as error:
+        REFUSED_OPERATIONS.labels(error.code).inc()
         return _request_error(request, [_error(error.message, error.code)], 400)
     if prepared.errors:
         assert prepared.error_code is not None
@@ -252,10 +258,19 @@ async def _handle_graphql(
         )
     violation = check_variables(gql.variables, variables_limits(config))
     if violation is not None:
+        REFUSED_OPERATIONS.labels(violation.code).inc()
         return _request_error(request, [_error(violation.message, violation.code)], 400)
     coerced = _coerce_variables(schema, operation, gql.variables, hide=not config.introspection)
     if isinstance(coerced, list):
         return _request_error(request, coerced, 400)
+    demand = config.demand_control
+    estimated = service.estimate_cost(prepared, coerced) if demand.enabled else 0
+    if demand.enabled:
+        OPERATION_COST.labels("estimated").observe(estimated)
+        if demand.mode == "enforce" and demand.max_cost and estimated > demand.max_cost:
+            violation = Violation("COST_ESTIMATED_TOO_EXPENSIVE", demand.max_cost, estimated)
+            REFUSED_OPERATIONS.labels(violation.code).inc()
+            return _request_error(request, [_error(violation.message, violation.code)], 400)
     headers = {
         name: request.headers[name] for name in config.propagate_headers if name in request.headers
     }
@@ -268,6 +283,15 @@ async def _handle_graphql(
         return _request_error(
             request, [_error("internal router error", "INTERNAL_SERVER_ERROR")], 500
         )
+    if demand.enabled:
+        actual = service.actual_cost(prepared, result.data)
+        OPERATION_COST.labels("actual").observe(actual)
+        if demand.include_in_response or gql.extensions.get("cost") is True:
+            result.extensions["cost"] = {
+                "estimated": estimated,
+                "actual": actual,
+                "max": demand.max_cost,
+            }
     return _ORJSONResponse(result.to_json(), media_type=_response_type(request))
 
 

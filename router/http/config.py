@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -91,6 +91,21 @@ class CsrfSettings(_Section):
     required_headers: list[str] = Field(
         default_factory=lambda: ["x-apollo-operation-name", "apollo-require-preflight"]
     )
+
+
+class DemandControlSettings(_Section):
+    """The static cost of an operation from the supergraph's ``@cost`` and ``@listSize``."""
+
+    enabled: bool = True
+    mode: Literal["enforce", "measure"] = "enforce"
+    """``measure`` computes and exports costs but refuses nothing (to choose ``max_cost``)."""
+    max_cost: int = Field(10_000, ge=0)
+    """Estimated cost past which a request is refused (COST_ESTIMATED_TOO_EXPENSIVE); 0: none."""
+    default_list_size: int = Field(10, ge=0)
+    """Items assumed for a list field without ``@listSize``."""
+    include_in_response: bool = False
+    """Always put ``extensions.cost``; else only when the request's extensions ask
+    (``"extensions": {"cost": true}``)."""
 
 
 class AuthorizationSettings(_Section):
@@ -182,6 +197,7 @@ class RouterConfig(_Section):
     caches: CachesSettings = Field(default_factory=lambda: CachesSettings())
     subgraph_errors: SubgraphErrorSettings = Field(default_factory=lambda: SubgraphErrorSettings())
     csrf: CsrfSettings = Field(default_factory=lambda: CsrfSettings())
+    demand_control: DemandControlSettings = Field(default_factory=lambda: DemandControlSettings())
     authentication: AuthenticationSettings | None = None
     """JWT verification at the edge; off unless set (subgraphs verify tokens regardless)."""
     authorization: AuthorizationSettings = Field(default_factory=lambda: AuthorizationSettings())

@@ -105,6 +105,7 @@ class SupergraphHolder:
             ),
             override_labels=frozenset(config.override_labels),
             introspection=config.introspection,
+            default_list_size=config.demand_control.default_list_size,
             error_policy=ErrorPolicy(
                 config.subgraph_errors.include_messages, dict(config.subgraph_errors.subgraphs)
             ),

@@ -25,7 +25,16 @@ from graphql import (
 
 from router.supergraph.api_schema import build_api_schema
 from router.supergraph.features import Feature, linked_features
-from router.supergraph.metadata import FieldInGraph, FieldMeta, Graph, Key, TypeInGraph, TypeMeta
+from router.supergraph.metadata import (
+    CostDirectives,
+    FieldInGraph,
+    FieldMeta,
+    Graph,
+    Key,
+    ListSize,
+    TypeInGraph,
+    TypeMeta,
+)
 from router.types import RouterError
 
 _KINDS: dict[type[TypeDefinitionNode], str] = {
@@ -60,6 +69,8 @@ class Supergraph:
     """1 for a Federation 1 supergraph (``join`` v0.1), else 2."""
     directives: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     """Security directives (``authenticated``, ``requiresScopes``, ``policy``) by coordinate."""
+    cost: CostDirectives = field(default_factory=CostDirectives)
+    """Demand-control directives (``@cost``, ``@listSize``)."""
 
     def graph_by_name(self, name: str) -> Graph:
         for graph in self.graphs.values():
@@ -97,6 +108,7 @@ def load_supergraph(sdl: str) -> Supergraph:
         features=features,
         federation_version=1 if join.version == "0.1" else 2,
         directives=_security_directives(document, features),
+        cost=_cost_directives(document, features),
     )
 
 
@@ -230,4 +242,47 @@ def _security_directives(
                     found.setdefault(coordinate, {}).setdefault(spec, []).append(
                         _arguments(directive)
                     )
+    return found
+
+
+def _cost_directives(document: DocumentNode, features: dict[str, Feature]) -> CostDirectives:
+    found = CostDirectives()
+    spec = features.get("cost")
+    if spec is None:
+        return found
+    cost, list_size = spec.directive("cost"), spec.directive("listSize")
+    for coordinate, directives in _coordinates(document):
+        for directive in directives:
+            name = directive.name.value
+            if name == cost:
+                weight = _arguments(directive).get("weight")
+                if isinstance(weight, int):
+                    found.weights[coordinate] = weight
+            elif name == list_size:
+                args = _arguments(directive)
+                assumed = args.get("assumedSize")
+                found.list_sizes[coordinate] = ListSize(
+                    assumed_size=assumed if isinstance(assumed, int) else None,
+                    slicing_arguments=tuple(str(a) for a in args.get("slicingArguments") or ()),
+                    sized_fields=tuple(str(f) for f in args.get("sizedFields") or ()),
+                    require_one_slicing_argument=args.get("requireOneSlicingArgument") is not False,
+                )
+    return found
+
+
+def _coordinates(document: DocumentNode) -> list[tuple[str, tuple[DirectiveNode, ...]]]:
+    """Every type, field, argument and input field with its directives, by coordinate."""
+    found: list[tuple[str, tuple[DirectiveNode, ...]]] = []
+    for definition in document.definitions:
+        if not isinstance(definition, TypeDefinitionNode):
+            continue
+        type_name = definition.name.value
+        found.append((type_name, tuple(definition.directives or ())))
+        for node in getattr(definition, "fields", None) or ():
+            coordinate = f"{type_name}.{node.name.value}"
+            found.append((coordinate, tuple(node.directives or ())))
+            for argument in getattr(node, "arguments", None) or ():
+                found.append(
+                    (f"{coordinate}({argument.name.value}:)", tuple(argument.directives or ()))
+                )
     return found

@@ -75,3 +75,22 @@ class TypeMeta:
 
     def is_entity(self) -> bool:
         return any(t.keys for t in self.graphs.values())
+
+
+@dataclass(frozen=True)
+class ListSize:
+    """``@listSize`` on a field: how many items a list it returns (or its sized fields) holds."""
+
+    assumed_size: int | None = None
+    slicing_arguments: tuple[str, ...] = ()
+    sized_fields: tuple[str, ...] = ()
+    require_one_slicing_argument: bool = True
+
+
+@dataclass
+class CostDirectives:
+    """The demand-control directives (``@cost``, ``@listSize``) by schema coordinate:
+    ``Type``, ``Type.field``, ``Type.field(argument:)``, ``Input.field``."""
+
+    weights: dict[str, int] = field(default_factory=dict)
+    list_sizes: dict[str, ListSize] = field(default_factory=dict)

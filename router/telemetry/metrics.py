@@ -1,0 +1,27 @@
+"""The router's Prometheus metrics, served on ``/metrics``."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+OPERATION_COST = Histogram(
+    "shopgraph_router_operation_cost",
+    "Demand-control cost of operations: the static estimate, and the actual cost measured on "
+    "the response.",
+    ["kind"],
+    buckets=(1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000, 100_000),
+    registry=REGISTRY,
+)
+
+REFUSED_OPERATIONS = Counter(
+    "shopgraph_router_refused_operations_total",
+    "Operations refused before planning, by the limit's error code.",
+    ["code"],
+    registry=REGISTRY,
+)
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)
