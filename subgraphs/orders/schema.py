@@ -15,16 +15,18 @@ from typing import Any
 
 import strawberry
 from aiodataloader import DataLoader
+from strawberry.federation.schema_directives import Cost
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
 from subgraphs.common.permissions import ORDERS_READ, require_scope
 from subgraphs.common.schema import CodedSchema
 from subgraphs.common.types import Money, PageInfo
 from subgraphs.orders import model
-from subgraphs.orders.carts import new_cart_id
+from subgraphs.orders.carts import MAX_LINES, new_cart_id
 from subgraphs.orders.service import OrdersService, may_read_stock, visible_items
 
 
@@ -44,6 +46,13 @@ class Context:
 
 
 OrdersInfo = Info[Context, None]
+# One SQL query per user (a keyset page), where the loaders batch the entity lookups.
+PAGE_QUERY = 5
+# Authorizes the payment with the provider, then reserves stock and writes the order, its
+# lines, its history and an outbox event in one transaction.
+PLACE_ORDER = 50
+# Releases the stock and writes an event in one transaction, then voids the payment.
+CANCEL_ORDER = 20
 
 
 @strawberry.type
@@ -141,7 +150,7 @@ class Order:
         return cls.visible(info.context.viewer, await info.context.loaders.order.load(str(id)))
 
     @strawberry.field(description="Every line for the customer and admins; a vendor's own "
-                      "lines for a vendor.")  # fmt: skip
+                      "lines for a vendor.", directives=[assumed(MAX_LINES)])  # fmt: skip
     def items(self) -> list[OrderItem]:
         return [OrderItem.of(item) for item in self.lines]
 
@@ -150,7 +159,7 @@ class Order:
         amount = sum(item.unit_amount * item.quantity for item in self.lines)
         return Money(amount=amount, currency=self.record.currency)
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed(len(OrderStatus))])  # one change to each status
     def history(self) -> list[OrderStatusChange]:
         return [OrderStatusChange(status=OrderStatus(h.status.value), at=h.at, note=h.note)
                 for h in self.record.history]  # fmt: skip
@@ -175,7 +184,7 @@ class OrderEdge:
 
 @strawberry.type
 class OrderConnection:
-    edges: list[OrderEdge]
+    edges: list[OrderEdge] = strawberry.field(directives=[PAGE_ITEMS])
     page_info: PageInfo
 
 
@@ -194,7 +203,8 @@ class User:
     def resolve_reference(cls, id: strawberry.ID) -> User:
         return cls(id=id)
 
-    @strawberry.field(description="Newest first. Only the user themself and admins.")
+    @strawberry.field(description="Newest first. Only the user themself and admins.",
+                      directives=[page_of("edges"), Cost(weight=PAGE_QUERY)])  # fmt: skip
     async def orders(self, info: OrdersInfo, first: int = 10,
                      after: str | None = None) -> OrderConnection:  # fmt: skip
         viewer = info.context.viewer
@@ -219,7 +229,7 @@ class CartItem:
 @strawberry.type
 class Cart:
     id: strawberry.ID
-    items: list[CartItem]
+    items: list[CartItem] = strawberry.field(directives=[assumed(MAX_LINES)])
 
     @classmethod
     def of(cls, cart_id: str, lines: list[model.CartLine]) -> Cart:
@@ -269,7 +279,8 @@ class Query:
         return Cart.of(cart_id, await info.context.service.carts.lines(cart_id))
 
     @strawberry.field(description="Orders with lines of the signed-in vendor, newest first; "
-                      "each shows only that vendor's lines.")  # fmt: skip
+                      "each shows only that vendor's lines.",
+                      directives=[page_of("edges"), Cost(weight=PAGE_QUERY)])  # fmt: skip
     async def vendor_orders(self, info: OrdersInfo, first: int = 20,
                             after: str | None = None) -> OrderConnection:  # fmt: skip
         viewer = info.context.viewer
@@ -315,7 +326,7 @@ class Mutation:
                                                             str(anonymous_cart_id))  # fmt: skip
         return Cart.of(cart, lines)
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=[Cost(weight=PLACE_ORDER)])
     async def place_order(self, info: OrdersInfo, input: PlaceOrderInput) -> Order:
         order = await info.context.service.place_order(
             info.context.viewer, cart_id=_id(input.cart_id),
@@ -326,7 +337,7 @@ class Mutation:
         assert shown is not None  # the viewer placed it
         return shown
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=[Cost(weight=CANCEL_ORDER)])
     async def cancel_order(self, info: OrdersInfo, id: strawberry.ID) -> Order:
         order = await info.context.service.cancel_order(info.context.viewer, str(id))
         shown = Order.visible(info.context.viewer, order)

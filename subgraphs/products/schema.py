@@ -8,11 +8,12 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.federation.schema_directives import Key
+from strawberry.federation.schema_directives import Cost, Key
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
 from subgraphs.common.schema import CodedSchema
@@ -81,11 +82,25 @@ class Image:
         return ", ".join(f"{self.url(size)} {size.value}w" for size in ImageSize)
 
 
+# What a catalog entry holds, for demand control: about this many of each.
+ATTRIBUTES = 10
+VARIANTS = 10
+IMAGES = 8
+CATEGORIES_PER_PRODUCT = 5
+SUBCATEGORIES = 20
+TOP_CATEGORIES = 20
+# One store query per parent (a page and its count), where the loaders batch everything else.
+PER_PARENT_QUERY = 5
+# A catalog write also appends a CatalogChanged event that the search index and the orders
+# subgraph follow.
+CATALOG_WRITE = 10
+
+
 @strawberry.type
 class Variant:
     sku: str
     name: str
-    attributes: list[Attribute]
+    attributes: list[Attribute] = strawberry.field(directives=[assumed(ATTRIBUTES)])
     price: Money
 
 
@@ -130,7 +145,7 @@ class Review:
 
 @strawberry.type
 class ReviewConnection:
-    nodes: list[Review]
+    nodes: list[Review] = strawberry.field(directives=[PAGE_ITEMS])
     page_info: PageInfo
     total_count: int
 
@@ -145,7 +160,7 @@ class Vendor:
         found = await info.context.loaders.vendor_by_id.load(str(id))
         return Vendor(id=strawberry.ID(found.id), name=found.name) if found else None
 
-    @strawberry.field
+    @strawberry.field(directives=[page_of("edges"), Cost(weight=PER_PARENT_QUERY)])
     async def products(self, info: ProductInfo, first: int = 20,
                        after: str | None = None) -> ProductConnection:  # fmt: skip
         return await _products(info, ProductFilter(vendor_id=str(self.id)), first, after)
@@ -175,12 +190,13 @@ class Category:
         found = await info.context.loaders.category(self.parent_id)
         return Category.of(found) if found else None
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed(SUBCATEGORIES)])
     async def children(self, info: ProductInfo) -> list[Category]:
         tree = await info.context.loaders.category_tree()
         return [Category.of(c) for c in tree.children.get(str(self.id), [])]
 
-    @strawberry.field(description="Products in this category and its subcategories.")
+    @strawberry.field(description="Products in this category and its subcategories.",
+                      directives=[page_of("edges"), Cost(weight=PER_PARENT_QUERY)])  # fmt: skip
     async def products(self, info: ProductInfo, first: int = 20,
                        after: str | None = None) -> ProductConnection:  # fmt: skip
         tree = await info.context.loaders.category_tree()
@@ -216,11 +232,11 @@ class Product:
                        else loaders.product_by_sku.load(str(sku)))  # fmt: skip
         return Product.of(found) if found else None
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed(ATTRIBUTES)])
     def attributes(self) -> list[Attribute]:
         return [Attribute(name=k, value=v) for k, v in sorted(self.record.attributes.items())]
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed(VARIANTS)])
     def variants(self) -> list[Variant]:
         return [
             Variant(
@@ -232,7 +248,7 @@ class Product:
             for v in self.record.variants
         ]
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed(IMAGES)])
     def images(self, info: ProductInfo) -> list[Image]:
         return [Image(key=k, base_url=info.context.cdn_base_url) for k in self.record.image_keys]
 
@@ -241,7 +257,7 @@ class Product:
         count, total = self.record.rating_count, self.record.rating_total
         return RatingSummary(count=count, average=round(total / count, 2) if count else None)
 
-    @strawberry.field
+    @strawberry.field(directives=[assumed(CATEGORIES_PER_PRODUCT)])
     async def categories(self, info: ProductInfo) -> list[Category]:
         found = [await info.context.loaders.category(c) for c in self.record.category_ids]
         return [Category.of(c) for c in found if c is not None]
@@ -251,7 +267,7 @@ class Product:
         found = await info.context.loaders.vendor_by_id.load(self.record.vendor_id)
         return Vendor(id=strawberry.ID(found.id), name=found.name) if found else None
 
-    @strawberry.field
+    @strawberry.field(directives=[page_of("nodes"), Cost(weight=PER_PARENT_QUERY)])
     async def reviews(self, info: ProductInfo, first: int = 10,
                       after: str | None = None) -> ReviewConnection:  # fmt: skip
         page = await info.context.loaders.store.reviews_for_product(
@@ -272,7 +288,7 @@ class ProductEdge:
 
 @strawberry.type
 class ProductConnection:
-    edges: list[ProductEdge]
+    edges: list[ProductEdge] = strawberry.field(directives=[PAGE_ITEMS])
     page_info: PageInfo
     total_count: int
 
@@ -337,7 +353,7 @@ class Query:
             raise client_error("give exactly one of id and sku", "BAD_USER_INPUT")
         return await Product.resolve_reference(info, id=id, sku=sku)
 
-    @strawberry.field
+    @strawberry.field(directives=[page_of("edges"), Cost(weight=PER_PARENT_QUERY)])
     async def products(self, info: ProductInfo, filter: ProductFilterInput | None = None,
                        first: int = 20, after: str | None = None) -> ProductConnection:  # fmt: skip
         where = ProductFilter()
@@ -356,7 +372,8 @@ class Query:
                                   filter.min_price, filter.max_price)  # fmt: skip
         return await _products(info, where, first, after)
 
-    @strawberry.field(description="The top of the category tree.")
+    @strawberry.field(description="The top of the category tree.",
+                      directives=[assumed(TOP_CATEGORIES)])  # fmt: skip
     async def categories(self, info: ProductInfo) -> list[Category]:
         tree = await info.context.loaders.category_tree()
         return [Category.of(c) for c in tree.children.get(None, [])]
@@ -368,7 +385,7 @@ def _attributes(items: list[AttributeInput] | None) -> dict[str, str] | None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
     async def create_product(self, info: ProductInfo, input: CreateProductInput) -> Product:
         new = NewProduct(sku=input.sku, name=input.name, description=input.description,
                          brand=input.brand, category_ids=[str(c) for c in input.category_ids],
@@ -377,7 +394,7 @@ class Mutation:
                          image_keys=input.image_keys)  # fmt: skip
         return Product.of(await info.context.service.create_product(info.context.viewer, new))
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
     async def update_product(self, info: ProductInfo, id: strawberry.ID,
                              input: UpdateProductInput) -> Product:  # fmt: skip
         category_ids = None if input.category_ids is None else [str(c) for c in input.category_ids]
@@ -392,13 +409,13 @@ class Mutation:
         updated = await info.context.service.update_product(info.context.viewer, str(id), changes)
         return Product.of(updated)
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
     async def set_product_price(self, info: ProductInfo, id: strawberry.ID,
                                 price: MoneyInput) -> Product:  # fmt: skip
         updated = await info.context.service.set_price(info.context.viewer, str(id), price.value())
         return Product.of(updated)
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
     async def add_review(self, info: ProductInfo, product_id: strawberry.ID, rating: int,
                          title: str, body: str) -> Review:  # fmt: skip
         review = await info.context.service.add_review(

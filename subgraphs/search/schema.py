@@ -25,6 +25,15 @@ from subgraphs.search.index import (
 )
 
 SDL = (Path(__file__).parent / "schema.graphql").read_text()
+# Federation 2.9's demand-control directives, which ariadne's federation definitions predate.
+DEMAND_CONTROL_DEFINITIONS = """
+directive @cost(weight: Int!) on
+  ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+directive @listSize(
+  assumedSize: Int, slicingArguments: [String!], sizedFields: [String!],
+  requireOneSlicingArgument: Boolean = true
+) on FIELD_DEFINITION
+"""
 MAX_QUERY_LENGTH = 200
 MAX_PREFIX_LENGTH = 100
 MAX_SUGGESTIONS = 20
@@ -143,4 +152,13 @@ def resolve_max(bucket: PriceBucket, _: GraphQLResolveInfo) -> int | None:
     return bucket.end
 
 
-schema = make_federated_schema(SDL, query, sort_enum, search_result, search_hit, price_range)
+def resolve_service(*_: Any) -> dict[str, str]:
+    """The SDL as written: ariadne would serve it without the directives it does not know."""
+    return {"sdl": SDL}
+
+
+schema = make_federated_schema([SDL, DEMAND_CONTROL_DEFINITIONS], query, sort_enum, search_result,
+                               search_hit, price_range)  # fmt: skip
+if schema.query_type is None:  # the SDL defines Query
+    raise RuntimeError("the search schema has no Query type")
+schema.query_type.fields["_service"].resolve = resolve_service

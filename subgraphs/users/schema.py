@@ -17,6 +17,7 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.demand_control import assumed, sliced
 from subgraphs.common.errors import client_error
 from subgraphs.common.permissions import PROFILE_READ, PROFILE_WRITE, require_scope
 from subgraphs.common.schema import CodedSchema
@@ -117,12 +118,13 @@ class User:
         _own(info, str(self.id))
         return Preferences.of(await info.context.preferences.load(str(self.id)))
 
-    @strawberry.field(description="The default address first.")
+    @strawberry.field(description="The default address first.",
+                      directives=[assumed(profiles.MAX_ADDRESSES)])  # fmt: skip
     async def addresses(self, info: UsersInfo) -> list[Address]:
         _own(info, str(self.id))
         return [Address.of(a) for a in await info.context.store.addresses(str(self.id))]
 
-    @strawberry.field(description="Newest first, at most 20.")
+    @strawberry.field(description="Newest first, at most 20.", directives=[sliced("first")])
     async def recently_viewed(self, info: UsersInfo, first: int = 10) -> list[Product]:
         _own(info, str(self.id))
         if not 1 <= first <= profiles.RECENTLY_VIEWED:
