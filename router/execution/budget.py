@@ -65,8 +65,10 @@ class _Job(Generic[T]):
             return time.clock_gettime(self.clock) - self.started_cpu
 
     def interrupt(self) -> None:
+        """Raise :class:`BudgetExceeded` in the job's thread (again, if one landed where it
+        could not stop the job, such as a finalizer)."""
         with self.lock:
-            if self.ident is None or self.done or self.interrupted:
+            if self.ident is None or self.done:
                 return
             self.interrupted = True
             _raise_in_thread(self.ident, BudgetExceeded)
@@ -75,7 +77,7 @@ class _Job(Generic[T]):
 class PreparationWorkers:
     """Runs jobs in ``workers`` threads; each may use ``cpu_budget_ms`` of CPU time."""
 
-    def __init__(self, *, workers: int = 2, cpu_budget_ms: int = 80, max_waiting: int = 64) -> None:
+    def __init__(self, *, workers: int = 2, cpu_budget_ms: int = 100, max_waiting: int = 64) -> None:
         if workers < 1:
             raise ValueError("at least one preparation worker is needed")
         self.cpu_budget_ms = cpu_budget_ms
@@ -98,8 +100,8 @@ class PreparationWorkers:
                     used = job.cpu_used()
                     if budget and used >= budget:
                         job.interrupt()
-                        await asyncio.wait({future})
-                        break
+                        await asyncio.wait({future}, timeout=0.01)
+                        continue
                     wait = budget - used if budget else None
                     await asyncio.wait({future}, timeout=max(wait, 0.002) if wait else None)
             except asyncio.CancelledError:

@@ -235,6 +235,10 @@ async def _handle_graphql(
         gql = await read_graphql_request(request, config.max_request_bytes)
     except BadRequestError as error:
         return _error_response(error.status, error.message, error.code, request)
+    violation = check_variables(gql.variables, variables_limits(config))
+    if violation is not None:
+        REFUSED_OPERATIONS.labels(violation.code).inc()
+        return _request_error(request, [_error(violation.message, violation.code)], 400)
     try:
         prepared = await service.prepare(gql.query, gql.operation_name)
     except OperationRefusedError as error:
@@ -256,10 +260,6 @@ async def _handle_graphql(
         return _request_error(
             request, [_error("subscriptions are not supported", "SUBSCRIPTIONS_UNSUPPORTED")], 400
         )
-    violation = check_variables(gql.variables, variables_limits(config))
-    if violation is not None:
-        REFUSED_OPERATIONS.labels(violation.code).inc()
-        return _request_error(request, [_error(violation.message, violation.code)], 400)
     coerced = _coerce_variables(schema, operation, gql.variables, hide=not config.introspection)
     if isinstance(coerced, list):
         return _request_error(request, coerced, 400)

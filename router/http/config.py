@@ -44,7 +44,7 @@ class LimitSettings(_Section):
     planning; 0 turns a limit off. See docs/security.md for the threat each one answers."""
 
     max_document_bytes: int = Field(100_000, gt=0)
-    max_tokens: int = Field(15_000, gt=0)
+    max_tokens: int = Field(4_000, gt=0)
     max_nesting: int = Field(100, gt=0)
     """Brackets and braces, as the parser sees them."""
     max_depth: int = Field(15, ge=0)
@@ -52,12 +52,12 @@ class LimitSettings(_Section):
     max_aliases: int = Field(100, ge=0)
     max_root_fields: int = Field(30, ge=0)
     max_directives: int = Field(10, ge=0)
-    max_expanded_selections: int = Field(5_000, ge=0)
+    max_expanded_selections: int = Field(2_000, ge=0)
     warn_only: bool = False
     """Log the operation limits a request passes instead of refusing it (to roll limits out).
     Document size, tokens, nesting, variables and the CPU budget are always enforced."""
     variables: VariablesLimitSettings = Field(default_factory=lambda: VariablesLimitSettings())
-    cpu_budget_ms: int = Field(80, ge=0)
+    cpu_budget_ms: int = Field(100, ge=0)
     """CPU time a new document may take to prepare or plan; 0: no budget."""
     preparation_workers: int = Field(2, ge=1, le=16)
     max_preparing: int = Field(64, ge=1)

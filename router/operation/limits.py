@@ -34,7 +34,7 @@ class OperationLimits:
     max_aliases: int = 100
     max_root_fields: int = 30
     max_directives: int = 10
-    max_expanded_selections: int = 5_000
+    max_expanded_selections: int = 2_000
     warn_only: bool = False
 
 
@@ -63,12 +63,12 @@ class Measures:
 
 
 _CHECKS = (
+    ("expanded_selections", "max_expanded_selections", "MAX_EXPANDED_SELECTIONS_LIMIT"),
     ("depth", "max_depth", "MAX_DEPTH_LIMIT"),
     ("height", "max_height", "MAX_HEIGHT_LIMIT"),
     ("aliases", "max_aliases", "MAX_ALIASES_LIMIT"),
     ("root_fields", "max_root_fields", "MAX_ROOT_FIELDS_LIMIT"),
     ("directives", "max_directives", "MAX_DIRECTIVES_LIMIT"),
-    ("expanded_selections", "max_expanded_selections", "MAX_EXPANDED_SELECTIONS_LIMIT"),
 )
 
 
@@ -103,7 +103,7 @@ def measure_document(document: DocumentNode) -> Measures:
 def _measure_set(selection_set: SelectionSetNode | None, fragments: dict[str, Measures]) -> (
     Measures
 ):  # fmt: skip
-    """A selection set's measures; ``root_fields`` counts its own top-level fields."""
+    """A selection set's measures; ``root_fields`` counts its own distinct top-level keys."""
     if selection_set is None:
         return Measures()
     depth = height = aliases = top = expanded = 0
@@ -117,7 +117,6 @@ def _measure_set(selection_set: SelectionSetNode | None, fragments: dict[str, Me
             height += inner.height
             aliases += inner.aliases + (node.alias is not None)
             expanded += 1 + inner.expanded_selections
-            top += 1
             continue
         if isinstance(node, InlineFragmentNode):
             inner = _measure_set(node.selection_set, fragments)
@@ -135,7 +134,7 @@ def _measure_set(selection_set: SelectionSetNode | None, fragments: dict[str, Me
         depth,
         min(height + len(keys), _CAP),
         min(aliases, _CAP),
-        min(top, _CAP),
+        min(top + len(keys), _CAP),
         min(expanded, _CAP),
     )
 
