@@ -77,7 +77,9 @@ class _Job(Generic[T]):
 class PreparationWorkers:
     """Runs jobs in ``workers`` threads; each may use ``cpu_budget_ms`` of CPU time."""
 
-    def __init__(self, *, workers: int = 2, cpu_budget_ms: int = 100, max_waiting: int = 64) -> None:
+    def __init__(
+        self, *, workers: int = 2, cpu_budget_ms: int = 100, max_waiting: int = 64
+    ) -> None:
         if workers < 1:
             raise ValueError("at least one preparation worker is needed")
         self.cpu_budget_ms = cpu_budget_ms
