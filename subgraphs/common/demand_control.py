@@ -26,8 +26,12 @@ def sliced(argument: str = "first") -> ListSize:
 
 def page_of(*sized_fields: str) -> ListSize:
     """A page whose ``sized_fields`` hold as many items as the query's ``first`` asks for."""
-    return ListSize(assumed_size=UNSET, slicing_arguments=["first"],
-                    sized_fields=list(sized_fields), require_one_slicing_argument=UNSET)  # fmt: skip
+    return ListSize(
+        assumed_size=UNSET,
+        slicing_arguments=["first"],
+        sized_fields=list(sized_fields),
+        require_one_slicing_argument=UNSET,
+    )
 
 
 PAGE_ITEMS = assumed(MAX_PAGE)
