@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from graphql import GraphQLError
 
@@ -29,6 +30,29 @@ def client_error(message: str, code: str) -> GraphQLError:
     if code not in CODES:
         raise ValueError(f"unregistered error code {code}")
     return GraphQLError(message, extensions={"code": code})
+
+
+def report(error: GraphQLError) -> None:
+    """Give ``error`` its code (:func:`add_code`) and log it once: a client error in one line,
+    an unexpected failure with its traceback (``add_code`` logs those)."""
+    add_code(error)
+    code = (error.extensions or {}).get("code")
+    if code != "INTERNAL_SERVER_ERROR":
+        log.info("%s at %s: %s", code, error.path, error.message)
+
+
+class ErrorLog(logging.LoggerAdapter[logging.Logger]):
+    """A logger for ariadne's ``logger`` option: GraphQL errors go through :func:`report`
+    instead of being logged with a traceback each."""
+
+    def __init__(self) -> None:
+        super().__init__(log)
+
+    def error(self, msg: object, *args: object, **kwargs: Any) -> None:
+        if isinstance(msg, GraphQLError):
+            report(msg)
+        else:
+            super().error(msg, *args, **kwargs)
 
 
 def add_code(error: GraphQLError) -> None:

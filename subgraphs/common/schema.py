@@ -12,7 +12,8 @@ from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
 
 from subgraphs.common.auth import Viewer
-from subgraphs.common.errors import add_code
+from subgraphs.common.entities import guard_entities
+from subgraphs.common.errors import report
 from subgraphs.common.http import viewer_of
 
 S = TypeVar("S")
@@ -20,12 +21,17 @@ C = TypeVar("C")
 
 
 class CodedSchema(Schema):
-    """A Federation schema whose every error carries a code (see :func:`add_code`)."""
+    """A Federation schema whose every error carries a code and is logged once (see
+    :func:`report`), and whose ``_entities`` representations are checked first (see
+    :func:`guard_entities`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        guard_entities(self._schema, self.as_str())
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         for error in errors:
-            add_code(error)
-        super().process_errors(errors, execution_context)
+            report(error)
 
 
 class SubgraphGraphQL(GraphQL[C, None], Generic[S, C]):

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
 from subgraphs.common.auth import TokenVerifier
-from subgraphs.common.errors import add_code
+from subgraphs.common.errors import ErrorLog, add_code
 from subgraphs.common.http import subgraph_app, viewer_of
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
@@ -97,5 +97,6 @@ def create_app(
     def context(request: Request, _: Any) -> Context:
         return Context(viewer=viewer_of(request), index=holder["services"].index)
 
-    graphql = GraphQL(schema, context_value=context, error_formatter=format_error)
+    graphql = GraphQL(schema, context_value=context, error_formatter=format_error,
+                      logger=ErrorLog())  # fmt: skip
     return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)

@@ -11,6 +11,7 @@ from ariadne.contrib.federation import make_federated_schema
 from graphql import GraphQLResolveInfo
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.entities import guard_entities
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import page_size
 from subgraphs.search.index import (
@@ -162,3 +163,5 @@ schema = make_federated_schema([SDL, DEMAND_CONTROL_DEFINITIONS], query, sort_en
 if schema.query_type is None:  # the SDL defines Query
     raise RuntimeError("the search schema has no Query type")
 schema.query_type.fields["_service"].resolve = resolve_service
+
+guard_entities(schema, SDL)
