@@ -57,7 +57,7 @@ class LimitSettings(_Section):
     """Log the operation limits a request passes instead of refusing it (to roll limits out).
     Document size, tokens, nesting, variables and the CPU budget are always enforced."""
     variables: VariablesLimitSettings = Field(default_factory=lambda: VariablesLimitSettings())
-    cpu_budget_ms: int = Field(100, ge=0)
+    cpu_budget_ms: int = Field(1_000, ge=0)
     """CPU time a new document may take to prepare or plan; 0: no budget."""
     preparation_workers: int = Field(2, ge=1, le=16)
     max_preparing: int = Field(64, ge=1)
