@@ -1,0 +1,1 @@
+"""The security benchmark (run.py)."""
