@@ -15,14 +15,14 @@ from typing import Any
 
 import strawberry
 from aiodataloader import DataLoader
-from strawberry.federation.schema_directives import Cost
+from strawberry.federation.schema_directives import Authenticated, Cost, Policy
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
-from subgraphs.common.permissions import ORDERS_READ, require_scope
+from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_READ, ORDERS_WRITE, require_scope
 from subgraphs.common.schema import CodedSchema
 from subgraphs.common.types import Money, PageInfo
 from subgraphs.orders import model
@@ -53,6 +53,10 @@ PAGE_QUERY = 5
 PLACE_ORDER = 50
 # Releases the stock and writes an event in one transaction, then voids the payment.
 CANCEL_ORDER = 20
+# What the router checks before planning; the resolvers check it again, and more.
+READS_ORDERS = [Authenticated(), Policy(policies=[[ORDERS_READ]])]
+WRITES_ORDERS = [Authenticated(), Policy(policies=[[ORDERS_WRITE]])]
+WRITES_CATALOG = [Authenticated(), Policy(policies=[[CATALOG_WRITE]])]
 
 
 @strawberry.type
@@ -204,7 +208,8 @@ class User:
         return cls(id=id)
 
     @strawberry.field(description="Newest first. Only the user themself and admins.",
-                      directives=[page_of("edges"), Cost(weight=PAGE_QUERY)])  # fmt: skip
+                      directives=[page_of("edges"), Cost(weight=PAGE_QUERY),
+                                  *READS_ORDERS])  # fmt: skip
     async def orders(self, info: OrdersInfo, first: int = 10,
                      after: str | None = None) -> OrderConnection:  # fmt: skip
         viewer = info.context.viewer
@@ -268,7 +273,8 @@ class PlaceOrderInput:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="An order the viewer may see, else null.")
+    @strawberry.field(description="An order the viewer may see, else null.",
+                      directives=READS_ORDERS)  # fmt: skip
     async def order(self, info: OrdersInfo, id: strawberry.ID) -> Order | None:
         require_scope(info.context.viewer, ORDERS_READ)
         return await Order.resolve_reference(info, id)
@@ -280,7 +286,8 @@ class Query:
 
     @strawberry.field(description="Orders with lines of the signed-in vendor, newest first; "
                       "each shows only that vendor's lines.",
-                      directives=[page_of("edges"), Cost(weight=PAGE_QUERY)])  # fmt: skip
+                      directives=[page_of("edges"), Cost(weight=PAGE_QUERY),
+                                  *READS_ORDERS])  # fmt: skip
     async def vendor_orders(self, info: OrdersInfo, first: int = 20,
                             after: str | None = None) -> OrderConnection:  # fmt: skip
         viewer = info.context.viewer
@@ -320,13 +327,14 @@ class Mutation:
         )
         return Cart.of(cart, lines)
 
-    @strawberry.mutation(description="After sign-in: move the anonymous cart into the user's.")
+    @strawberry.mutation(description="After sign-in: move the anonymous cart into the user's.",
+                         directives=WRITES_ORDERS)  # fmt: skip
     async def merge_cart(self, info: OrdersInfo, anonymous_cart_id: strawberry.ID) -> Cart:
         cart, lines = await info.context.service.merge_cart(info.context.viewer,
                                                             str(anonymous_cart_id))  # fmt: skip
         return Cart.of(cart, lines)
 
-    @strawberry.mutation(directives=[Cost(weight=PLACE_ORDER)])
+    @strawberry.mutation(directives=[Cost(weight=PLACE_ORDER), *WRITES_ORDERS])
     async def place_order(self, info: OrdersInfo, input: PlaceOrderInput) -> Order:
         order = await info.context.service.place_order(
             info.context.viewer, cart_id=_id(input.cart_id),
@@ -337,14 +345,15 @@ class Mutation:
         assert shown is not None  # the viewer placed it
         return shown
 
-    @strawberry.mutation(directives=[Cost(weight=CANCEL_ORDER)])
+    @strawberry.mutation(directives=[Cost(weight=CANCEL_ORDER), *WRITES_ORDERS])
     async def cancel_order(self, info: OrdersInfo, id: strawberry.ID) -> Order:
         order = await info.context.service.cancel_order(info.context.viewer, str(id))
         shown = Order.visible(info.context.viewer, order)
         assert shown is not None
         return shown
 
-    @strawberry.mutation(description="Admins, or the vendor that sells the product.")
+    @strawberry.mutation(description="Admins, or the vendor that sells the product.",
+                         directives=WRITES_CATALOG)  # fmt: skip
     async def set_stock(self, info: OrdersInfo, product_id: strawberry.ID,
                         available: int) -> Stock:  # fmt: skip
         level = await info.context.service.set_stock(info.context.viewer, str(product_id),

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.federation.schema_directives import Cost, Key
+from strawberry.federation.schema_directives import Authenticated, Cost, Key, Policy
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
@@ -16,6 +16,7 @@ from subgraphs.common.auth import Viewer
 from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
+from subgraphs.common.permissions import CATALOG_WRITE
 from subgraphs.common.schema import CodedSchema
 from subgraphs.common.types import Money, PageInfo
 from subgraphs.products import model
@@ -93,7 +94,10 @@ TOP_CATEGORIES = 20
 PER_PARENT_QUERY = 5
 # A catalog write also appends a CatalogChanged event that the search index and the orders
 # subgraph follow.
-CATALOG_WRITE = 10
+CATALOG_WRITE_WEIGHT = 10
+# What the router checks before planning; the service checks it again, and who owns what.
+WRITES_CATALOG = [Cost(weight=CATALOG_WRITE_WEIGHT), Authenticated(),
+                  Policy(policies=[[CATALOG_WRITE]])]  # fmt: skip
 
 
 @strawberry.type
@@ -385,7 +389,7 @@ def _attributes(items: list[AttributeInput] | None) -> dict[str, str] | None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
+    @strawberry.mutation(directives=WRITES_CATALOG)
     async def create_product(self, info: ProductInfo, input: CreateProductInput) -> Product:
         new = NewProduct(sku=input.sku, name=input.name, description=input.description,
                          brand=input.brand, category_ids=[str(c) for c in input.category_ids],
@@ -394,7 +398,7 @@ class Mutation:
                          image_keys=input.image_keys)  # fmt: skip
         return Product.of(await info.context.service.create_product(info.context.viewer, new))
 
-    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
+    @strawberry.mutation(directives=WRITES_CATALOG)
     async def update_product(self, info: ProductInfo, id: strawberry.ID,
                              input: UpdateProductInput) -> Product:  # fmt: skip
         category_ids = None if input.category_ids is None else [str(c) for c in input.category_ids]
@@ -409,13 +413,13 @@ class Mutation:
         updated = await info.context.service.update_product(info.context.viewer, str(id), changes)
         return Product.of(updated)
 
-    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
+    @strawberry.mutation(directives=WRITES_CATALOG)
     async def set_product_price(self, info: ProductInfo, id: strawberry.ID,
                                 price: MoneyInput) -> Product:  # fmt: skip
         updated = await info.context.service.set_price(info.context.viewer, str(id), price.value())
         return Product.of(updated)
 
-    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE)])
+    @strawberry.mutation(directives=[Cost(weight=CATALOG_WRITE_WEIGHT), Authenticated()])
     async def add_review(self, info: ProductInfo, product_id: strawberry.ID, rating: int,
                          title: str, body: str) -> Review:  # fmt: skip
         review = await info.context.service.add_review(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import strawberry
 from aiodataloader import DataLoader
-from strawberry.federation.schema_directives import Key
+from strawberry.federation.schema_directives import Authenticated, Key, Policy
 from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
@@ -40,6 +40,9 @@ class Context:
 
 
 UsersInfo = Info[Context, None]
+# What the router checks before planning; the resolvers check it again, and whose profile it is.
+READS_PROFILE = [Authenticated(), Policy(policies=[[PROFILE_READ]])]
+WRITES_PROFILE = [Authenticated(), Policy(policies=[[PROFILE_WRITE]])]
 
 
 def _own(info: UsersInfo, user_id: str) -> None:
@@ -113,18 +116,19 @@ class User:
         viewer = info.context.viewer
         return viewer.email if viewer.subject == str(self.id) else None
 
-    @strawberry.field
+    @strawberry.field(directives=READS_PROFILE)
     async def preferences(self, info: UsersInfo) -> Preferences:
         _own(info, str(self.id))
         return Preferences.of(await info.context.preferences.load(str(self.id)))
 
     @strawberry.field(description="The default address first.",
-                      directives=[assumed(profiles.MAX_ADDRESSES)])  # fmt: skip
+                      directives=[assumed(profiles.MAX_ADDRESSES), *READS_PROFILE])  # fmt: skip
     async def addresses(self, info: UsersInfo) -> list[Address]:
         _own(info, str(self.id))
         return [Address.of(a) for a in await info.context.store.addresses(str(self.id))]
 
-    @strawberry.field(description="Newest first, at most 20.", directives=[sliced("first")])
+    @strawberry.field(description="Newest first, at most 20.",
+                      directives=[sliced("first"), *READS_PROFILE])  # fmt: skip
     async def recently_viewed(self, info: UsersInfo, first: int = 10) -> list[Product]:
         _own(info, str(self.id))
         if not 1 <= first <= profiles.RECENTLY_VIEWED:
@@ -169,7 +173,8 @@ def _address_fields(given: AddressInput) -> dict[str, str]:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The signed-in user; null when signed out.")
+    @strawberry.field(description="The signed-in user; null when signed out.",
+                      directives=[Authenticated()])  # fmt: skip
     def me(self, info: UsersInfo) -> User | None:
         viewer = info.context.viewer
         return User(id=strawberry.ID(str(viewer.subject))) if viewer.authenticated else None
@@ -177,7 +182,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation
+    @strawberry.mutation(directives=WRITES_PROFILE)
     async def update_preferences(self, info: UsersInfo, input: PreferencesInput) -> Preferences:
         user_id = _signed_in(info)
         [current] = await info.context.store.preferences([user_id])
@@ -194,7 +199,7 @@ class Mutation:
         )
         return Preferences.of(saved)
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=WRITES_PROFILE)
     async def add_address(self, info: UsersInfo, input: AddressInput) -> Address:
         user_id = _signed_in(info)
         try:
@@ -202,7 +207,7 @@ class Mutation:
         except ProfileError as error:
             raise client_error(str(error), error.code) from error
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=WRITES_PROFILE)
     async def update_address(self, info: UsersInfo, id: strawberry.ID,
                              input: AddressInput) -> Address:  # fmt: skip
         user_id = _signed_in(info)
@@ -213,7 +218,7 @@ class Mutation:
         except ProfileError as error:
             raise client_error(str(error), error.code) from error
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=WRITES_PROFILE)
     async def remove_address(self, info: UsersInfo, id: strawberry.ID) -> bool:
         user_id = _signed_in(info)
         try:
@@ -222,7 +227,7 @@ class Mutation:
             raise client_error(str(error), error.code) from error
         return True
 
-    @strawberry.mutation
+    @strawberry.mutation(directives=WRITES_PROFILE)
     async def set_default_address(self, info: UsersInfo, id: strawberry.ID) -> Address:
         user_id = _signed_in(info)
         try:
@@ -230,7 +235,8 @@ class Mutation:
         except ProfileError as error:
             raise client_error(str(error), error.code) from error
 
-    @strawberry.mutation(description="Remember that the signed-in user looked at a product.")
+    @strawberry.mutation(description="Remember that the signed-in user looked at a product.",
+                         directives=WRITES_PROFILE)  # fmt: skip
     async def record_product_view(self, info: UsersInfo, product_id: strawberry.ID) -> bool:
         user_id = _signed_in(info)
         product = str(product_id).strip()

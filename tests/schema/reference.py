@@ -3,7 +3,8 @@
 The pinned npm packages are installed once into ``~/.cache/shopgraph/apollo-reference/<version>``
 and driven by two small Node scripts beside this module: ``reference_compose.mjs`` composes a
 batch of cases in one process (starting Node and loading the packages is most of the cost) and
-``reference_gateway.mjs`` loads a supergraph in ``@apollo/gateway``.
+``reference_gateway.mjs`` loads a supergraph in ``@apollo/gateway`` and checks it as Apollo checks
+supergraphs for Apollo Router.
 """
 
 from __future__ import annotations
@@ -99,8 +100,14 @@ def reference_compose_all(cases: Sequence[Sequence[SubgraphInput]]) -> list[Refe
 
 def gateway_loads(supergraph_sdl: str) -> str | None:
     """Load ``supergraph_sdl`` in ``@apollo/gateway``: None when it loads, else its error."""
-    answer = _node(GATEWAY_SCRIPT, {"supergraphSdl": supergraph_sdl})
-    error = answer["error"]
+    error = _node(GATEWAY_SCRIPT, {"supergraphSdl": supergraph_sdl})["error"]
+    return None if error is None else str(error)
+
+
+def router_supergraph_error(supergraph_sdl: str) -> str | None:
+    """Check ``supergraph_sdl`` as Apollo checks a supergraph for Apollo Router (its features,
+    API schema and subgraphs): None when it passes, else the error."""
+    error = _node(GATEWAY_SCRIPT, {"supergraphSdl": supergraph_sdl})["routerError"]
     return None if error is None else str(error)
 
 

@@ -1,11 +1,15 @@
-// Load a supergraph in Apollo's gateway, without contacting any subgraph.
+// Load a supergraph in Apollo's gateway, without contacting any subgraph, and check it as
+// Apollo checks supergraphs for its router (the features Apollo Router supports, which include
+// the authorization and demand-control specs the gateway refuses to serve).
 //
-//   node reference_gateway.mjs PACKAGES_DIR < {"supergraphSdl": "..."} > {"error": null | "..."}
+//   node reference_gateway.mjs PACKAGES_DIR < {"supergraphSdl": "..."}
+//     > {"error": null | "...", "routerError": null | "..."}
 import { createRequire } from "node:module";
 import path from "node:path";
 
 const require = createRequire(path.join(process.argv[2], "package.json"));
 const { ApolloGateway } = require("@apollo/gateway");
+const { Supergraph, ROUTER_SUPPORTED_SUPERGRAPH_FEATURES } = require("@apollo/federation-internals");
 
 // The gateway logs through this; keep stdout for the answer.
 const logger = {
@@ -28,4 +32,14 @@ try {
 } finally {
   await gateway.stop().catch(() => {});
 }
-process.stdout.write(JSON.stringify({ error }));
+let routerError = null;
+try {
+  const supergraph = Supergraph.build(supergraphSdl, {
+    supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES,
+  });
+  supergraph.apiSchema();
+  supergraph.subgraphs();
+} catch (caught) {
+  routerError = String(caught?.message ?? caught);
+}
+process.stdout.write(JSON.stringify({ error, routerError }));
