@@ -84,6 +84,10 @@ class RouterService:
         self.index = SchemaIndex(supergraph)
         self.authorization = AuthorizationRules.from_directives(supergraph.directives)
         self.policy_names = self.authorization.policy_names()
+        # graphql-core builds its schema lookups on first use; do it now rather than inside
+        # the first request's CPU budget.
+        warm_up = "{ __typename }"
+        self.operations.prepare(warm_up, None, operation_digest(warm_up, None))
         self.cost = CostModel(
             supergraph.api_schema, supergraph.cost, default_list_size=default_list_size
         )
