@@ -26,6 +26,7 @@ CODES = {
     "GRAPHQL_VALIDATION_FAILED": "the document does not fit the mobile schema",
     "BAD_USER_INPUT": "an argument or variable is not valid",
     "UNAUTHENTICATED": "the screen needs a signed-in customer",
+    "FORBIDDEN": "the signed-in app or person may not do this",
     "ROUTER_UNAVAILABLE": "the router could not be reached or gave no GraphQL answer",
     "INTERNAL_SERVER_ERROR": "the BFF failed; the message says no more",
 }

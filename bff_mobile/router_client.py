@@ -10,7 +10,7 @@ import httpx
 import orjson
 from graphql import GraphQLError
 
-from bff_mobile.errors import MobileError
+from bff_mobile.errors import CODES, MobileError
 
 log = logging.getLogger("shopgraph.bff_mobile")
 
@@ -45,7 +45,7 @@ class RouterClient:
         body = _graphql_body(response)
         errors = body.get("errors")
         if errors:
-            raise _router_error(errors[0])
+            raise _router_error(errors[0], signed_in=bool(authorization))
         data = body.get("data")
         if not isinstance(data, dict):
             raise MobileError("the router answered without data", "ROUTER_UNAVAILABLE")
@@ -66,12 +66,22 @@ def _graphql_body(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def _router_error(error: Any) -> GraphQLError:
-    """The router's error as the app sees it: its message and code, nothing of the subgraphs."""
+def _router_error(error: Any, *, signed_in: bool) -> GraphQLError:
+    """The router's error as the app sees it: its message and code, nothing of the subgraphs.
+
+    The router leaves out what a caller may not see (``UNAUTHORIZED_FIELD_OR_TYPE``); for a
+    signed-out app that means "sign in", the code the app already acts on.
+    """
     if not isinstance(error, dict):
         return GraphQLError("the router failed", extensions={"code": "INTERNAL_SERVER_ERROR"})
     extensions = error.get("extensions")
     code = extensions.get("code") if isinstance(extensions, dict) else None
+    if code == "UNAUTHORIZED_FIELD_OR_TYPE":
+        if not signed_in:
+            return GraphQLError(CODES["UNAUTHENTICATED"], extensions={"code": "UNAUTHENTICATED"})
+        return GraphQLError(
+            "the app's sign-in does not allow this", extensions={"code": "FORBIDDEN"}
+        )
     return GraphQLError(
         str(error.get("message", "the router failed")),
         extensions={"code": code or "INTERNAL_SERVER_ERROR"},

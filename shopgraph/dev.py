@@ -104,12 +104,16 @@ async def _serve(server: uvicorn.Server) -> None:
         raise RuntimeError(f"startup failed (exit status {exit_.code})") from None
 
 
+POLICY_HOOK = "shopgraph.authorization:decide_policies"
+
+
 def create_router_app() -> object:
     """The router as ``shopgraph dev`` runs it: GraphiQL with sign-in through the local
     identity provider, introspection on, and the subgraphs at their dev ports (which
     ``SHOPGRAPH_DEV_PORT_OFFSET`` moves)."""
     import os
 
+    from router.auth.settings import AuthenticationSettings, JwtSettings
     from router.http.app import create_app
     from router.http.config import PlaygroundSignInSettings, SubgraphSettings, load_config
     from shopgraph.services import SUBGRAPHS, service
@@ -130,9 +134,25 @@ def create_router_app() -> object:
         hint="Demo accounts: alice@example.com (customer), vera@northwind.example (vendor "
              "v-01), admin@shopgraph.example; password shopgraph-demo",
     )  # fmt: skip
+    # Tokens are verified at the edge too (the subgraphs verify them regardless), so the
+    # supergraph's @authenticated and @policy fields are decided before planning.
+    authentication = config.authentication or AuthenticationSettings(
+        mode="optional",
+        jwt=JwtSettings(
+            discovery_url=provider.endpoint("/v2.0/.well-known/openid-configuration"),
+            audiences=[provider.audience],
+            policies=[provider.policy],
+        ),
+    )
+    authorization = config.authorization
+    if authorization.policy_hook is None:
+        authorization = authorization.model_copy(update={"policy_hook": POLICY_HOOK})
     config = config.model_copy(update={
         "playground": True, "introspection": True, "subgraphs": subgraphs,
-        "playground_sign_in": sign_in,
+        "playground_sign_in": sign_in, "authentication": authentication,
+        "authorization": authorization,
+        # A developer's router shows what the subgraphs said.
+        "subgraph_errors": config.subgraph_errors.model_copy(update={"include_messages": True}),
     })  # fmt: skip
     supergraph = os.environ.get("SHOPGRAPH_SUPERGRAPH", "schema/supergraph.graphql")
     return create_app(config, supergraph_path=supergraph)

@@ -20,7 +20,7 @@ _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$")
 Mode = Literal["required", "optional"]
 
 
-def provider_url(value: str) -> str:
+def provider_url(value: str, http_hosts: tuple[str, ...] = ()) -> str:
     """``value`` if it is an absolute https URL (http only on a loopback host); else ValueError."""
     if len(value) > MAX_URL_LENGTH:
         raise ValueError(f"must be at most {MAX_URL_LENGTH} characters")
@@ -29,7 +29,7 @@ def provider_url(value: str) -> str:
         raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
     if parts.fragment or parts.username is not None:
         raise ValueError(f"must have neither a #fragment nor credentials, got {value!r}")
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+    if parts.scheme == "http" and parts.hostname not in (*LOOPBACK_HOSTS, *http_hosts):
         raise ValueError(f"must use https (http only on 127.0.0.1 or localhost), got {value!r}")
     return value
 
@@ -54,13 +54,11 @@ class JwtSettings(BaseModel):
     refresh_min_interval_seconds: float = Field(10.0, ge=0)
     """No two fetches of the keys come closer than this, whatever kids tokens name."""
     fetch_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    http_hosts: list[str] = Field(default_factory=list, max_length=10)
+    """Hosts the keys may be fetched from over plain http besides loopback: a private network
+    only (say, Docker Compose's ``identity``)."""
     header_name: str = "authorization"
     header_prefix: str = "Bearer"
-
-    @field_validator("discovery_url", "jwks_url")
-    @classmethod
-    def _provider_url(cls, value: str | None) -> str | None:
-        return None if value is None else provider_url(value)
 
     @field_validator("issuer")
     @classmethod
@@ -95,6 +93,14 @@ class JwtSettings(BaseModel):
         if len(value) > 64 or any(c.isspace() or not c.isprintable() for c in value):
             raise ValueError(f"must be one word (or empty: the header is the token), got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _provider_urls(self) -> JwtSettings:
+        hosts = tuple(self.http_hosts)
+        for url in (self.discovery_url, self.jwks_url):
+            if url is not None:
+                provider_url(url, hosts)
+        return self
 
     @model_validator(mode="after")
     def _one_key_source(self) -> JwtSettings:

@@ -6,6 +6,7 @@ import pytest
 from graphql import GraphQLError
 
 from bff_mobile.errors import MobileError, format_error
+from bff_mobile.router_client import _router_error
 
 
 def test_codes_are_registered() -> None:
@@ -34,3 +35,16 @@ def test_a_bff_error_keeps_its_code_and_details() -> None:
 def test_a_router_error_keeps_its_code() -> None:
     error = GraphQLError("declined", path=["checkout"], extensions={"code": "PAYMENT_DECLINED"})
     assert format_error(error)["extensions"] == {"code": "PAYMENT_DECLINED"}
+
+
+@pytest.mark.parametrize(("signed_in", "code"), [(False, "UNAUTHENTICATED"), (True, "FORBIDDEN")])
+def test_a_field_the_router_left_out_asks_a_signed_out_app_to_sign_in(
+    signed_in: bool, code: str
+) -> None:
+    unauthorized = {
+        "message": "Unauthorized field or type",
+        "path": ["placeOrder"],
+        "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+    }
+    error = _router_error(unauthorized, signed_in=signed_in)
+    assert error.extensions == {"code": code}

@@ -68,3 +68,11 @@ def test_a_mode_is_required_or_optional() -> None:
         AuthenticationSettings.model_validate({"mode": "off", "jwt": jwt})
     with pytest.raises(ValidationError, match="Field required"):
         AuthenticationSettings.model_validate({"mode": "optional"})
+
+
+def test_plain_http_is_accepted_only_from_the_hosts_named() -> None:
+    url = "http://identity:4100/tenant/b2c_1_signupsignin/v2.0/.well-known/openid-configuration"
+    settings = JwtSettings(discovery_url=url, audiences=["a"], http_hosts=["identity"])
+    assert settings.discovery_url == url
+    with pytest.raises(ValidationError, match="must use https"):
+        JwtSettings(discovery_url=url, audiences=["a"], http_hosts=["other"])

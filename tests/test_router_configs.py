@@ -1,0 +1,21 @@
+"""The router configurations the project ships load, with their policy hook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from router.auth.viewer import load_policy_hook
+from router.http.config import load_config
+from shopgraph.authorization import decide_policies
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_compose_configuration_verifies_tokens_and_limits_rates() -> None:
+    config = load_config(ROOT / "schema" / "router.compose.yaml", environ={})
+    assert config.authentication is not None
+    assert config.authentication.jwt.http_hosts == ["identity"]
+    assert config.rate_limit is not None
+    assert config.rate_limit.redis_url == "redis://redis:6379/1"
+    assert config.authorization.policy_hook is not None
+    assert load_policy_hook(config.authorization.policy_hook) is decide_policies
