@@ -70,8 +70,15 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
     except (ConfigError, SupergraphError) as error:
         raise click.ClickException(f"{supergraph}: {error.message}") from error
     app = create_app(config, supergraph_path=supergraph)
+    # proxy_headers off: the router alone decides whose X-Forwarded-For it believes
+    # (rate_limit.trusted_proxies), never uvicorn's default of trusting 127.0.0.1.
     uvicorn.run(
-        app, host=host or config.host, port=port or config.port, log_level="info", access_log=False
+        app,
+        host=host or config.host,
+        port=port or config.port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=False,
     )
 
 

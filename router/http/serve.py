@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     port = args.port if args.port is not None else config.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = create_app(config, supergraph_path=args.supergraph)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The router alone decides whose X-Forwarded-For it believes (rate_limit.trusted_proxies).
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 if __name__ == "__main__":
