@@ -37,6 +37,7 @@ from router.http.graphiql import (
 from router.http.graphql_request import BadRequestError, read_graphql_request
 from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
 from router.http.reload import SupergraphHolder
+from router.operation.cost import CostError
 from router.operation.errors import OperationRefusedError, Violation
 from router.operation.suggestions import without_suggestions
 from router.operation.variables import VariablesLimits, check_variables
@@ -264,7 +265,11 @@ async def _handle_graphql(
     if isinstance(coerced, list):
         return _request_error(request, coerced, 400)
     demand = config.demand_control
-    estimated = service.estimate_cost(prepared, coerced) if demand.enabled else 0
+    try:
+        estimated = service.estimate_cost(prepared, coerced) if demand.enabled else 0
+    except CostError as error:
+        REFUSED_OPERATIONS.labels(error.code).inc()
+        return _request_error(request, [_error(error.message, error.code)], 400)
     if demand.enabled:
         OPERATION_COST.labels("estimated").observe(estimated)
         if demand.mode == "enforce" and demand.max_cost and estimated > demand.max_cost:

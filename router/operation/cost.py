@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    BooleanValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
@@ -29,12 +32,15 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    Undefined,
+    ValueNode,
     get_named_type,
     is_composite_type,
-    value_from_ast,
+    value_from_ast_untyped,
 )
 
 from router.supergraph.metadata import CostDirectives, ListSize
+from router.types import RouterError
 
 MUTATION_COST = 10
 _CAP = 10**18
@@ -155,6 +161,12 @@ def _flatten(items: list[Any]) -> list[Any]:
     return flat
 
 
+class CostError(RouterError):
+    """The operation cannot be costed (a field needs exactly one slicing argument)."""
+
+    code = "COST_QUERY_PARSE_FAILURE"
+
+
 class _Estimate:
     def __init__(
         self,
@@ -175,13 +187,13 @@ class _Estimate:
         sized: frozenset[str],
         size: int,
     ) -> int:
+        """``sized``: the fields of this set (dotted paths below it) that hold ``size`` items."""
         cost = 0
         for node in selection_set.selections if selection_set else ():
             if isinstance(node, FieldNode):
                 definition = getattr(parent, "fields", {}).get(node.name.value)
-                if definition is not None:
-                    multiplier = size if node.name.value in sized else None
-                    cost += self.field(parent, node, definition, multiplier)
+                if definition is not None and not _skipped(node):
+                    cost += self.field(parent, node, definition, sized, size)
             elif isinstance(node, InlineFragmentNode):
                 condition = node.type_condition
                 inner = self.model.schema.get_type(condition.name.value) if condition else parent
@@ -215,48 +227,131 @@ class _Estimate:
         parent: GraphQLNamedType,
         node: FieldNode,
         definition: GraphQLField,
-        multiplier: int | None,
+        sized: frozenset[str],
+        size: int,
     ) -> int:
+        """``count * (weight + selections) + arguments``, as Apollo Router scores a field."""
         name = node.name.value
-        weight = self.model.field_weight(parent.name, name, definition)
-        arguments = sum(
-            self.model.weights.get(f"{parent.name}.{name}({argument.name.value}:)", 0)
-            for argument in node.arguments or ()
-        )
         list_size = self.model.list_size(parent.name, name)
-        count = 1
-        sized: frozenset[str] = frozenset()
-        size = 1
-        if list_size is not None and list_size.sized_fields:
-            sized, size = frozenset(list_size.sized_fields), self.count(list_size, definition, node)
-        elif multiplier is not None:
-            count = multiplier
-        elif _is_list(definition.type):
-            count = self.count(list_size, definition, node)
+        expected = self.expected_size(list_size, definition, node)
+        if not _is_list(definition.type):
+            count = 1
+        elif name in sized:
+            count = size  # a sized field of the parent's @listSize
+        elif expected is not None:
+            count = expected
+        else:
+            count = self.model.default_list_size
+        inner_sized = frozenset(
+            rest for path in sized if (rest := path.removeprefix(name + ".")) != path
+        )
+        inner_size = size
+        if list_size is not None and list_size.sized_fields and expected is not None:
+            inner_sized, inner_size = frozenset(list_size.sized_fields), expected
+        weight = self.model.field_weight(parent.name, name, definition)
         named = get_named_type(definition.type)
-        inner = self.selection_set(named, node.selection_set, sized, size)
-        return min(arguments + count * (weight + inner), _CAP)
+        inner = self.selection_set(named, node.selection_set, inner_sized, inner_size)
+        arguments = sum(
+            self.argument(
+                f"{parent.name}.{name}({argument.name.value}:)",
+                definition.args[argument.name.value].type,
+                argument.value,
+                from_variable=False,
+            )
+            for argument in node.arguments or ()
+            if argument.name.value in definition.args
+        )
+        return min(count * (weight + inner) + arguments, _CAP)
 
-    def count(self, list_size: ListSize | None, definition: GraphQLField, node: FieldNode) -> int:
-        if list_size is not None and list_size.slicing_arguments:
-            given = {a.name.value: a.value for a in node.arguments or ()}
-            values = []
-            for name in list_size.slicing_arguments:
-                argument = definition.args.get(name)
-                if argument is None:
-                    continue
-                value = (
-                    value_from_ast(given[name], argument.type, self.variables)
-                    if name in given
-                    else argument.default_value
-                )
-                if isinstance(value, int) and not isinstance(value, bool):
-                    values.append(max(value, 0))
-            if values:
-                return min(max(values), _CAP)
-        if list_size is not None and list_size.assumed_size is not None:
+    def expected_size(
+        self, list_size: ListSize | None, definition: GraphQLField, node: FieldNode
+    ) -> int | None:
+        """The slicing arguments' largest value (defaults count), else ``assumedSize``."""
+        if list_size is None:
+            return None
+        if not list_size.slicing_arguments:
             return list_size.assumed_size
-        return self.model.default_list_size
+        given: dict[str, Any] = {
+            name: argument.default_value
+            for name, argument in definition.args.items()
+            if argument.default_value is not Undefined and argument.default_value is not None
+        }
+        for argument in node.arguments or ():
+            given[argument.name.value] = _ast_value(argument.value, self.variables)
+        sizes = [
+            found
+            for path in list_size.slicing_arguments
+            if (found := _size_of(_at_path(given, path))) is not None
+        ]
+        if list_size.require_one_slicing_argument and len(sizes) != 1:
+            raise CostError(
+                f"Exactly one slicing argument is required, but found {len(sizes)} "
+                f"(field {node.name.value})"
+            )
+        return min(max(sizes), _CAP) if sizes else list_size.assumed_size
+
+    def argument(
+        self, coordinate: str, type_: GraphQLInputType, value: Any, *, from_variable: bool
+    ) -> int:
+        """An argument's cost: its ``@cost`` (else its type's; input objects 1), plus its
+        input fields' and list items' costs."""
+        if not from_variable:
+            value = _ast_value(value, self.variables)
+        if value is None:
+            return 0
+        named = get_named_type(type_)
+        weights = self.model.weights
+        own = weights.get(coordinate, weights.get(named.name))
+        inner_type = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(value, list) and isinstance(inner_type, GraphQLList):
+            items = sum(
+                self.argument(coordinate, inner_type.of_type, item, from_variable=True)
+                for item in value
+            )
+            return min((own or 0) + items, _CAP)
+        if isinstance(value, dict) and isinstance(named, GraphQLInputObjectType):
+            cost = 1 if own is None else own
+            for key, inner in value.items():
+                input_field = named.fields.get(key)
+                if input_field is not None:
+                    cost += self.argument(
+                        f"{named.name}.{key}", input_field.type, inner, from_variable=True
+                    )
+            return min(cost, _CAP)
+        return own or 0
+
+
+def _skipped(node: FieldNode) -> bool:
+    """``@skip(if: true)`` or ``@include(if: false)`` written as literals."""
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name in ("skip", "include") and directive.arguments:
+            value = directive.arguments[0].value
+            if isinstance(value, BooleanValueNode) and value.value == (name == "skip"):
+                return True
+    return False
+
+
+def _ast_value(node: ValueNode, variables: Mapping[str, Any]) -> Any:
+    """A literal's value, variables substituted (types are not needed to cost it)."""
+    return value_from_ast_untyped(node, dict(variables))
+
+
+def _at_path(values: Mapping[str, Any], path: str) -> Any:
+    current: Any = values
+    for step in path.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(step)
+    return current
+
+
+def _size_of(value: Any) -> int | None:
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return max(value, 0)
+    return None
 
 
 def _is_list(type_: GraphQLOutputType) -> bool:

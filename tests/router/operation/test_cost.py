@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,10 +11,19 @@ from starlette.testclient import TestClient
 
 from router.http.app import create_app
 from router.http.config import DemandControlSettings, RouterConfig
-from router.operation.cost import CostModel
+from router.operation.cost import CostError, CostModel
+from router.supergraph import Supergraph, load_supergraph
+from router.supergraph.metadata import CostDirectives, ListSize
 from tests.router.planning.plans import FIXTURES, fixture
 
 SUPERGRAPH = fixture("cost")
+OURS = Path(__file__).resolve().parents[3] / "schema" / "supergraph.graphql"
+
+
+def fixture_supergraph() -> Supergraph:
+    return load_supergraph(OURS.read_text())
+
+
 MODEL = CostModel(SUPERGRAPH.api_schema, SUPERGRAPH.cost, default_list_size=10)
 
 
@@ -101,3 +111,40 @@ def test_measure_mode_refuses_nothing_and_the_cost_is_in_extensions_on_request()
     }
     assert "extensions" not in plain.json()
     assert 'shopgraph_router_operation_cost_count{kind="estimated"}' in metrics
+
+
+def test_a_field_skipped_by_a_literal_costs_nothing() -> None:
+    assert estimate('{ products { name } product(id: "p1") @skip(if: true) { name } }') == 5
+    assert estimate('{ products { name } product(id: "p1") @include(if: false) { name } }') == 5
+    assert estimate('{ products { name } product(id: "p1") { name } }') == 6
+
+
+def test_an_input_object_argument_costs_one_plus_its_fields() -> None:
+    ours = fixture_supergraph()
+    model = CostModel(ours.api_schema, ours.cost)
+    plain = model.estimate(*parts("{ products { totalCount } }"), {})
+    filtered = model.estimate(*parts('{ products(filter: {categoryId: "c-1"}) { totalCount } }'), {})
+    assert filtered - plain == 1
+
+
+def test_exactly_one_slicing_argument_is_required_unless_the_field_says_otherwise() -> None:
+    supergraph = fixture("cost")
+    latest = dict(supergraph.cost.list_sizes)
+    latest["Query.products"] = ListSize(slicing_arguments=("first", "last"))
+    model = CostModel(supergraph.api_schema,
+                      CostDirectives(supergraph.cost.weights, latest))  # fmt: skip
+    operation, fragments = parts("{ products(first: 3) { name } }")
+    assert model.estimate(operation, fragments, {}) == 3  # last has no value: one is given
+    relaxed = dict(latest)
+    relaxed["Query.products"] = ListSize(slicing_arguments=(), assumed_size=4)
+    model = CostModel(supergraph.api_schema, CostDirectives(supergraph.cost.weights, relaxed))
+    assert model.estimate(*parts("{ products { name } }"), {}) == 4
+
+
+def test_a_list_field_whose_slicing_arguments_are_all_missing_cannot_be_costed() -> None:
+    supergraph = fixture("cost")
+    sizes = dict(supergraph.cost.list_sizes)
+    sizes["Product.reviews"] = ListSize(slicing_arguments=("limit",))  # reviews has no limit
+    model = CostModel(supergraph.api_schema, CostDirectives(supergraph.cost.weights, sizes))
+    with pytest.raises(CostError, match="Exactly one slicing argument is required, but found 0"):
+        model.estimate(*parts("{ products { reviews { body } } }"), {})
