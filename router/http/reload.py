@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hashlib
 import logging
 from pathlib import Path
@@ -75,6 +76,11 @@ class SupergraphHolder:
             return False
         self._install(supergraph)
         log.info("supergraph %s loaded from %s", self.digest, self.path)
+        # The old supergraph was frozen out of the collector's view (see the app's lifespan):
+        # let one collection free its cycles, then freeze the new one.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
         return True
 
     def _install(self, supergraph: Supergraph) -> None:
