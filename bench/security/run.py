@@ -20,6 +20,7 @@ import os
 import platform
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -120,6 +121,8 @@ class UnderAttack:
 
 @dataclass
 class Results:
+    version: str = ""
+    load_before: str = ""
     product_id: str = ""
     normal_query: str = ""
     refusals: list[Refusals] = field(default_factory=list)
@@ -276,13 +279,15 @@ def start_router(stack: ExitStack, workdir: Path, urls: dict[str, str]) -> tuple
     """The router with production defaults but the subgraph URLs; returns its URL and PID."""
     config = workdir / "router.yaml"
     config.write_text(yaml.safe_dump({"subgraphs": {n: {"url": u} for n, u in urls.items()}}))
+    supergraph = workdir / "supergraph.graphql"  # a copy, so that no edit reloads it mid-run
+    shutil.copyfile(SUPERGRAPH, supergraph)
     port = free_port()
     argv = [
         sys.executable,
         "-m",
         "router.http.serve",
         "--supergraph",
-        str(SUPERGRAPH),
+        str(supergraph),
         "--config",
         str(config),
         "--host",
@@ -601,10 +606,17 @@ async def bench(url: str, pid: int, args: argparse.Namespace, results: Results) 
     await measure_memory(url, pid, args, results)
 
 
+def interrupted(signum: int, _: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # unwinds, so every process is stopped
+
+
 def main() -> int:
     args = parse_args()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, interrupted)
     started = time.monotonic()
-    results = Results()
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    results = Results(version=version(), load_before=load)
     with (
         tempfile.TemporaryDirectory(prefix="shopgraph-security-bench-") as tmp,
         ExitStack() as stack,
@@ -646,7 +658,7 @@ def version() -> str:
         return subprocess.run(["git", "-C", str(ROOT), *argv], capture_output=True, text=True)
 
     head = git("rev-parse", "--short", "HEAD").stdout.strip()
-    paths = ["router", "tests/security", "schema/supergraph.graphql"]
+    paths = ["router", "subgraphs", "shopgraph", "tests/security", "schema/supergraph.graphql"]
     changed = [p for p in paths if git("status", "--porcelain", "--", p).stdout.strip()]
     dirty = f" with uncommitted changes in {', '.join(changed)}" if changed else ""
     return f"shopgraph git {head}{dirty}, Python {platform.python_version()}"
@@ -715,13 +727,15 @@ def report(results: Results, args: argparse.Namespace, elapsed: float) -> str:
         "# Security benchmark",
         "",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC ({elapsed:.0f} s in all)",
-        f"- machine: {machine()}",
+        f"- machine: {machine()}; load average (1, 5, 15 min) before the run: "
+        f"{results.load_before}",
         f"- command (from the repository root): `{command_line()}`",
-        f"- version: {version()}",
+        f"- version: {results.version} (when the router started)",
         "- set-up: `shopgraph dev` (the demo subgraphs on embedded stores, seeded into a "
         "temporary data directory) and a separate router process, `python -m "
         "router.http.serve`, with the production defaults (`RouterConfig()`) except the "
-        "subgraph URLs, over `schema/supergraph.graphql`; the benchmark, the router and the "
+        "subgraph URLs, over a copy of `schema/supergraph.graphql`; the benchmark, the router "
+        "and the "
         "subgraphs all on this machine, on 127.0.0.1",
         f"- attacks: the matrix of `tests/security/attacks.py` ({len(results.refusals)} attacks)",
         f"- normal query: `{results.normal_query}`",
