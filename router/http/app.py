@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from router.http.graphiql import (
     sign_in_callback_page,
 )
 from router.http.graphql_request import BadRequestError, read_graphql_request
+from router.http.process import tune_process
 from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
 from router.http.reload import SupergraphHolder
 from router.operation.cost import CostError
@@ -112,15 +111,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # Documents are prepared in worker threads; a short switch interval hands the GIL back
-        # to the event loop within a millisecond, so cached operations keep their latency.
-        sys.setswitchinterval(0.001)
         await holder.start()
-        # The supergraph, its schemas and the router's modules live as long as the process:
-        # moved out of the collector's view, a full collection no longer walks them (it paused
-        # every request for ~100 ms under floods of new documents).
-        gc.collect()
-        gc.freeze()
+        tune_process()
         try:
             yield
         finally:
