@@ -123,7 +123,9 @@ def test_an_input_object_argument_costs_one_plus_its_fields() -> None:
     ours = fixture_supergraph()
     model = CostModel(ours.api_schema, ours.cost)
     plain = model.estimate(*parts("{ products { totalCount } }"), {})
-    filtered = model.estimate(*parts('{ products(filter: {categoryId: "c-1"}) { totalCount } }'), {})
+    filtered = model.estimate(
+        *parts('{ products(filter: {categoryId: "c-1"}) { totalCount } }'), {}
+    )
     assert filtered - plain == 1
 
 
