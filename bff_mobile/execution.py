@@ -38,12 +38,16 @@ class PreparedOperation:
         return self.operation.name.value if self.operation.name else None
 
 
+MAX_TOKENS = 5_000
+"""Documents (development mode only) are bounded: the app's own operations have a few hundred."""
+
+
 def prepare(
     schema: GraphQLSchema, text: str, operation_name: str | None = None
 ) -> PreparedOperation:
     """Parse and validate ``text``; raises ``MobileError`` with the first problem found."""
     try:
-        document = parse(text)
+        document = parse(text, max_lexical_tokens=MAX_TOKENS, max_comments=MAX_TOKENS)
     except GraphQLSyntaxError as error:
         raise InvalidDocumentError([error], "GRAPHQL_PARSE_FAILED") from error
     errors = validate(schema, document)

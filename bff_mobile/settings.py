@@ -22,8 +22,9 @@ class MobileSettings(BaseSettings):
         env_prefix="SHOPGRAPH_BFF_MOBILE_", extra="ignore", populate_by_name=True
     )
 
-    mode: Literal["development", "production"] = "development"
-    """``production`` accepts only persisted operation ids; ``development`` documents too."""
+    mode: Literal["development", "production"] = "production"
+    """``production`` accepts only persisted operation ids; ``development`` (what
+    ``shopgraph dev`` runs) documents too."""
     router_url: str = Field(
         default_factory=_dev_router_url,
         # compose.yaml gives every BFF the router's address as SHOPGRAPH_ROUTER_URL.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import socket
 from collections.abc import Generator, Sequence
@@ -24,6 +25,8 @@ class _SupervisedServer(uvicorn.Server):
 
 def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> int:
     """Run every available service until SIGINT/SIGTERM; return the exit status."""
+    # A developer's mobile BFF runs documents too, not only the app's persisted operations.
+    os.environ.setdefault("SHOPGRAPH_BFF_MOBILE_MODE", "development")
     runnable = [s for s in services if s.available]
     for missing in (s for s in services if not s.available):
         click.echo(f"  {missing.name:<11} (not part of this build yet)")
@@ -111,8 +114,6 @@ def create_router_app() -> object:
     """The router as ``shopgraph dev`` runs it: GraphiQL with sign-in through the local
     identity provider, introspection on, and the subgraphs at their dev ports (which
     ``SHOPGRAPH_DEV_PORT_OFFSET`` moves)."""
-    import os
-
     from router.auth.settings import AuthenticationSettings, JwtSettings
     from router.http.app import create_app
     from router.http.config import PlaygroundSignInSettings, SubgraphSettings, load_config

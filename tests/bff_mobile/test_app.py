@@ -31,7 +31,7 @@ def test_the_defaults_fit_shopgraph_dev(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.delenv(name, raising=False)
     settings = MobileSettings()
     assert settings.router_url == "http://127.0.0.1:4000/graphql"
-    assert settings.mode == "development"
+    assert settings.mode == "production"  # safe by default: persisted operations only
     assert str(settings.minimum_version) == "1.0.0"
     monkeypatch.setenv("SHOPGRAPH_DEV_PORT_OFFSET", "500")
     assert MobileSettings().router_url == "http://127.0.0.1:4500/graphql"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLError
 
-from bff_mobile.errors import MobileError, format_error
+from bff_mobile.errors import InvalidDocumentError, MobileError, format_error
+from bff_mobile.execution import prepare
 from bff_mobile.router_client import _router_error
+from bff_mobile.schema import build_schema
 
 
 def test_codes_are_registered() -> None:
@@ -48,3 +50,11 @@ def test_a_field_the_router_left_out_asks_a_signed_out_app_to_sign_in(
     }
     error = _router_error(unauthorized, signed_in=signed_in)
     assert error.extensions == {"code": code}
+
+
+def test_a_development_document_is_bounded_in_tokens() -> None:
+    flood = "{ home { " + "__typename " * 6_000 + "} }"
+    with pytest.raises(InvalidDocumentError) as refused:
+        prepare(build_schema(), flood)
+    assert refused.value.code == "GRAPHQL_PARSE_FAILED"
+    assert "more than 5000 tokens" in refused.value.message
