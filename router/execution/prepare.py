@@ -109,11 +109,16 @@ class OperationPreparer:
     def _prepare(self, source: str, operation_name: str | None, digest: str) -> PreparedOperation:
         limits = self.document_limits
         try:
+            # Past the operation limits already in its text: refused before the parse (unless
+            # the limits only warn, when the measures below log them).
+            early = not self.operation_limits.warn_only
             document = parse_document(
                 source,
                 max_bytes=limits.max_bytes,
                 max_tokens=limits.max_tokens,
                 max_nesting=limits.max_nesting,
+                max_aliases=self.operation_limits.max_aliases if early else 0,
+                max_selections=self.operation_limits.max_expanded_selections if early else 0,
             )
         except GraphQLSyntaxError as error:
             return PreparedOperation(digest, operation_name, errors=[error],

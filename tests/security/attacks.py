@@ -52,7 +52,7 @@ def attacks() -> list[Attack]:
     return [
         _post("fragment bomb, 20 levels", "MAX_EXPANDED_SELECTIONS_LIMIT",
               {"query": fragment_bomb(20)}),
-        _post("10,000 aliases", "MAX_TOKENS_LIMIT", {"query": "{" + aliases[:95_000] + "}"}),
+        _post("10,000 aliases", "MAX_ALIASES_LIMIT", {"query": "{" + aliases[:95_000] + "}"}),
         _post("150 aliases", "MAX_ALIASES_LIMIT", {"query": "{" + few_aliases + "}"}),
         _post("3,900 copies of one field", "MAX_EXPANDED_SELECTIONS_LIMIT", {"query": duplicated}),
         _post("40 levels deep", "MAX_DEPTH_LIMIT", {"query": nested(40)}),

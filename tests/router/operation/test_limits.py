@@ -52,6 +52,24 @@ def test_the_scan_refuses_before_the_parser() -> None:
         parse_document("{ aaaaaaaaaaa }", max_bytes=10, max_tokens=100, max_nesting=10)
 
 
+def test_the_scan_counts_aliases_and_selections_in_selection_sets_only() -> None:
+    document = """
+        query Q($v: In = {a: 1, b: [{c: 2}]}) @d(x: 1) {
+          a: f(k: {m: 1}) @include(if: $x) { b ...F ... on T { c } }
+        }
+        fragment F on T { d: e }
+    """
+    # Selections: f, b, ...F, ... on T, c, e; aliases: a, d. Arguments and objects are not.
+    assert scan(document, max_tokens=200, max_nesting=10, max_aliases=2) is None
+    refused = scan(document, max_tokens=200, max_nesting=10, max_aliases=1)
+    assert refused is not None
+    assert refused.code == "MAX_ALIASES_LIMIT"
+    assert scan(document, max_tokens=200, max_nesting=10, max_selections=6) is None
+    refused = scan(document, max_tokens=200, max_nesting=10, max_selections=5)
+    assert refused is not None
+    assert refused.code == "MAX_EXPANDED_SELECTIONS_LIMIT"
+
+
 def test_variables_limits() -> None:
     limits = VariablesLimits(max_bytes=100, max_list_length=3, max_depth=2)
     assert check_variables({"a": [1, 2, 3], "b": {"c": 1}}, limits) is None
