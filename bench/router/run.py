@@ -16,19 +16,19 @@ import os
 import platform
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+
+from bench.processes import free_port, running
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -177,41 +177,6 @@ def gateways(supergraph: Path, port: int) -> dict[str, Gateway]:
 
 
 # -- processes -------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def running(argv: list[str], log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """Run argv in its own process group; on exit SIGTERM it and wait (SIGKILL after 15 s)."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv,
-            cwd=HERE,
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield process
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group and wait; SIGKILL it if it is still there after 15 s."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(15)
-    except ProcessLookupError:
-        return  # already gone
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def wait_ready(client: httpx.Client, url: str, process: subprocess.Popen[bytes], what: str) -> None:
@@ -266,7 +231,9 @@ def start_subgraphs(stack: ExitStack, client: httpx.Client) -> dict[str, tuple[i
     for name in SUBGRAPHS:
         port = free_port()
         argv = [node, str(HERE / "subgraphs" / "server.mjs"), name, str(port)]
-        process = stack.enter_context(running(argv, RAW / f"subgraph-{name}.log", {}))
+        process = stack.enter_context(
+            running(argv, RAW / f"subgraph-{name}.log", dict(os.environ), HERE)
+        )
         wait_ready(client, f"http://127.0.0.1:{port}/", process, f"subgraph {name}")
         started[name] = (port, process.pid)
     print("subgraphs: " + ", ".join(f"{n} :{p}" for n, (p, _) in started.items()), flush=True)
@@ -361,7 +328,9 @@ def bench_gateway(
     print(f"[{gateway.key}] starting {gateway.title}", flush=True)
     with (
         httpx.Client(timeout=30) as client,
-        running(gateway.argv, RAW / f"gateway-{gateway.key}.log", gateway.env) as process,
+        running(
+            gateway.argv, RAW / f"gateway-{gateway.key}.log", {**os.environ, **gateway.env}, HERE
+        ) as process,
     ):
         wait_ready(client, base + gateway.health_path, process, gateway.title)
         check_data(client, url, gateway, reference)

@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 import yaml
 
+from bench.processes import free_port, running
 from router.http.config import RouterConfig
 from shopgraph.services import SERVICES, SUBGRAPHS
 from tests.security.attacks import Attack, attacks
@@ -179,13 +180,6 @@ def port_free(port: int) -> bool:
         return True
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def dev_offset() -> int:
     """The first offset at which every port `shopgraph dev` takes is free."""
     for offset in OFFSETS:
@@ -199,30 +193,6 @@ def clean_environment(**extra: str) -> dict[str, str]:
     the subgraphs use embedded stores and the router its defaults; plus extra."""
     kept = {k: v for k, v in os.environ.items() if not k.startswith("SHOPGRAPH_")}
     return {**kept, **extra}
-
-
-@contextmanager
-def running(argv: list[str], log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """Run argv in its own process group; on exit SIGTERM it and wait (SIGKILL after 15 s)."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(15)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def log_tail(log: Path, lines: int = 30) -> str:
@@ -256,7 +226,7 @@ def start_dev(stack: ExitStack, workdir: Path) -> dict[str, str]:
     log = workdir / "dev.log"
     argv = [str(ROOT / ".venv" / "bin" / "shopgraph"), "dev"]
     say(f"starting shopgraph dev (port offset {offset}, data in {workdir / 'data'})")
-    process = stack.enter_context(running(argv, log, env))
+    process = stack.enter_context(running(argv, log, env, ROOT))
     ports = {s.name: s.base_port + offset for s in SERVICES}
     urls = {name: f"http://127.0.0.1:{ports[name]}/graphql" for name in SUBGRAPHS}
     started = time.monotonic()
@@ -296,7 +266,7 @@ def start_router(stack: ExitStack, workdir: Path, urls: dict[str, str]) -> tuple
         str(port),
     ]
     log = workdir / "router.log"
-    process = stack.enter_context(running(argv, log, clean_environment()))
+    process = stack.enter_context(running(argv, log, clean_environment(), ROOT))
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(timeout=10) as client:
 
