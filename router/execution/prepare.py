@@ -28,7 +28,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule, specified_rules
 from router.cache import BoundedCache
 from router.execution.introspection import introspection_fields
 from router.operation.dedupe import drop_repeated_fields
-from router.operation.document import parse_document
+from router.operation.document import DocumentLimits, parse_document
 from router.operation.errors import OperationRefusedError, Violation
 from router.operation.limits import Measures, OperationLimits, check_limits, measure_document
 from router.operation.suggestions import without_suggestions
@@ -41,13 +41,6 @@ log = logging.getLogger("shopgraph.router")
 # and the normalized tree), measured with tracemalloc on GraphiQL's examples (250 to 290).
 BYTES_PER_SOURCE_CHAR = 300
 ENTRY_OVERHEAD_BYTES = 4_000
-
-
-@dataclass(frozen=True)
-class DocumentLimits:
-    max_bytes: int = 100_000
-    max_tokens: int = 4_000
-    max_nesting: int = 100
 
 
 @dataclass(frozen=True)

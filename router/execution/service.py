@@ -14,10 +14,10 @@ from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
 from router.execution.executor import ErrorPolicy, execute_plan
 from router.execution.introspection import execute_introspection
-from router.execution.prepare import DocumentLimits, OperationPreparer, PreparedOperation
+from router.execution.prepare import OperationPreparer, PreparedOperation
 from router.execution.response import shape_response
 from router.operation.cost import CostModel
-from router.operation.document import operation_digest
+from router.operation.document import DocumentLimits, operation_digest
 from router.operation.limits import OperationLimits
 from router.planning import PlanCache
 from router.planning.authorize import authorize_operation

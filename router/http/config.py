@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from router.auth.settings import AuthenticationSettings
 from router.http.rate_limit import RateLimitSettings
+from router.operation.document import DocumentLimits
+from router.operation.limits import OperationLimits
+from router.operation.variables import VariablesLimits
 from router.types import RouterError
 
 
@@ -32,27 +35,31 @@ class SubgraphSettings(_Section):
     """Override the routing URL the supergraph gives for this subgraph."""
 
 
+# The production defaults are the operation stage's own, in one place.
+_DOCUMENT, _OPERATION, _VARIABLES = DocumentLimits(), OperationLimits(), VariablesLimits()
+
+
 class VariablesLimitSettings(_Section):
-    max_bytes: int = Field(256_000, ge=0)
+    max_bytes: int = Field(_VARIABLES.max_bytes, ge=0)
     """The variables' JSON size."""
-    max_list_length: int = Field(1_000, ge=0)
-    max_depth: int = Field(16, ge=0)
+    max_list_length: int = Field(_VARIABLES.max_list_length, ge=0)
+    max_depth: int = Field(_VARIABLES.max_depth, ge=0)
 
 
 class LimitSettings(_Section):
     """Operation limits, checked in one pass over the document before validation and
     planning; 0 turns a limit off. See docs/security.md for the threat each one answers."""
 
-    max_document_bytes: int = Field(100_000, gt=0)
-    max_tokens: int = Field(4_000, gt=0)
-    max_nesting: int = Field(100, gt=0)
+    max_document_bytes: int = Field(_DOCUMENT.max_bytes, gt=0)
+    max_tokens: int = Field(_DOCUMENT.max_tokens, gt=0)
+    max_nesting: int = Field(_DOCUMENT.max_nesting, gt=0)
     """Brackets and braces, as the parser sees them."""
-    max_depth: int = Field(15, ge=0)
-    max_height: int = Field(400, ge=0)
-    max_aliases: int = Field(100, ge=0)
-    max_root_fields: int = Field(30, ge=0)
-    max_directives: int = Field(10, ge=0)
-    max_expanded_selections: int = Field(2_000, ge=0)
+    max_depth: int = Field(_OPERATION.max_depth, ge=0)
+    max_height: int = Field(_OPERATION.max_height, ge=0)
+    max_aliases: int = Field(_OPERATION.max_aliases, ge=0)
+    max_root_fields: int = Field(_OPERATION.max_root_fields, ge=0)
+    max_directives: int = Field(_OPERATION.max_directives, ge=0)
+    max_expanded_selections: int = Field(_OPERATION.max_expanded_selections, ge=0)
     warn_only: bool = False
     """Log the operation limits a request passes instead of refusing it (to roll limits out).
     Document size, tokens, nesting, variables and the CPU budget are always enforced."""

@@ -18,9 +18,9 @@ import watchfiles
 from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
 from router.execution.executor import ErrorPolicy
-from router.execution.prepare import DocumentLimits
 from router.execution.service import CacheBounds, RouterService
 from router.http.config import RouterConfig
+from router.operation.document import DocumentLimits
 from router.operation.limits import OperationLimits
 from router.supergraph import Supergraph, SupergraphError, load_supergraph
 
