@@ -23,9 +23,10 @@ from router.auth.jwt import JwtVerifier
 from router.auth.viewer import load_policy_hook, viewer_of
 from router.execution import HttpSubgraphClient
 from router.execution.budget import PreparationWorkers
+from router.execution.prepare import PreparedOperation
 from router.execution.service import RouterService
 from router.http.authentication import AuthenticationMiddleware
-from router.http.config import RouterConfig
+from router.http.config import DemandControlSettings, RouterConfig
 from router.http.csrf import CsrfMiddleware, is_page_request
 from router.http.graphiql import (
     ASSETS_PATH,
@@ -80,6 +81,7 @@ def create_app(
         else None
     )
     buckets = build_token_buckets(config.rate_limit) if config.rate_limit else None
+    variables = variables_limits(config)
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and _wants_html(request):
@@ -96,7 +98,7 @@ def create_app(
             policies=service.policy_names,
             hook=hook,
         )
-        return await _handle_graphql(request, service, config, viewer)
+        return await _handle_graphql(request, service, config, viewer, variables)
 
     async def metrics(_: Request) -> Response:
         return Response(exposition(), media_type="text/plain; version=0.0.4")
@@ -227,22 +229,51 @@ def _graphql_errors(errors: list[GraphQLError], code: str) -> list[JSONObject]:
     return formatted
 
 
+def _refusal(request: Request, code: str, message: str) -> Response:
+    """A request refused before planning: 400 with its code, counted by code."""
+    REFUSED_OPERATIONS.labels(code).inc()
+    return _request_error(request, [_error(message, code)], 400)
+
+
+def _estimate(
+    request: Request,
+    service: RouterService,
+    prepared: PreparedOperation,
+    variables: dict[str, Any],
+    demand: DemandControlSettings,
+) -> int | Response:
+    """The operation's estimated cost, or the refusal when it is past ``max_cost``."""
+    if not demand.enabled:
+        return 0
+    try:
+        estimated = service.estimate_cost(prepared, variables)
+    except CostError as error:
+        return _refusal(request, error.code, error.message)
+    OPERATION_COST.labels("estimated").observe(estimated)
+    if demand.mode == "enforce" and demand.max_cost and estimated > demand.max_cost:
+        violation = Violation("COST_ESTIMATED_TOO_EXPENSIVE", demand.max_cost, estimated)
+        return _refusal(request, violation.code, violation.message)
+    return estimated
+
+
 async def _handle_graphql(
-    request: Request, service: RouterService, config: RouterConfig, viewer: Viewer
+    request: Request,
+    service: RouterService,
+    config: RouterConfig,
+    viewer: Viewer,
+    variables: VariablesLimits,
 ) -> Response:
     try:
         gql = await read_graphql_request(request, config.max_request_bytes)
     except BadRequestError as error:
         return _error_response(error.status, error.message, error.code, request)
-    violation = check_variables(gql.variables, variables_limits(config))
+    violation = check_variables(gql.variables, variables)
     if violation is not None:
-        REFUSED_OPERATIONS.labels(violation.code).inc()
-        return _request_error(request, [_error(violation.message, violation.code)], 400)
+        return _refusal(request, violation.code, violation.message)
     try:
         prepared = await service.prepare(gql.query, gql.operation_name)
     except OperationRefusedError as error:
-        REFUSED_OPERATIONS.labels(error.code).inc()
-        return _request_error(request, [_error(error.message, error.code)], 400)
+        return _refusal(request, error.code, error.message)
     if prepared.errors:
         assert prepared.error_code is not None
         return _request_error(request, _graphql_errors(prepared.errors, prepared.error_code), 400)
@@ -263,17 +294,9 @@ async def _handle_graphql(
     if isinstance(coerced, list):
         return _request_error(request, coerced, 400)
     demand = config.demand_control
-    try:
-        estimated = service.estimate_cost(prepared, coerced) if demand.enabled else 0
-    except CostError as error:
-        REFUSED_OPERATIONS.labels(error.code).inc()
-        return _request_error(request, [_error(error.message, error.code)], 400)
-    if demand.enabled:
-        OPERATION_COST.labels("estimated").observe(estimated)
-        if demand.mode == "enforce" and demand.max_cost and estimated > demand.max_cost:
-            violation = Violation("COST_ESTIMATED_TOO_EXPENSIVE", demand.max_cost, estimated)
-            REFUSED_OPERATIONS.labels(violation.code).inc()
-            return _request_error(request, [_error(violation.message, violation.code)], 400)
+    estimated = _estimate(request, service, prepared, coerced, demand)
+    if isinstance(estimated, Response):
+        return estimated
     headers = {
         name: request.headers[name] for name in config.propagate_headers if name in request.headers
     }
