@@ -29,7 +29,7 @@ from router.cache import BoundedCache
 from router.execution.introspection import introspection_fields
 from router.operation.dedupe import drop_repeated_fields
 from router.operation.document import DocumentLimits, parse_document
-from router.operation.errors import OperationRefusedError, Violation
+from router.operation.errors import OperationRefusedError
 from router.operation.limits import Measures, OperationLimits, check_limits, measure_document
 from router.operation.suggestions import without_suggestions
 from router.planning.normalize import normalize_operation
@@ -55,9 +55,6 @@ class PreparedOperation:
     """``GRAPHQL_PARSE_FAILED`` or ``GRAPHQL_VALIDATION_FAILED`` when ``errors`` is set."""
     introspection: bool = False
     """The operation asks for ``__schema`` or ``__type`` at its root."""
-    measures: Measures | None = None
-    warnings: tuple[Violation, ...] = ()
-    """Limits it goes past while the limits only warn."""
     size_bytes: int = 0
 
     @cached_property
@@ -117,7 +114,7 @@ class OperationPreparer:
             return PreparedOperation(digest, operation_name, errors=[error],
                                      error_code="GRAPHQL_PARSE_FAILED")  # fmt: skip
         measures = measure_document(document)
-        warnings = self._check(measures)
+        self._check(measures)
         drop_repeated_fields(document)
         errors = validate(self.schema, document, self.rules)
         if errors:
@@ -141,19 +138,17 @@ class OperationPreparer:
             operation,
             normalize_operation(document, operation_name),
             introspection=bool(introspection_fields(operation)),
-            measures=measures,
-            warnings=tuple(warnings),
             size_bytes=ENTRY_OVERHEAD_BYTES
             + BYTES_PER_SOURCE_CHAR * (len(source) + measures.expanded_selections),
         )
 
-    def _check(self, measures: Measures) -> list[Violation]:
+    def _check(self, measures: Measures) -> None:
+        """Refuse past a limit, or log each one passed while the limits only warn."""
         violations = check_limits(measures, self.operation_limits)
         if violations and not self.operation_limits.warn_only:
             raise OperationRefusedError(violations[0])
         for violation in violations:
             log.warning("operation limit passed (warn only): %s", violation.message)
-        return violations
 
     def _shown(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         if self.introspection:

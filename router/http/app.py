@@ -81,7 +81,7 @@ def create_app(
         else None
     )
     buckets = build_token_buckets(config.rate_limit) if config.rate_limit else None
-    variables = variables_limits(config)
+    variables = config.limits.variables.limits()
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and _wants_html(request):
@@ -332,8 +332,3 @@ def _coerce_variables(
                 error["message"] = without_suggestions(error["message"])
         return errors
     return coerced
-
-
-def variables_limits(config: RouterConfig) -> VariablesLimits:
-    settings = config.limits.variables
-    return VariablesLimits(settings.max_bytes, settings.max_list_length, settings.max_depth)

@@ -45,6 +45,9 @@ class VariablesLimitSettings(_Section):
     max_list_length: int = Field(_VARIABLES.max_list_length, ge=0)
     max_depth: int = Field(_VARIABLES.max_depth, ge=0)
 
+    def limits(self) -> VariablesLimits:
+        return VariablesLimits(self.max_bytes, self.max_list_length, self.max_depth)
+
 
 class LimitSettings(_Section):
     """Operation limits, checked in one pass over the document before validation and
@@ -69,6 +72,20 @@ class LimitSettings(_Section):
     preparation_workers: int = Field(2, ge=1, le=16)
     max_preparing: int = Field(64, ge=1)
     """New documents being prepared at once; more are refused with OPERATION_QUEUE_FULL."""
+
+    def document_limits(self) -> DocumentLimits:
+        return DocumentLimits(self.max_document_bytes, self.max_tokens, self.max_nesting)
+
+    def operation_limits(self) -> OperationLimits:
+        return OperationLimits(
+            max_depth=self.max_depth,
+            max_height=self.max_height,
+            max_aliases=self.max_aliases,
+            max_root_fields=self.max_root_fields,
+            max_directives=self.max_directives,
+            max_expanded_selections=self.max_expanded_selections,
+            warn_only=self.warn_only,
+        )
 
 
 class CacheSettings(_Section):

@@ -29,5 +29,11 @@ def tune_process() -> None:
         ctypes.CDLL("libc.so.6").mallopt(_M_ARENA_MAX, 2)
     except (OSError, AttributeError):
         log.debug("not glibc: malloc arenas left as they are")
+    refreeze_collector()
+
+
+def refreeze_collector() -> None:
+    """Collect once (what was frozen before included), then freeze all that is left."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()

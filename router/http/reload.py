@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 import logging
 from pathlib import Path
@@ -20,8 +19,7 @@ from router.execution.client import SubgraphClient
 from router.execution.executor import ErrorPolicy
 from router.execution.service import CacheBounds, RouterService
 from router.http.config import RouterConfig
-from router.operation.document import DocumentLimits
-from router.operation.limits import OperationLimits
+from router.http.process import refreeze_collector
 from router.supergraph import Supergraph, SupergraphError, load_supergraph
 
 log = logging.getLogger("shopgraph.router")
@@ -74,19 +72,18 @@ class SupergraphHolder:
             self.last_error = f"{self.path}: {error}"
             log.error("supergraph not loaded: %s", self.last_error)
             return False
+        replacing = self.service is not None
         self._install(supergraph)
         log.info("supergraph %s loaded from %s", self.digest, self.path)
-        # The old supergraph was frozen out of the collector's view (see the app's lifespan):
-        # let one collection free its cycles, then freeze the new one.
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+        if replacing:
+            # The old supergraph was frozen out of the collector's view: let one collection
+            # free it, then freeze the new one.
+            refreeze_collector()
         return True
 
     def _install(self, supergraph: Supergraph) -> None:
         self._apply_url_overrides(supergraph)
         config = self.config
-        limits = config.limits
         self.service = RouterService(
             supergraph,
             self.client,
@@ -97,18 +94,8 @@ class SupergraphHolder:
                 plan_entries=config.caches.plans.max_entries,
                 plan_bytes=config.caches.plans.max_bytes,
             ),
-            document_limits=DocumentLimits(
-                limits.max_document_bytes, limits.max_tokens, limits.max_nesting
-            ),
-            operation_limits=OperationLimits(
-                max_depth=limits.max_depth,
-                max_height=limits.max_height,
-                max_aliases=limits.max_aliases,
-                max_root_fields=limits.max_root_fields,
-                max_directives=limits.max_directives,
-                max_expanded_selections=limits.max_expanded_selections,
-                warn_only=limits.warn_only,
-            ),
+            document_limits=config.limits.document_limits(),
+            operation_limits=config.limits.operation_limits(),
             override_labels=frozenset(config.override_labels),
             introspection=config.introspection,
             default_list_size=config.demand_control.default_list_size,
