@@ -62,6 +62,8 @@ class AuthorizationRules:
     """Requirements by schema coordinate (``Type`` or ``Type.field``)."""
 
     by_coordinate: dict[str, Requirement] = field(default_factory=dict)
+    _by_field: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)
+    """``for_field``'s answers, one per field of the schema at most."""
 
     @classmethod
     def from_directives(cls, directives: Mapping[str, Mapping[str, list[dict[str, Any]]]]) -> (
@@ -85,11 +87,15 @@ class AuthorizationRules:
 
     def for_field(self, parent: str, name: str, returns: str) -> Requirement:
         """What it takes to see ``parent.name``, a field returning the named type ``returns``."""
-        found = Requirement()
-        for coordinate in (f"{parent}.{name}", returns):
-            requirement = self.by_coordinate.get(coordinate)
-            if requirement is not None:
-                found = found + requirement
+        key = (parent, name, returns)
+        found = self._by_field.get(key)
+        if found is None:
+            found = Requirement()
+            for coordinate in (f"{parent}.{name}", returns):
+                requirement = self.by_coordinate.get(coordinate)
+                if requirement is not None:
+                    found = found + requirement
+            self._by_field[key] = found
         return found
 
     def policy_names(self) -> frozenset[str]:

@@ -36,26 +36,33 @@ class _Walk:
     denied: set[int] = field(default_factory=set)
     paths: list[str] = field(default_factory=list)
 
-    def selections(self, parent: str, items: list[Selection], path: str) -> list[Selection]:
-        kept: list[Selection] = []
+    def find_denied(self, parent: str, items: list[Selection], path: str) -> None:
+        """Record every field of ``items`` (and below) the viewer may not see."""
         for item in items:
             if isinstance(item, InlineFragment):
                 condition = item.type_condition or parent
-                inner = self.selections(condition, item.selections, f"{path}|{condition}")
-                kept.append(InlineFragment(item.type_condition, inner, item.directives))
+                self.find_denied(condition, item.selections, f"{path}|{condition}")
                 continue
             returns = self._returns(parent, item.name)
-            here = f"{path}.{item.key}"
             if returns is None:  # __typename, or a field validation already refused
-                kept.append(item)
                 continue
+            here = f"{path}.{item.key}"
             if not self.rules.for_field(parent, item.name, returns).allows(self.viewer):
                 self.denied.add(id(item))
                 self.paths.append(here)
-                continue
-            copy = item.shallow_copy()
-            copy.selections = self.selections(returns, item.selections, here)
-            kept.append(copy)
+            else:
+                self.find_denied(returns, item.selections, here)
+
+    def without_denied(self, items: list[Selection]) -> list[Selection]:
+        kept: list[Selection] = []
+        for item in items:
+            if isinstance(item, InlineFragment):
+                inner = self.without_denied(item.selections)
+                kept.append(InlineFragment(item.type_condition, inner, item.directives))
+            elif id(item) not in self.denied:
+                copy = item.shallow_copy()
+                copy.selections = self.without_denied(item.selections)
+                kept.append(copy)
         return kept
 
     def _returns(self, parent: str, name: str) -> str | None:
@@ -72,10 +79,10 @@ def authorize_operation(
         return Authorized(operation)
     root = schema.get_root_type(OperationType(operation.kind))
     walk = _Walk(schema, rules, viewer)
-    selections = walk.selections(root.name if root else ROOT_TYPES[operation.kind],
-                                 operation.selections, "")  # fmt: skip
+    walk.find_denied(root.name if root else ROOT_TYPES[operation.kind], operation.selections, "")
     if not walk.denied:
-        return Authorized(operation)
+        return Authorized(operation)  # the common case: nothing copied
+    selections = walk.without_denied(operation.selections)
     filtered = Operation(operation.kind, operation.name, operation.variable_definitions, selections)
     signature = hashlib.sha256("\n".join(sorted(walk.paths)).encode()).hexdigest()[:32]
     return Authorized(filtered, frozenset(walk.denied), signature)
