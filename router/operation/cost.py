@@ -12,7 +12,6 @@ is the same sum over the response, with the lists' real lengths.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -45,14 +44,6 @@ from router.types import RouterError
 MUTATION_COST = 10
 _CAP = 10**18
 _MAX_SPREADS = 64  # spreads followed in a row within one object (cycles are invalid anyway)
-
-
-@dataclass(frozen=True)
-class DemandControlLimits:
-    max_cost: int = 10_000
-    """0: no limit (the cost is still measured)."""
-    default_list_size: int = 10
-    """Items assumed for a list field without ``@listSize``."""
 
 
 class CostModel:

@@ -7,8 +7,8 @@ deep, is measured in twenty steps rather than expanded into a million selections
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from graphql import (
     DocumentNode,
@@ -185,7 +185,3 @@ def _most_directives_in(selection_set: SelectionSetNode | None) -> int:
         most = max(most, len(node.directives or ()))
         most = max(most, _most_directives_in(getattr(node, "selection_set", None)))
     return most
-
-
-def limit_names() -> Iterable[str]:
-    return (f.name for f in fields(OperationLimits) if f.name != "warn_only")
