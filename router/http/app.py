@@ -84,7 +84,7 @@ def create_app(
     variables = config.limits.variables.limits()
 
     async def graphql(request: Request) -> Response:
-        if request.method == "GET" and _wants_html(request):
+        if request.method == "GET" and is_page_request(request.scope):
             if config.playground:
                 return graphiql_page(config)
             return _error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
@@ -188,11 +188,6 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.supergraph = holder
     return app
-
-
-def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "query" not in request.query_params
 
 
 def _response_type(request: Request) -> str:

@@ -8,6 +8,7 @@ request (GET included) leaves an attacker's page nothing that reaches the router
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import parse_qs
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -76,5 +77,7 @@ class CsrfMiddleware:
 
 
 def is_page_request(scope: Scope) -> bool:
+    """A browser asking for GraphiQL's page: HTML accepted and no ``query`` parameter."""
     accept = next((v for n, v in scope["headers"] if n == b"accept"), b"")
-    return b"text/html" in accept and b"query=" not in scope.get("query_string", b"")
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return b"text/html" in accept and "query" not in query

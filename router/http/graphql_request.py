@@ -96,8 +96,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
-        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-        raise _DuplicateKeyError(f"the key {repeated!r} appears more than once in one object")
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(f"the key {key!r} appears more than once in one object")
+            seen.add(key)
     return result
 
 
