@@ -56,8 +56,8 @@ class Position:
     conditions: tuple[DirectiveNode, ...]
     satisfied: frozenset[str] = frozenset()
     """Fields whose ``@requires`` the representations at this position carry."""
-    available: frozenset[str] = frozenset()
-    """Fields already in the response at this path (an entity fetch's representation)."""
+    available: tuple[Selection, ...] = ()
+    """What is already in the response at this path (an entity fetch's representation)."""
     parent: Position | None = None
     via: Field | None = None
     """The field that led here from ``parent``."""
@@ -233,10 +233,13 @@ class FetchGraphBuilder:
 
     def _plan_local_field(self, position: Position, selection: Field) -> set[int]:
         added = merge_into(position.target, selection)
-        if not selection.selections:
-            return {position.fetch.id}
         graph, type_name = position.fetch.graph, position.type_name
         return_type, depth = self.index.return_shape_in(graph, type_name, selection.name)
+        if not selection.selections:
+            if self.index.is_composite(return_type):
+                # Literal @skip/@include removed every sub-field: the object is still answered.
+                merge_into(added.selections, TYPENAME)
+            return {position.fetch.id}
         provided_field = self._provided_field(position, selection.name)
         provided: list[Selection] | None = None
         if provided_field is not None:
@@ -433,16 +436,16 @@ class FetchGraphBuilder:
         selections = self.index.field_set(position.type_name, fields)
         return all(
             isinstance(s, Field)
-            and (s.name in position.available or self._resolvable_here(position, s))
+            and (_has_field(position.available, s) or self._resolvable_here(position, s))
             for s in selections
         )
 
     def _plan_inputs(self, position: Position, selections: list[Selection]) -> set[int]:
         """Plan fields another fetch needs (keys, requires), reusing what is already there."""
-        needed = [
-            s for s in selections if not (isinstance(s, Field) and s.name in position.available)
-        ]
-        dependencies = set(position.fetch.depends_on) if len(needed) < len(selections) else set()
+        # Nested fields count one by one: a representation with `items { sku }` still lacks
+        # `items { lot { code } }`, which must be fetched into the same objects.
+        needed = _missing(selections, position.available)
+        dependencies = set(position.fetch.depends_on) if needed != selections else set()
         if position.refined:
             dependencies.add(position.fetch.id)  # the concrete type is known once it answered
         return dependencies | (self.plan_selection_set(position, needed) if needed else set())
@@ -489,12 +492,10 @@ class FetchGraphBuilder:
         if self.index.is_interface_object(source.graph, entity_type):
             fetch.typename_for[position.type_name] = entity_type
         fragment = merge_into(fetch.selections, InlineFragment(entity_type))
-        available = (
-            frozenset(s.name for s in representation.selections if isinstance(s, Field))
-            | position.available
-        )
+        available: list[Selection] = []
+        merge_all(available, [*representation.selections, *position.available])
         inner = Position(fetch, fragment.selections, position.path, entity_type, None,
-                         position.conditions, frozenset(satisfied), available,
+                         position.conditions, frozenset(satisfied), tuple(available),
                          position.parent, position.via)  # fmt: skip
         return {fetch.id} | self.plan_selection_set(inner, selections)
 
@@ -605,6 +606,32 @@ def _conflicting_inputs(existing: list[Selection], new: list[Selection]) -> bool
         if other is not None and _conflicting_inputs(other.selections, field_.selections):
             return True
     return False
+
+
+def _has_field(selections: Iterable[Selection], wanted: Field) -> bool:
+    return any(
+        isinstance(s, Field) and s.key == wanted.key and s.signature() == wanted.signature()
+        for s in selections
+    )
+
+
+def _missing(wanted: list[Selection], present: Iterable[Selection]) -> list[Selection]:
+    """The part of ``wanted`` that ``present`` lacks, sub-selections compared field by field."""
+    fields = {s.key: s for s in present if isinstance(s, Field)}
+    result: list[Selection] = []
+    for selection in wanted:
+        have = fields.get(selection.key) if isinstance(selection, Field) else None
+        if (
+            not isinstance(selection, Field)
+            or have is None
+            or have.signature() != selection.signature()
+        ):
+            result.append(selection)
+        elif selection.selections and (inner := _missing(selection.selections, have.selections)):
+            partial = selection.shallow_copy()
+            partial.selections = inner
+            result.append(partial)
+    return result
 
 
 def _index_fields(selections: list[Selection], into: dict[str, Field]) -> None:

@@ -1,7 +1,10 @@
 """Normalize: pick the operation, inline fragment spreads, drop what literal ``@skip`` rules out.
 
 Directives whose condition is a variable stay on the selection; the subgraph evaluates them
-and the planner turns fetches under them into ``Condition`` nodes.
+and the planner turns fetches under them into ``Condition`` nodes. A fragment left with no
+selection is dropped (it adds nothing to the response); a composite field left with none
+stays, with an empty selection: the client still gets its object (``{}``), or null, or a list
+of them, so the planner fetches it with ``__typename`` alone.
 """
 
 from __future__ import annotations
@@ -65,18 +68,14 @@ def _selections(
             )
         elif isinstance(node, InlineFragmentNode):
             condition = node.type_condition.name.value if node.type_condition else None
-            result.append(
-                InlineFragment(condition, _selections(node.selection_set, fragments), directives)
-            )
+            inner = _selections(node.selection_set, fragments)
+            if inner:
+                result.append(InlineFragment(condition, inner, directives))
         elif isinstance(node, FragmentSpreadNode):
             fragment = fragments[node.name.value]
-            result.append(
-                InlineFragment(
-                    fragment.type_condition.name.value,
-                    _selections(fragment.selection_set, fragments),
-                    directives,
-                )
-            )
+            inner = _selections(fragment.selection_set, fragments)
+            if inner:
+                result.append(InlineFragment(fragment.type_condition.name.value, inner, directives))
     return result
 
 

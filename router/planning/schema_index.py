@@ -12,6 +12,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     is_abstract_type,
+    is_composite_type,
     is_object_type,
     parse,
 )
@@ -46,6 +47,9 @@ class SchemaIndex:
 
     def is_abstract(self, type_name: str) -> bool:
         return is_abstract_type(self.named_type(type_name))
+
+    def is_composite(self, type_name: str) -> bool:
+        return is_composite_type(self.named_type(type_name))
 
     def graphs_of(self, type_name: str) -> set[str]:
         meta = self.types.get(type_name)

@@ -151,3 +151,12 @@ def test_a_subgraph_answering_garbage_gives_an_error_and_the_router_keeps_servin
         assert _post(client, '{ product(id: "p3") { name } }') == {
             "data": {"product": {"name": "Mug"}}
         }
+
+
+def test_objects_whose_every_field_is_skipped_are_answered_empty(router: TestClient) -> None:
+    body = _post(
+        router,
+        """{ products { id @include(if: false) }
+             product(id: "p1") { reviews { ... on Review { body @skip(if: true) } } } }""",
+    )
+    assert body == {"data": {"products": [{}, {}, {}], "product": {"reviews": [{}, {}, {}]}}}
