@@ -26,6 +26,8 @@ APOLLO_VERSION = "2.14.4"
 PACKAGES = {
     "@apollo/composition": APOLLO_VERSION,
     "@apollo/gateway": APOLLO_VERSION,
+    # Serves the gateway over HTTP for the differential fuzzer (tests/differential).
+    "@apollo/server": "5.5.1",
     "graphql": "16.15.0",
 }
 HERE = Path(__file__).resolve().parent
