@@ -2,7 +2,9 @@
 
 from schema.composition.errors import (
     CODES,
+    HINT_CODES,
     CompositionError,
+    CompositionHint,
     CompositionResult,
     ErrorLocation,
     SubgraphInput,
@@ -10,7 +12,9 @@ from schema.composition.errors import (
 
 __all__ = [
     "CODES",
+    "HINT_CODES",
     "CompositionError",
+    "CompositionHint",
     "CompositionResult",
     "ErrorLocation",
     "SubgraphInput",

@@ -6,11 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from schema.composition.access_control import check_transitive_requirements
-from schema.composition.errors import CompositionError, CompositionResult, SubgraphInput
+from schema.composition.errors import (
+    CompositionError,
+    CompositionHint,
+    CompositionResult,
+    SubgraphInput,
+)
 from schema.composition.merge import merge_types
 from schema.composition.satisfiability import check_satisfiability
 from schema.composition.subgraph import Subgraph, SubgraphError, read_subgraph
 from schema.composition.supergraph import Supergraph, graph_enum_name, print_supergraph
+from schema.composition.upgrade import upgrade_subgraphs
 from schema.composition.validate import (
     check_external_on_base,
     check_inaccessible_references,
@@ -26,6 +32,7 @@ Report = Callable[[CompositionError], None]
 
 def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     errors: list[CompositionError] = []
+    hints: list[CompositionHint] = []
     report = errors.append
     subgraphs: list[Subgraph] = []
     for given in sorted(inputs, key=lambda s: s.name):
@@ -36,6 +43,9 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
             continue
         errors += subgraph.errors
         subgraphs.append(subgraph)
+    if errors:
+        return CompositionResult(None, errors)
+    upgrade_subgraphs(subgraphs, report)
     if errors:
         return CompositionResult(None, errors)
     names = [graph_enum_name(s.name) for s in subgraphs]
@@ -54,7 +64,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     supergraph.directive_names = _directive_names(subgraphs, report)
     supergraph.graphs = {graph_enum_name(s.name): (s.name, s.url) for s in subgraphs}
     supergraph.federation_version = max(s.federation_version for s in subgraphs)
-    merge_types(subgraphs, supergraph, report)
+    merge_types(subgraphs, supergraph, report, hints.append)
     supergraph.roots = [r for r in ("Query", "Mutation", "Subscription") if r in supergraph.types]
     check_queries(supergraph, subgraphs, report)
     check_inaccessible_references(supergraph, report)
@@ -66,7 +76,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     if errors:
         return CompositionResult(None, errors)
     _collect_specs(supergraph, subgraphs)
-    return CompositionResult(print_supergraph(supergraph), [])
+    return CompositionResult(print_supergraph(supergraph), [], hints)
 
 
 def _directive_names(subgraphs: list[Subgraph], report: Report) -> dict[str, str]:

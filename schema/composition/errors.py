@@ -1,7 +1,9 @@
-"""Composition results and errors: data, not exceptions.
+"""Composition results, errors and hints: data, not exceptions.
 
 Codes are those of the reference tools (Apollo's composition), so a failure reads the same
-whichever tool reported it; :data:`CODES` is the registry, with what each code means.
+whichever tool reported it; :data:`CODES` is the registry of error codes and
+:data:`HINT_CODES` that of hints (what composition accepted but a reader should know), each
+with what it means.
 """
 
 from __future__ import annotations
@@ -44,10 +46,24 @@ class CompositionError:
 
 
 @dataclass(frozen=True)
+class CompositionHint:
+    code: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.code not in HINT_CODES:
+            raise ValueError(f"unregistered composition hint code {self.code}")
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+@dataclass(frozen=True)
 class CompositionResult:
     supergraph_sdl: str | None
     errors: list[CompositionError] = field(default_factory=list)
-    hints: list[str] = field(default_factory=list)
+    hints: list[CompositionHint] = field(default_factory=list)
+    """What composition accepted but a reader should know; only for a composed supergraph."""
 
     @property
     def ok(self) -> bool:
@@ -73,12 +89,18 @@ CODES: dict[str, str] = {
     "REQUIRES_FIELDS_MISSING_EXTERNAL": "a @requires selects a field that is not @external",
     "PROVIDES_INVALID_FIELDS": "a @provides selects fields the type does not have",
     "PROVIDES_FIELDS_MISSING_EXTERNAL": "a @provides selects a field that is not @external",
+    "PROVIDES_FIELDS_HAS_ARGS": "a @provides selects a field with arguments",
     "EXTERNAL_UNUSED": "an @external field is used by no @key, @requires or @provides",
     "EXTERNAL_MISSING_ON_BASE": "a field is @external in every subgraph that has it",
+    "EXTENSION_WITH_NO_BASE": "a type is only ever extended, never defined",
+    "TYPE_WITH_ONLY_UNUSED_EXTERNAL": "a Federation 1 type has only external fields nothing uses",
     "OVERRIDE_FROM_SELF_ERROR": "@override(from:) names the subgraph it is in",
+    "OVERRIDE_SOURCE_HAS_OVERRIDE": "a field is @override in the subgraph its @override names",
+    "OVERRIDE_LABEL_INVALID": "an @override label is neither a name nor percent(x)",
     "INTERFACE_OBJECT_USAGE_ERROR": "an @interfaceObject has no interface in any subgraph",
     "NO_QUERIES": "no subgraph has a query field",
     "SATISFIABILITY_ERROR": "some query of the supergraph could not be planned",
+    "MAX_VALIDATION_SUBGRAPH_PATHS_EXCEEDED": "checking satisfiability needed too many paths",
     "UNKNOWN_FEDERATION_LINK_VERSION": "the federation @link names a version that does not exist",
     "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL": "@inaccessible, @tag and the like on @external",
     "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE": "@override on an @external field",
@@ -96,3 +118,35 @@ CODES: dict[str, str] = {
     "MISSING_TRANSITIVE_AUTH_REQUIREMENTS": "a field @requires fields that require more than it",
 }
 """Error codes, as the reference composition names them, with what each means."""
+
+HINT_CODES: dict[str, str] = {
+    "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE": "a field's types differ across subgraphs; the "
+    "supergraph takes the most general",
+    "INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE": "an argument's or input field's types differ "
+    "across subgraphs; the supergraph takes the most specific",
+    "INCONSISTENT_ENTITY": "a type has a @key in some of its subgraphs only",
+    "INCONSISTENT_OBJECT_VALUE_TYPE_FIELD": "a field of a value type is in some of its subgraphs "
+    "only",
+    "INCONSISTENT_INTERFACE_VALUE_TYPE_FIELD": "a field of an interface is in some of its "
+    "subgraphs only",
+    "INCONSISTENT_UNION_MEMBER": "a union member is in some of the union's subgraphs only",
+    "INCONSISTENT_INPUT_OBJECT_FIELD": "an optional input field is in some subgraphs only and is "
+    "left out",
+    "INCONSISTENT_ARGUMENT_PRESENCE": "an optional argument is in some subgraphs only and is left "
+    "out",
+    "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM": "a value of an input enum is in some subgraphs only "
+    "and is left out",
+    "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM": "a value of an output enum is in some subgraphs "
+    "only",
+    "INCONSISTENT_DESCRIPTION": "an element's descriptions differ across subgraphs",
+    "MERGED_NON_REPEATABLE_DIRECTIVE_ARGUMENTS": "@cost, @listSize, @requiresScopes or @policy "
+    "differ across subgraphs and are merged",
+    "FROM_SUBGRAPH_DOES_NOT_EXIST": "@override(from:) names no subgraph",
+    "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED": "an @override moves nothing (the field is not resolved "
+    "where it names)",
+    "OVERRIDDEN_FIELD_CAN_BE_REMOVED": "an overridden field could leave its former subgraph",
+    "OVERRIDE_MIGRATION_IN_PROGRESS": "a progressive @override is under way",
+    "INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN": "a shared field of an abstract type can "
+    "return different object types in different subgraphs",
+}
+"""Hint codes, as the reference composition names them, with what each means."""

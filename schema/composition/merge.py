@@ -20,7 +20,9 @@ from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, prin
 
 from schema.composition.access_control import Coordinate, inherited_sources, merge_access_control
 from schema.composition.cost import merge_cost, merge_list_size
-from schema.composition.errors import CompositionError, ErrorLocation
+from schema.composition.errors import CompositionError, CompositionHint, ErrorLocation
+from schema.composition.field_types import Direct, MergedType, merge_type_references
+from schema.composition.override import resolve_overrides
 from schema.composition.subgraph import (
     ArgumentDef,
     Element,
@@ -41,6 +43,7 @@ from schema.composition.supergraph import (
 )
 
 Report = Callable[[CompositionError], None]
+Hint = Callable[[CompositionHint], None]
 
 
 @dataclass
@@ -55,11 +58,23 @@ class Definition:
         return graph_enum_name(self.subgraph.name)
 
 
-def merge_types(subgraphs: list[Subgraph], supergraph: Supergraph, report: Report) -> None:
+@dataclass(frozen=True)
+class Merging:
+    """What every step of the merge shares: where hints go, how types relate."""
+
+    hint: Hint
+    direct: Direct
+    """Whether a type is a member or implementation of an abstract type in some subgraph."""
+    subgraph_names: set[str]
+
+
+def merge_types(subgraphs: list[Subgraph], supergraph: Supergraph, report: Report,
+                hint: Hint) -> None:  # fmt: skip
     by_name: dict[str, list[Definition]] = {}
     for subgraph in subgraphs:
         for typedef in subgraph.types.values():
             by_name.setdefault(typedef.name, []).append(Definition(subgraph, typedef))
+    merging = Merging(hint, _direct_subtypes(subgraphs), {s.name for s in subgraphs})
     usage = _enum_usage(subgraphs)
     inherited = inherited_sources(subgraphs)
     for name, definitions in sorted(by_name.items()):
@@ -71,19 +86,52 @@ def merge_types(subgraphs: list[Subgraph], supergraph: Supergraph, report: Repor
         _merge_access(merged, [d.type for d in definitions], inherited.get((name, None), []))
         if kind in ("object", "interface"):
             _merge_interfaces(merged, definitions)
-            _merge_fields(merged, definitions, inherited, report)
+            _merge_fields(merged, definitions, inherited, report, merging)
         elif kind == "input":
-            _merge_input(merged, definitions, report)
+            _merge_input(merged, definitions, report, merging)
         elif kind == "union":
-            for d in definitions:
-                for member in d.type.members:
-                    merged.union_members.append((d.graph, member))
-                    if member not in merged.members:
-                        merged.members.append(member)
+            _merge_union(merged, definitions, hint)
         elif kind == "enum":
-            _merge_enum(merged, definitions, usage.get(name, set()), report)
+            _merge_enum(merged, definitions, usage.get(name, set()), report, hint)
         supergraph.types[name] = merged
     _add_interface_object_fields(supergraph, by_name, inherited)
+
+
+def _direct_subtypes(subgraphs: list[Subgraph]) -> Direct:
+    members: dict[str, set[str]] = {}
+    for subgraph in subgraphs:
+        for t in subgraph.types.values():
+            for member in t.members:
+                members.setdefault(t.name, set()).add(member)
+            for interface in t.interfaces:
+                members.setdefault(interface, set()).add(t.name)
+    return lambda abstract, member: member in members.get(abstract, ())
+
+
+def _merge_union(merged: SType, definitions: list[Definition], hint: Hint) -> None:
+    for d in definitions:
+        for member in d.type.members:
+            merged.union_members.append((d.graph, member))
+            if member not in merged.members:
+                merged.members.append(member)
+    for member in merged.members:
+        having = [d.subgraph.name for d in definitions if member in d.type.members]
+        if len(having) < len(definitions):
+            hint(CompositionHint(
+                "INCONSISTENT_UNION_MEMBER",
+                f'Union type "{merged.name}" includes member type "{member}" in some but not all '
+                f"defining subgraphs: {_split(definitions, having)}.",
+            ))  # fmt: skip
+
+
+def _split(definitions: list[Definition], having: list[str]) -> str:
+    missing = [d.subgraph.name for d in definitions if d.subgraph.name not in having]
+    return f"it is defined in {_names(having)} but not in {_names(missing)}"
+
+
+def _names(subgraphs: list[str]) -> str:
+    noun = "subgraph" if len(subgraphs) == 1 else "subgraphs"
+    return f"{noun} " + ", ".join(f'"{s}"' for s in subgraphs)
 
 
 def _merged_kind(name: str, definitions: list[Definition], report: Report) -> str | None:
@@ -103,11 +151,13 @@ def _join_types(definitions: list[Definition]) -> list[JoinType]:
     joins: list[JoinType] = []
     for d in definitions:
         t = d.type
+        # `extension: true` marks a key declared on a type extension (or on an `@extends`
+        # type); a type without keys has nothing to mark.
         if t.keys:
-            joins += [JoinType(d.graph, key.fields, t.extension, key.resolvable,
+            joins += [JoinType(d.graph, key.fields, key.extension or t.extends, key.resolvable,
                                t.interface_object) for key in t.keys]  # fmt: skip
         else:
-            joins.append(JoinType(d.graph, None, t.extension, True, t.interface_object))
+            joins.append(JoinType(d.graph, None, False, True, t.interface_object))
     return joins
 
 
@@ -121,7 +171,7 @@ def _merge_interfaces(merged: SType, definitions: list[Definition]) -> None:
 
 def _merge_fields(
     merged: SType, definitions: list[Definition], inherited: Mapping[Coordinate, list[Element]],
-    report: Report,
+    report: Report, merging: Merging,
 ) -> None:  # fmt: skip
     names: list[str] = []
     for d in definitions:
@@ -129,7 +179,7 @@ def _merge_fields(
     graphs = {d.graph for d in definitions}
     for name in names:
         defs = [(d, d.type.fields[name]) for d in definitions if name in d.type.fields]
-        field = _merge_field(merged, name, defs, graphs, report)
+        field = _merge_field(merged, name, defs, graphs, report, merging)
         if field is not None:
             _merge_access(field, [f for _, f in defs], inherited.get((merged.name, name), []))
             merged.fields[name] = field
@@ -137,40 +187,37 @@ def _merge_fields(
 
 def _merge_field(
     merged: SType, name: str, defs: list[tuple[Definition, FieldDef]], graphs: set[str],
-    report: Report,
+    report: Report, merging: Merging,
 ) -> SField | None:  # fmt: skip
     coordinate = f"{merged.name}.{name}"
-    types = [print_ast(f.type) for _, f in defs if f.type is not None]
-    chosen = _most_general(types)
-    if chosen is None:
-        described = " and ".join(f'type "{print_ast(f.type)}" in subgraph "{d.subgraph.name}"'
-                                 for d, f in defs if f.type is not None)  # fmt: skip
-        report(CompositionError(
-            "FIELD_TYPE_MISMATCH",
-            f'Type of field "{coordinate}" is incompatible across subgraphs: it has {described}',
-            tuple(d.subgraph.location(f) for d, f in defs),
-        ))  # fmt: skip
+    # The type comes from the subgraphs resolving the field; external ones only say what they
+    # need (all external: an @interfaceObject elsewhere resolves it).
+    resolving = [(d, f) for d, f in defs if not f.external] or defs
+    merged_type = _merge_type(coordinate, "field", resolving, report, merging, input_position=False)
+    if merged_type is None:
         return None
-    result = SField(name=name, type=chosen)
-    result.arguments = _merge_arguments(coordinate, defs, report)
-    overridden = _overridden(defs)
+    result = SField(name=name, type=merged_type.type)
+    result.arguments = _merge_arguments(coordinate, defs, report, merging)
+    overrides = resolve_overrides(coordinate, [(d.subgraph, f) for d, f in defs],
+                                  merging.subgraph_names)  # fmt: skip
+    for error in overrides.errors:
+        report(error)
+    for found in overrides.hints:
+        merging.hint(found)
     joins: list[JoinField] = []
-    needs_joins = len(set(types)) > 1
+    needs_joins = not merged_type.all_equal or bool(overrides.used or overrides.labels)
     for d, f in defs:
-        if d.subgraph.name in overridden and overridden[d.subgraph.name] is None:
-            needs_joins = True  # a plain override moves the field; the source keeps nothing
-            if not _used_in_subgraph(d, name):
-                continue
-            joins.append(JoinField(d.graph, used_overridden=True))
+        label = overrides.labels.get(d.subgraph.name)
+        if d.subgraph.name in overrides.unused and label is None:
+            needs_joins = True  # the field moved; the source keeps nothing of it
             continue
         join = JoinField(
             d.graph, requires=f.requires, provides=f.provides, external=f.external,
-            type=print_ast(f.type) if len(set(types)) > 1 and f.type is not None else None,
-            override=f.override_from, override_label=f.override_label,
+            type=None if merged_type.all_equal or f.type is None else print_ast(f.type),
+            override=f.override_from, override_label=label,
+            used_overridden=d.subgraph.name in overrides.used,
         )  # fmt: skip
-        if d.subgraph.name in overridden:  # progressive override: the source keeps the label
-            join.override_label = overridden[d.subgraph.name]
-        if f.requires or f.provides or f.external or f.override_from or join.override_label:
+        if f.requires or f.provides or f.external:
             needs_joins = True
         joins.append(join)
     if {d.graph for d, _ in defs} != graphs:
@@ -179,25 +226,38 @@ def _merge_field(
     return result
 
 
-def _overridden(defs: list[tuple[Definition, FieldDef]]) -> dict[str, str | None]:
-    """Subgraphs whose definition another subgraph overrides → the override's label."""
-    found: dict[str, str | None] = {}
-    present = {d.subgraph.name for d, _ in defs}
-    for d, f in defs:
-        if f.override_from and f.override_from in present and f.override_from != d.subgraph.name:
-            found[f.override_from] = f.override_label
-    return found
-
-
-def _used_in_subgraph(definition: Definition, field_name: str) -> bool:
-    """Whether a subgraph needs a field it no longer resolves: in a key, @requires or
-    @provides of its own."""
-    from schema.composition.fieldsets import top_level_fields
-
-    t = definition.type
-    if any(field_name in top_level_fields(k.fields) for k in t.keys):
-        return True
-    return any(field_name in top_level_fields(f.requires or "") for f in t.fields.values())
+def _merge_type(
+    coordinate: str, noun: str, defs: Sequence[tuple[Definition, Element]], report: Report,
+    merging: Merging, *, input_position: bool,
+) -> MergedType | None:  # fmt: skip
+    """The merged type of a field, argument or input field, hinting when the definitions'
+    types differ; None (and an error) when they are incompatible."""
+    typed = [(d, e, print_ast(t)) for d, e in defs
+             if (t := getattr(e, "type", None)) is not None]  # fmt: skip
+    merged_type = merge_type_references([t for _, _, t in typed], merging.direct,
+                                        input_position=input_position)  # fmt: skip
+    if not merged_type.compatible:
+        described = " and ".join(f'type "{t}" in subgraph "{d.subgraph.name}"' for d, _, t in typed)
+        report(CompositionError(
+            "FIELD_TYPE_MISMATCH" if noun != "argument" else "FIELD_ARGUMENT_TYPE_MISMATCH",
+            f'Type of {noun} "{coordinate}" is incompatible across subgraphs: it has {described}',
+            tuple(d.subgraph.location(e) for d, e, _ in typed),
+        ))  # fmt: skip
+        return None
+    if not merged_type.all_equal:
+        others = [(d.subgraph.name, t) for d, _, t in typed if t != merged_type.type]
+        chosen = [d.subgraph.name for d, _, t in typed if t == merged_type.type]
+        relation = "supertype" if input_position else "subtype"
+        hint_code = ("INCONSISTENT_BUT_COMPATIBLE_ARGUMENT_TYPE" if noun == "argument"
+                     else "INCONSISTENT_BUT_COMPATIBLE_FIELD_TYPE")  # fmt: skip
+        merging.hint(CompositionHint(
+            hint_code,
+            f'Type of {noun} "{coordinate}" is inconsistent but compatible across subgraphs: will '
+            f'use type "{merged_type.type}" (from {_names(chosen)}) in supergraph but '
+            f'"{coordinate}" has ' + " and ".join(f'{relation} "{t}" in subgraph "{s}"'
+                                                 for s, t in others) + ".",
+        ))  # fmt: skip
+    return merged_type
 
 
 @dataclass(frozen=True)
@@ -207,14 +267,15 @@ class InputValues:
     noun: str
     type_noun: str
     missing_code: str
-    mismatch_code: str
+    left_out_hint: str
+    """The hint for an optional value some subgraphs lack (and the supergraph leaves out)."""
 
 
 ARGUMENTS = InputValues("Argument", "argument", "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
-                        "FIELD_ARGUMENT_TYPE_MISMATCH")  # fmt: skip
+                        "INCONSISTENT_ARGUMENT_PRESENCE")  # fmt: skip
 INPUT_FIELDS = InputValues("Input object field", "field",
                            "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
-                           "FIELD_TYPE_MISMATCH")  # fmt: skip
+                           "INCONSISTENT_INPUT_OBJECT_FIELD")  # fmt: skip
 
 
 @dataclass
@@ -223,74 +284,97 @@ class MergedInput:
     type: str
     default: str | None
     present: list[tuple[Definition, ArgumentDef | FieldDef]]
-    types: list[str]
-    """Each present definition's type, printed (they may differ)."""
+    all_equal: bool
+    """Whether every present definition has the merged type."""
+    everywhere: bool
+    """Whether every owner defines the value (an @inaccessible input field need not)."""
 
 
 def _intersect_inputs(
     kind: InputValues, owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]],
-    coordinate: Callable[[str], str], report: Report,
+    coordinate: Callable[[str], str], report: Report, merging: Merging,
 ) -> list[MergedInput]:  # fmt: skip
     """Input values merge as the intersection over their owners: a value missing somewhere is
-    left out (an error if it is required where it is defined), and the type is the most
-    restrictive of the definitions'."""
+    left out (an error if it is required where it is defined; kept if it is an @inaccessible
+    input field), and the type is the most restrictive of the definitions'."""
     names: list[str] = []
     for _, values in owners:
         names += [n for n in values if n not in names]
     merged: list[MergedInput] = []
     for name in names:
         present = [(d, values[name]) for d, values in owners if name in values]
-        if len(present) < len(owners):
-            required = [(d, v) for d, v in present if _required(v.type, v.default)]
-            if required:
-                missing = [d.subgraph.name for d, values in owners if name not in values]
-                report(CompositionError(
-                    kind.missing_code,
-                    f'{kind.noun} "{coordinate(name)}" is required in some subgraphs but does '
-                    "not appear in all subgraphs: it is not defined in subgraph(s) "
-                    + ", ".join(f'"{m}"' for m in missing),
-                    tuple(d.subgraph.location(v) for d, v in required),
-                ))  # fmt: skip
+        hidden = kind is INPUT_FIELDS and any(v.inaccessible for _, v in present)
+        if len(present) < len(owners) and not hidden:
+            _report_missing(kind, coordinate(name), owners, present, report, merging)
             continue
-        types = [print_ast(v.type) for _, v in present if v.type is not None]
-        chosen = _most_specific(types)
-        if chosen is None:
-            report(CompositionError(
-                kind.mismatch_code,
-                f'Type of {kind.type_noun} "{coordinate(name)}" is incompatible across subgraphs',
-                tuple(d.subgraph.location(v) for d, v in present),
-            ))  # fmt: skip
+        merged_type = _merge_type(coordinate(name), kind.type_noun, present, report, merging,
+                                  input_position=True)  # fmt: skip
+        if merged_type is None:
             continue
         default = next((v.default for _, v in present if v.default), None)
-        merged.append(MergedInput(name, chosen, default, list(present), types))
+        merged.append(MergedInput(name, merged_type.type, default, list(present),
+                                  merged_type.all_equal, len(present) == len(owners)))  # fmt: skip
     return merged
 
 
+def _report_missing(
+    kind: InputValues, coordinate: str,
+    owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]],
+    present: list[tuple[Definition, ArgumentDef | FieldDef]], report: Report, merging: Merging,
+) -> None:  # fmt: skip
+    having = [d.subgraph.name for d, _ in present]
+    missing = [d.subgraph.name for d, _ in owners if d.subgraph.name not in having]
+    required = [(d, v) for d, v in present if _required(v.type, v.default)]
+    if required:
+        report(CompositionError(
+            kind.missing_code,
+            f'{kind.noun} "{coordinate}" is required in some subgraphs but does not appear in all '
+            f"subgraphs: it is required in {_names([d.subgraph.name for d, _ in required])} but "
+            f"does not appear in {_names(missing)}",
+            tuple(d.subgraph.location(v) for d, v in required),
+        ))  # fmt: skip
+        return
+    if kind is ARGUMENTS:
+        message = (f'Optional argument "{coordinate}" will not be included in the supergraph as '
+                   "it does not appear in all subgraphs: ")  # fmt: skip
+    else:
+        field_name = coordinate.rsplit(".", 1)
+        message = (f'Input object field "{field_name[-1]}" will not be added to "{field_name[0]}" '
+                   "in the supergraph as it does not appear in all subgraphs: ")  # fmt: skip
+    merging.hint(CompositionHint(
+        kind.left_out_hint,
+        message + f"it is defined in {_names(having)} but not in {_names(missing)}.",
+    ))  # fmt: skip
+
+
 def _merge_arguments(
-    coordinate: str, defs: list[tuple[Definition, FieldDef]], report: Report
+    coordinate: str, defs: list[tuple[Definition, FieldDef]], report: Report, merging: Merging
 ) -> list[SArgument]:
     resolving = [(d, f) for d, f in defs if not f.external] or defs
     owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]] = [
         (d, f.arguments) for d, f in resolving
     ]
     arguments = []
-    for value in _intersect_inputs(ARGUMENTS, owners, lambda n: f"{coordinate}({n}:)", report):
+    where = lambda n: f"{coordinate}({n}:)"  # noqa: E731
+    for value in _intersect_inputs(ARGUMENTS, owners, where, report, merging):
         argument = SArgument(name=value.name, type=value.type, default=value.default)
         _merge_access(argument, [v for _, v in value.present])
         arguments.append(argument)
     return arguments
 
 
-def _merge_input(merged: SType, definitions: list[Definition], report: Report) -> None:
+def _merge_input(merged: SType, definitions: list[Definition], report: Report,
+                 merging: Merging) -> None:  # fmt: skip
     owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]] = [
         (d, d.type.fields) for d in definitions
     ]
-    for value in _intersect_inputs(INPUT_FIELDS, owners, lambda n: f"{merged.name}.{n}", report):
+    where = lambda n: f"{merged.name}.{n}"  # noqa: E731
+    for value in _intersect_inputs(INPUT_FIELDS, owners, where, report, merging):
         result = SField(name=value.name, type=value.type, default=value.default)
         _merge_access(result, [v for _, v in value.present])
-        if len(set(value.types)) > 1:
-            result.joins = [JoinField(d.graph, type=print_ast(v.type)) for d, v in value.present
-                            if v.type is not None]  # fmt: skip
+        if not value.all_equal or not value.everywhere:
+            result.joins = [JoinField(d.graph, type=None if value.all_equal else print_ast(v.type))
+                            for d, v in value.present if v.type is not None]  # fmt: skip
         merged.fields[value.name] = result
     if not merged.fields:
         report(CompositionError(
@@ -303,27 +387,43 @@ def _merge_input(merged: SType, definitions: list[Definition], report: Report) -
 
 
 def _merge_enum(merged: SType, definitions: list[Definition], usage: set[str],
-                report: Report) -> None:  # fmt: skip
+                report: Report, hint: Hint) -> None:  # fmt: skip
+    """An output enum has every value of any subgraph; an input enum only those of every
+    subgraph; one both input and output must have the same values everywhere. A value
+    @inaccessible somewhere is exempt: the API never shows it."""
     names: list[str] = []
     for d in definitions:
         names += [n for n in d.type.values if n not in names]
-    everywhere = [n for n in names if all(n in d.type.values for d in definitions)]
-    if usage == {"input", "output"} and everywhere != names:
-        for name in names:
-            if name in everywhere:
-                continue
-            missing = [d.subgraph.name for d in definitions if name not in d.type.values]
+    kept = []
+    for name in names:
+        present = [d for d in definitions if name in d.type.values]
+        hidden = any(d.type.values[name].inaccessible for d in present)
+        if len(present) == len(definitions) or hidden:
+            kept.append(name)
+        elif usage == {"input", "output"}:
             report(CompositionError(
                 "ENUM_VALUE_MISMATCH",
                 f'Enum type "{merged.name}" is used as both input type and output type, but '
                 f'value "{name}" is not defined in all the subgraphs defining "{merged.name}": '
-                f'"{name}" is not defined in subgraph(s) ' + ", ".join(f'"{m}"' for m in missing),
-                tuple(d.subgraph.location(d.type.values[name]) for d in definitions
-                      if name in d.type.values),
+                f'"{name}" is {_split(definitions, [d.subgraph.name for d in present])}',
+                tuple(d.subgraph.location(d.type.values[name]) for d in present),
             ))  # fmt: skip
-        _add_values(merged, definitions, names)  # keep going: later checks need the values
-        return
-    kept = everywhere if usage == {"input"} else names
+            kept.append(name)  # keep going: later checks need the values
+        elif usage == {"input"}:
+            hint(CompositionHint(
+                "INCONSISTENT_ENUM_VALUE_FOR_INPUT_ENUM",
+                f'Value "{name}" of enum type "{merged.name}" will not be part of the supergraph '
+                f'as it is not defined in all the subgraphs defining "{merged.name}": "{name}" is '
+                f"{_split(definitions, [d.subgraph.name for d in present])}.",
+            ))  # fmt: skip
+        else:
+            hint(CompositionHint(
+                "INCONSISTENT_ENUM_VALUE_FOR_OUTPUT_ENUM",
+                f'Value "{name}" of enum type "{merged.name}" has been added to the supergraph '
+                f'but is only defined in a subset of the subgraphs defining "{merged.name}": '
+                f'"{name}" is {_split(definitions, [d.subgraph.name for d in present])}.',
+            ))  # fmt: skip
+            kept.append(name)
     _add_values(merged, definitions, kept)
     if not merged.values:
         report(CompositionError(
@@ -413,35 +513,3 @@ def _named(node: TypeNode | None) -> str:
 
 def _required(node: TypeNode | None, default: str | None) -> bool:
     return isinstance(node, NonNullTypeNode) and default is None
-
-
-# Types as strings: "[String!]!" and friends.
-
-
-def _strip(t: str) -> tuple[str, bool]:
-    return (t[:-1], True) if t.endswith("!") else (t, False)
-
-
-def _compatible(general: str, specific: str) -> bool:
-    """Whether a value of type ``specific`` is a valid value of type ``general``."""
-    g, g_non_null = _strip(general)
-    s, s_non_null = _strip(specific)
-    if g_non_null and not s_non_null:
-        return False
-    if g.startswith("[") and s.startswith("["):
-        return _compatible(g[1:-1], s[1:-1])
-    return g == s
-
-
-def _most_general(types: list[str]) -> str | None:
-    for candidate in types:
-        if all(_compatible(candidate, t) for t in types):
-            return candidate
-    return None
-
-
-def _most_specific(types: list[str]) -> str | None:
-    for candidate in types:
-        if all(_compatible(t, candidate) for t in types):
-            return candidate
-    return None

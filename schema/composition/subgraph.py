@@ -38,22 +38,18 @@ from graphql import (
     UnionTypeExtensionNode,
     parse,
     print_ast,
-    value_from_ast_untyped,
 )
 
 from schema.composition.cost import CostArgumentError, ListSize, read_cost, read_list_size
 from schema.composition.errors import CompositionError, ErrorLocation
+from schema.composition.links import directive_arguments as _arguments
+from schema.composition.links import read_links
 from schema.composition.specs import (
     LOCATIONS,
-    MINIMUM_FEDERATION_VERSION,
     SPEC_OF,
     TYPE_LOCATIONS,
-    available_directives,
 )
 
-FEDERATION_SPEC = "https://specs.apollo.dev/federation/"
-LINK_SPEC = "https://specs.apollo.dev/link/"
-FEDERATION_DIRECTIVES = tuple(MINIMUM_FEDERATION_VERSION)
 # Definitions every subgraph carries for the federation protocol; never in a supergraph.
 PROTOCOL_TYPES = {"_Any", "_Entity", "_Service", "FieldSet", "_FieldSet", "link__Import",
                   "link__Purpose", "federation__FieldSet", "federation__Scope",
@@ -62,7 +58,6 @@ PROTOCOL_FIELDS = {"_entities", "_service"}
 ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 BUILT_IN_DIRECTIVES = {"deprecated", "specifiedBy", "include", "skip", "oneOf", "defer", "stream",
                        "link"}  # fmt: skip
-KNOWN_FEDERATION_VERSIONS = {(2, minor) for minor in range(15)}
 
 
 class SubgraphError(Exception):
@@ -104,8 +99,21 @@ class FieldDef(Element):
     name: str = ""
     type: TypeNode | None = None
     arguments: dict[str, ArgumentDef] = field(default_factory=dict)
+    marked_external: bool = False
+    """Whether the field itself carries ``@external``."""
+    marked_shareable: bool = False
+    """Whether ``@shareable`` is on the field or on the type definition that lists it."""
     external: bool = False
+    """Whether the subgraph does not resolve the field: ``@external`` on it or its type, unless
+    it is a key field of a type extension (see :mod:`schema.composition.metadata`)."""
     shareable: bool = False
+    """Whether the subgraph may resolve the field along with others: marked, a key field, or
+    an external field some ``@provides`` of the subgraph provides."""
+    provided: bool = False
+    """Whether some ``@provides`` of the subgraph selects the field."""
+    used: bool = False
+    """Whether a key, ``@requires`` or ``@provides`` of the subgraph selects the field, or
+    it implements a field of an interface the subgraph defines."""
     requires: str | None = None
     provides: str | None = None
     override_from: str | None = None
@@ -123,6 +131,8 @@ class EnumValueDef(Element):
 class Key:
     fields: str
     resolvable: bool = True
+    extension: bool = False
+    """Whether the key is applied on a type extension (``extend type``)."""
 
 
 @dataclass
@@ -132,8 +142,14 @@ class TypeDef(Element):
     name: str = ""
     fields: dict[str, FieldDef] = field(default_factory=dict)
     keys: list[Key] = field(default_factory=list)
-    shareable: bool = False
-    extension: bool = False
+    defined: bool = False
+    """Whether the subgraph has a definition of the type, not only extensions."""
+    extended: bool = False
+    """Whether the subgraph has an extension of the type (``extend type``)."""
+    extends: bool = False
+    """Whether the type carries ``@extends``."""
+    marked_external: bool = False
+    """Whether the type carries ``@external`` (all its fields are external)."""
     interface_object: bool = False
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
@@ -158,6 +174,8 @@ class Subgraph:
     """Operation → root type name in this subgraph."""
     errors: list[CompositionError] = field(default_factory=list)
     """What is wrong with this subgraph on its own."""
+    directive_roles: dict[str, str] = field(default_factory=dict)
+    """Local directive name → the federation directive it is."""
 
     def location(self, element: Element | None = None) -> ErrorLocation:
         if element is None:
@@ -192,7 +210,7 @@ class _Reader:
         """Local directive name → federation directive name."""
 
     def read(self) -> Subgraph:
-        self._read_links()
+        self.names = read_links(self.document, self.subgraph, self._error)
         if any(e.code == "INVALID_LINK_DIRECTIVE_USAGE" for e in self.subgraph.errors):
             return self.subgraph  # what the SDL applies cannot be told apart
         for definition in self.document.definitions:
@@ -209,70 +227,11 @@ class _Reader:
                     self._check_known(directive)
         self._check_defaults()
         self._rename_roots()
+        self.subgraph.directive_roles = dict(self.names)
         # Every subgraph answers queries (at least `_service` and `_entities`), so it has a
         # query root even when its SDL declares none.
         self.subgraph.types.setdefault("Query", TypeDef(kind="object", name="Query"))
         return self.subgraph
-
-    def _read_links(self) -> None:
-        """Find the federation ``@link`` and how it names each directive."""
-        fed_link: DirectiveNode | None = None
-        for definition in self.document.definitions:
-            if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
-                continue
-            for directive in definition.directives or ():
-                if directive.name.value != "link":
-                    continue
-                args = _arguments(directive)
-                url = str(args.get("url", ""))
-                if url.startswith(FEDERATION_SPEC):
-                    fed_link = directive
-                    self.subgraph.federation_version = _version(url)
-                    if self.subgraph.federation_version not in KNOWN_FEDERATION_VERSIONS:
-                        self._error("UNKNOWN_FEDERATION_LINK_VERSION",
-                                    f"Invalid version {url.rsplit('/', 1)[-1]} for the "
-                                    "federation feature in @link directive on schema",
-                                    directive)  # fmt: skip
-                        self.names = {}
-                        return
-                elif not url.startswith(LINK_SPEC):
-                    self.subgraph.composed_imports[url] = list(args.get("import") or [])
-        if fed_link is None:
-            # Federation 1: the directives of Federation 2.0, by their bare names.
-            self.names = {n: n for n in available_directives((2, 0))}
-            self.subgraph.federation_version = (1, 0)
-            return
-        args = _arguments(fed_link)
-        prefix = str(args.get("as") or "federation")
-        available = available_directives(self.subgraph.federation_version)
-        self.names = {f"{prefix}__{n}": n for n in available}
-        for item in args.get("import") or []:
-            if isinstance(item, str):
-                local = imported = item
-            else:
-                imported = str(item.get("name"))
-                local = str(item.get("as") or imported)
-            if imported.startswith("@") and imported[1:] in available:
-                self.names[local.lstrip("@")] = imported[1:]
-            elif imported.startswith("@") and imported[1:] in FEDERATION_DIRECTIVES:
-                self._error("INVALID_LINK_DIRECTIVE_USAGE",
-                            f'Cannot import unknown element "{imported}".', fed_link)  # fmt: skip
-        for definition in self.document.definitions:
-            if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
-                for directive in definition.directives or ():
-                    if self.names.get(directive.name.value) == "composeDirective":
-                        directive_name = str(_arguments(directive).get("name", "")).lstrip("@")
-                        self.subgraph.composed_directives[directive_name] = self._link_of(
-                            directive_name
-                        )
-
-    def _link_of(self, directive_name: str) -> str:
-        for url, imports in self.subgraph.composed_imports.items():
-            for item in imports:
-                name = item if isinstance(item, str) else item.get("as") or item.get("name")
-                if str(name).lstrip("@") == directive_name:
-                    return url
-        return ""
 
     def _read_definition(self, definition: Any) -> None:
         kinds: dict[type, str] = {
@@ -300,15 +259,20 @@ class _Reader:
             self._place(typedef, definition)
             self.subgraph.types[name] = typedef
         extension = type(definition).__name__.endswith("ExtensionNode")
-        typedef.extension = typedef.extension or extension
+        typedef.extended = typedef.extended or extension
+        typedef.defined = typedef.defined or not extension
         location = TYPE_LOCATIONS[kind]
-        self._read_type_directives(typedef, definition.directives or (), location)
+        # A type's @shareable covers the fields of the definition (or extension) it is on.
+        shared = self._read_type_directives(typedef, definition.directives or (), location,
+                                            extension)  # fmt: skip
         if kind in ("object", "interface"):
             typedef.interfaces += [i.name.value for i in definition.interfaces or ()]
             for field_node in definition.fields or ():
                 if field_node.name.value in PROTOCOL_FIELDS:
                     continue
-                typedef.fields[field_node.name.value] = self._field(typedef, field_node)
+                read = self._field(typedef, field_node)
+                read.marked_shareable = read.marked_shareable or shared
+                typedef.fields[field_node.name.value] = read
         elif kind == "input":
             for value in definition.fields or ():
                 typedef.fields[value.name.value] = self._input_field(value)
@@ -322,22 +286,28 @@ class _Reader:
                 typedef.values[value.name.value] = enum_value
 
     def _read_type_directives(
-        self, typedef: TypeDef, directives: Iterable[DirectiveNode], location: str
-    ) -> None:
+        self, typedef: TypeDef, directives: Iterable[DirectiveNode], location: str,
+        extension: bool,
+    ) -> bool:  # fmt: skip
+        """Reads one definition's directives; whether they include ``@shareable``."""
         directives = list(directives)
         self._read_common(typedef, directives, location)
+        shared = False
         for directive in directives:
             role = self.names.get(directive.name.value)
             args = _arguments(directive)
             if role == "key":
                 typedef.keys.append(Key(_fieldset(args.get("fields", "")),
-                                        bool(args.get("resolvable", True))))  # fmt: skip
+                                        bool(args.get("resolvable", True)), extension))  # fmt: skip
             elif role == "shareable":
-                typedef.shareable = True
+                shared = True
             elif role == "interfaceObject":
                 typedef.interface_object = True
             elif role == "extends":
-                typedef.extension = True
+                typedef.extends = True
+            elif role == "external":
+                typedef.marked_external = True
+        return shared
 
     def _read_common(
         self, element: Element, directives: Iterable[DirectiveNode], location: str
@@ -393,9 +363,9 @@ class _Reader:
             role = self.names.get(directive.name.value)
             args = _arguments(directive)
             if role == "external":
-                result.external = True
+                result.marked_external = result.external = True
             elif role == "shareable":
-                result.shareable = True
+                result.marked_shareable = True
             elif role == "requires":
                 result.requires = _fieldset(args.get("fields", ""))
             elif role == "provides":
@@ -486,10 +456,6 @@ def _named(node: TypeNode) -> str:
     return node.name.value
 
 
-def _arguments(directive: DirectiveNode) -> dict[str, Any]:
-    return {arg.name.value: value_from_ast_untyped(arg.value) for arg in directive.arguments or ()}
-
-
 def _default(node: InputValueDefinitionNode) -> str | None:
     return print_ast(node.default_value) if node.default_value is not None else None
 
@@ -499,13 +465,6 @@ def _nested_strings(value: Any) -> list[list[str]]:
 
 
 def _fieldset(value: Any) -> str:
+    if isinstance(value, list):  # Federation 1 took a list of fields too
+        value = " ".join(str(item) for item in value)
     return " ".join(str(value).split())
-
-
-def _version(url: str) -> tuple[int, int]:
-    tail = url.rstrip("/").rsplit("/", 1)[-1].lstrip("v")
-    major, _, minor = tail.partition(".")
-    try:
-        return int(major), int(minor or 0)
-    except ValueError:
-        return (2, 0)

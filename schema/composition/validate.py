@@ -13,6 +13,8 @@ from schema.composition.access_control import check_not_on_interfaces
 from schema.composition.cost import ListField, check_list_size
 from schema.composition.errors import CompositionError
 from schema.composition.fieldsets import FieldSetError, Selection, parse_field_set
+from schema.composition.metadata import implementations
+from schema.composition.override import resolve_overrides
 from schema.composition.subgraph import Element, FieldDef, Subgraph, TypeDef
 from schema.composition.supergraph import Access, Supergraph
 
@@ -31,24 +33,21 @@ def named(node: TypeNode | None) -> str:
 
 def check_subgraph(subgraph: Subgraph, report: Report) -> None:
     _check_references(subgraph, report)
-    used_external: set[tuple[str, str]] = set()
     for t in subgraph.types.values():
         for key in t.keys:
             _check_field_set(subgraph, t, key.fields, "KEY", f'@key(fields: "{key.fields}")',
-                             report, used_external, external_required=False)  # fmt: skip
+                             report, external_required=False)  # fmt: skip
         for f in t.fields.values():
             if f.requires is not None:
                 described = f'@requires(fields: "{f.requires}") on "{t.name}.{f.name}"'
                 _check_field_set(subgraph, t, f.requires, "REQUIRES", described, report,
-                                 used_external, external_required=True, element=f)  # fmt: skip
+                                 external_required=True, element=f)  # fmt: skip
             if f.provides is not None:
                 target = subgraph.types.get(named(f.type))
                 if target is not None:
                     described = f'@provides(fields: "{f.provides}") on "{t.name}.{f.name}"'
-                    _check_field_set(
-                        subgraph, target, f.provides, "PROVIDES", described, report,
-                        used_external, external_required=True, element=f,
-                    )  # fmt: skip
+                    _check_field_set(subgraph, target, f.provides, "PROVIDES", described, report,
+                                     external_required=True, element=f)  # fmt: skip
             if f.override_from is not None and f.override_from == subgraph.name:
                 report(CompositionError(
                     "OVERRIDE_FROM_SELF_ERROR",
@@ -62,7 +61,7 @@ def check_subgraph(subgraph: Subgraph, report: Report) -> None:
     check_not_on_interfaces(subgraph, report)
     for t in subgraph.types.values():
         for f in t.fields.values():
-            if f.external and (t.name, f.name) not in used_external and not t.interface_object:
+            if f.external and not f.used and not t.interface_object:
                 report(CompositionError(
                     "EXTERNAL_UNUSED",
                     f'[{subgraph.name}] Field "{t.name}.{f.name}" is marked @external but is not '
@@ -212,8 +211,7 @@ def _check_references(subgraph: Subgraph, report: Report) -> None:
 
 def _check_field_set(
     subgraph: Subgraph, t: TypeDef, text: str, kind: str, described: str, report: Report,
-    used_external: set[tuple[str, str]], *, external_required: bool,
-    element: FieldDef | None = None,
+    *, external_required: bool, element: FieldDef | None = None,
 ) -> None:  # fmt: skip
     location = (subgraph.location(element or t),)
     try:
@@ -223,7 +221,7 @@ def _check_field_set(
                                 f"[{subgraph.name}] On type \"{t.name}\", for {described}: "
                                 f"{error}", location))  # fmt: skip
         return
-    problems = _walk(subgraph, t, selections, kind, external_required, used_external)
+    problems = _walk(subgraph, t, selections, kind, external_required)
     for code, message in problems:
         report(
             CompositionError(
@@ -234,15 +232,17 @@ def _check_field_set(
 
 def _walk(
     subgraph: Subgraph, t: TypeDef, selections: list[Selection], kind: str,
-    external_required: bool, used_external: set[tuple[str, str]], depth: int = 0,
+    external_required: bool, external_above: bool = False,
 ) -> list[tuple[str, str]]:  # fmt: skip
+    """What is wrong with ``selections`` of ``t``. In @requires and @provides, a leaf must be
+    external unless a field above it is (or is in some implementation of an interface)."""
     problems: list[tuple[str, str]] = []
     for selection in selections:
         if not selection.name:  # an inline fragment
             target = subgraph.types.get(selection.type_condition or t.name)
             if target is not None:
                 problems += _walk(subgraph, target, selection.children, kind, external_required,
-                                  used_external, depth)  # fmt: skip
+                                  external_above)  # fmt: skip
             continue
         f = t.fields.get(selection.name)
         if f is None:
@@ -251,64 +251,69 @@ def _walk(
                              "(if the field is defined in another subgraph, you need to add it "
                              "to this subgraph with @external)."))  # fmt: skip
             continue
-        if f.external:
-            used_external.add((t.name, f.name))
-        elif external_required and depth == 0 and kind in ("REQUIRES", "PROVIDES"):
-            problems.append((f"{kind}_FIELDS_MISSING_EXTERNAL",
-                             f'field "{t.name}.{f.name}" should not be part of a @'
-                             f'{kind.lower()} since it is already provided by this subgraph '
-                             "(it is not marked @external)"))  # fmt: skip
+        if external_required and not selection.children and not external_above and not f.external:
+            problems.append(_missing_external(t, f, kind))
         target = subgraph.types.get(named(f.type))
         if kind == "KEY" and target is not None and target.kind in ("union", "interface"):
             problems.append(("KEY_FIELDS_SELECT_INVALID_TYPE",
                              f'field "{t.name}.{f.name}" is a {target.kind} type which is not '
                              "allowed in @key"))  # fmt: skip
-        if kind == "KEY" and selection.has_arguments:
-            problems.append(("KEY_FIELDS_HAS_ARGS", f'field "{t.name}.{f.name}" cannot be '
+        if kind in ("KEY", "PROVIDES") and selection.has_arguments:
+            problems.append((f"{kind}_FIELDS_HAS_ARGS", f'field "{t.name}.{f.name}" cannot be '
                              "included because it has arguments (fields with argument are not "
-                             "allowed in @key)"))  # fmt: skip
+                             f"allowed in @{kind.lower()})"))  # fmt: skip
         if selection.children and target is not None:
+            above = external_above or f.external or (t.kind == "interface" and any(
+                i.fields[f.name].external for i in implementations(subgraph, t.name)
+                if f.name in i.fields))  # fmt: skip
             problems += _walk(subgraph, target, selection.children, kind, external_required,
-                              used_external, depth + 1)  # fmt: skip
+                              above)  # fmt: skip
     return problems
+
+
+def _missing_external(t: TypeDef, f: FieldDef, kind: str) -> tuple[str, str]:
+    directive = kind.lower()
+    if f.marked_external:  # a key field of a type extension
+        return (f"{kind}_FIELDS_MISSING_EXTERNAL",
+                f'field "{t.name}.{f.name}" should not be part of a @{directive} since it is '
+                'already "effectively" provided by this subgraph (while it is marked @external, '
+                "it is a @key field of an extension type, which are not internally considered "
+                "external for historical/backward compatibility reasons)")  # fmt: skip
+    return (f"{kind}_FIELDS_MISSING_EXTERNAL",
+            f'field "{t.name}.{f.name}" should not be part of a @{directive} since it is already '
+            "provided by this subgraph (it is not marked @external)")  # fmt: skip
 
 
 # -- across subgraphs ----------------------------------------------------------------------
 
 
 def check_sharing(subgraphs: list[Subgraph], report: Report) -> None:
-    """A field resolved by more than one subgraph must be @shareable in each of them."""
-    from schema.composition.fieldsets import top_level_fields
-
+    """A field resolved by more than one subgraph must be shareable in each of them (see
+    :mod:`schema.composition.metadata`); a field overridden away, or external and not provided,
+    is not resolved there."""
     types: dict[str, list[tuple[Subgraph, TypeDef]]] = {}
     for subgraph in subgraphs:
         for t in subgraph.types.values():
             if t.kind == "object" and not t.interface_object:
                 types.setdefault(t.name, []).append((subgraph, t))
+    names = {s.name for s in subgraphs}
     for name, definitions in sorted(types.items()):
         fields = {f for _, t in definitions for f in t.fields}
         for field_name in sorted(fields):
-            defs = [(s, t, t.fields[field_name]) for s, t in definitions
-                    if field_name in t.fields]  # fmt: skip
-            overriders = {f.override_from for _, _, f in defs if f.override_from}
-            resolving = [(s, t, f) for s, t, f in defs if not f.external
-                         and (s.name not in overriders)]  # fmt: skip
-            if len(resolving) < 2:
+            defs = [(s, t.fields[field_name]) for s, t in definitions if field_name in t.fields]
+            overrides = resolve_overrides(f"{name}.{field_name}", defs, names)
+            resolving = [(s, f) for s, f in defs if not overrides.overridden(s.name)
+                         and (not f.external or f.provided)]  # fmt: skip
+            unshared = [s for s, f in resolving if not f.shareable]
+            if not unshared or len(resolving) < 2:
                 continue
-            unshared = [
-                s for s, t, f in resolving
-                if not (f.shareable or t.shareable or s.federation_version < (2, 0)
-                        or any(field_name in top_level_fields(k.fields) for k in t.keys))
-            ]  # fmt: skip
-            if not unshared:
-                continue
-            names = " and ".join(f'"{s.name}"' for s, _, _ in resolving)
+            described = " and ".join(f'"{s.name}"' for s, _ in resolving)
             report(CompositionError(
                 "INVALID_FIELD_SHARING",
                 f'Non-shareable field "{name}.{field_name}" is resolved from multiple '
-                f"subgraphs: it is resolved from subgraphs {names} and defined as non-shareable "
-                "in subgraph(s) " + ", ".join(f'"{s.name}"' for s in unshared),
-                tuple(s.location(f) for s, _, f in resolving),
+                f"subgraphs: it is resolved from subgraphs {described} and defined as "
+                "non-shareable in subgraph(s) " + ", ".join(f'"{s.name}"' for s in unshared),
+                tuple(s.location(f) for s, f in resolving),
             ))  # fmt: skip
 
 

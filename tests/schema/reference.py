@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,16 @@ class ReferenceResult:
     supergraph_sdl: str | None
     errors: list[tuple[str, str]]
     """``(code, message)`` for each composition error."""
+    hints: list[tuple[str, str]] = field(default_factory=list)
+    """``(code, message)`` for each composition hint."""
 
     @property
     def codes(self) -> set[str]:
         return {code for code, _ in self.errors}
+
+    @property
+    def hint_codes(self) -> set[str]:
+        return {code for code, _ in self.hints}
 
 
 def reference_dir() -> Path:
@@ -96,7 +102,8 @@ def reference_compose_all(cases: Sequence[Sequence[SubgraphInput]]) -> list[Refe
         if answer.get("crash"):
             raise ReferenceToolError(f"composeServices threw on case {index}: {answer['crash']}")
         errors = [(str(e["code"]), str(e["message"])) for e in answer["errors"]]
-        results.append(ReferenceResult(answer["supergraphSdl"], errors))
+        hints = [(str(h["code"]), str(h["message"])) for h in answer.get("hints", [])]
+        results.append(ReferenceResult(answer["supergraphSdl"], errors, hints))
     return results
 
 

@@ -3,8 +3,8 @@
 //   node reference_compose.mjs PACKAGES_DIR < cases.json > results.json
 //
 // stdin: a JSON list of cases, each a list of subgraphs {name, url, sdl}.
-// stdout: a JSON list, one entry per case: {supergraphSdl, errors: [{code, message}]}, or
-// {crash} when composition threw instead of reporting errors.
+// stdout: a JSON list, one entry per case: {supergraphSdl, errors: [{code, message}],
+// hints: [{code, message}]}, or {crash} when composition threw instead of reporting errors.
 // The packages are loaded with require() from PACKAGES_DIR, so that composition and this
 // script share one copy of graphql (the CommonJS one).
 import { createRequire } from "node:module";
@@ -25,13 +25,17 @@ function composeCase(subgraphs) {
       errors.push({ code: "INVALID_GRAPHQL", message: `[${name}] ${error.message}` });
     }
   }
-  if (errors.length > 0) return { supergraphSdl: null, errors };
+  if (errors.length > 0) return { supergraphSdl: null, errors, hints: [] };
   const result = composeServices(services);
   return {
     supergraphSdl: result.supergraphSdl ?? null,
     errors: (result.errors ?? []).map((error) => ({
       code: String(error.extensions?.code ?? "UNKNOWN"),
       message: error.message,
+    })),
+    hints: (result.hints ?? []).map((hint) => ({
+      code: String(hint.definition?.code ?? "UNKNOWN"),
+      message: hint.message,
     })),
   };
 }
