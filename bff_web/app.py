@@ -190,7 +190,10 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         except orjson.JSONDecodeError:
             return _graphql_error(400, "the body is not JSON", "BAD_REQUEST")
         session = await s.sessions.load(request.cookies.get(settings.cookie_name))
+        # graphql-response+json: a request error stays a 4xx (never a cacheable 200) for us and
+        # for the browser; application/json would answer it with 200.
         headers = {"content-type": "application/json",
+                   "accept": "application/graphql-response+json",
                    "x-request-id": request.scope["state"]["request_id"]}  # fmt: skip
         if session is not None and session.signed_in:
             if not await _fresh(s, session):

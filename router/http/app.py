@@ -35,6 +35,7 @@ from router.http.graphiql import (
     sign_in_callback_page,
 )
 from router.http.graphql_request import BadRequestError, read_graphql_request
+from router.http.media_types import JSON, response_media_type
 from router.http.process import tune_process
 from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
 from router.http.reload import SupergraphHolder
@@ -48,7 +49,9 @@ from router.types import JSONObject, RouterError
 
 log = logging.getLogger("shopgraph.router")
 
-GRAPHQL_RESPONSE = "application/graphql-response+json"
+NOT_ACCEPTABLE = (
+    "the Accept header allows neither application/graphql-response+json nor application/json"
+)
 
 
 class _ORJSONResponse(JSONResponse):
@@ -88,6 +91,8 @@ def create_app(
             if config.playground:
                 return graphiql_page(config)
             return _error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
+        if response_media_type(request.headers.get("accept")) is None:
+            return _error_response(406, NOT_ACCEPTABLE, "NOT_ACCEPTABLE", request)
         service = holder.service
         if service is None:
             return _error_response(503, "no supergraph is loaded", "SUPERGRAPH_NOT_LOADED", request)
@@ -191,10 +196,8 @@ def create_app(
 
 
 def _response_type(request: Request) -> str:
-    accept = request.headers.get("accept", "")
-    if GRAPHQL_RESPONSE in accept or ("*/*" in accept and "application/json" not in accept):
-        return GRAPHQL_RESPONSE
-    return "application/json" if "application/json" in accept or not accept else GRAPHQL_RESPONSE
+    # A client that accepts neither type still reads its 406 (or an earlier refusal) as JSON.
+    return response_media_type(request.headers.get("accept")) or JSON
 
 
 def _error_response(status: int, message: str, code: str, request: Request) -> Response:
@@ -205,7 +208,7 @@ def _error_response(status: int, message: str, code: str, request: Request) -> R
 def _request_error(request: Request, errors: list[JSONObject], status: int) -> Response:
     media_type = _response_type(request)
     # application/json clients get 200 for GraphQL errors, per GraphQL over HTTP.
-    if media_type == "application/json":
+    if media_type == JSON:
         status = 200
     return _ORJSONResponse({"errors": errors}, status_code=status, media_type=media_type)
 

@@ -1,8 +1,9 @@
 """GraphQL over HTTP: reading a request (GET or POST) into query, operation name, variables.
 
 Strict about shape, since every field here comes from anyone on the internet: a JSON body is
-one object with no repeated keys, ``variables`` and ``extensions`` are objects (or null), and
-the body is read only up to its limit.
+one object with no repeated keys (a GET request has no repeated parameter), ``variables`` and
+``extensions`` are objects (or null: absent; ``0``, ``false``, ``""`` or ``[]`` are refused,
+never taken for absent), and the body is read only up to its limit.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from router.types import RouterError
 
 # Bodies larger than this are decoded off the event loop.
 _DECODE_IN_THREAD_BYTES = 64_000
+_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions"})
 
 
 class BadRequestError(RouterError):
@@ -47,7 +49,7 @@ class GraphQLRequest:
 
 async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLRequest:
     if request.method == "GET":
-        params: Any = dict(request.query_params)
+        params: Any = _query_parameters(request)
         for name in ("variables", "extensions"):
             if isinstance(params.get(name), str):
                 params[name] = _json(params[name], name)
@@ -72,6 +74,17 @@ async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLReque
     if not isinstance(params, dict):
         raise BadRequestError("the request body must be a JSON object")
     return _validated(params)
+
+
+def _query_parameters(request: Request) -> dict[str, str]:
+    """A GET request's parameters; one of ours given twice is refused, as a repeated JSON key is
+    (which one counts would differ between a cache, a firewall and us)."""
+    params: dict[str, str] = {}
+    for name, value in request.query_params.multi_items():
+        if name in params and name in _PARAMETERS:
+            raise BadRequestError(f"the parameter {name!r} appears more than once")
+        params[name] = value
+    return params
 
 
 async def _body(request: Request, max_bytes: int) -> bytes:

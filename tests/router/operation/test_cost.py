@@ -91,6 +91,7 @@ def test_an_operation_over_the_maximum_is_refused_before_any_subgraph_call() -> 
         response = client.post(
             "/graphql",
             json={"query": "{ products(first: 50) { reviews { body author { name } } } }"},
+            headers={"accept": "application/graphql-response+json"},
         )
     assert response.status_code == 400
     [error] = response.json()["errors"]
