@@ -193,25 +193,69 @@ class FetchGraphBuilder:
         merge_into(position.target, TYPENAME)
         writers = {position.fetch.id}
         possible = self.index.possible_types(position.type_name, position.fetch.graph)
+        shared = set(possible)
+        for other, returned in self._graphs_sharing_path(position):
+            # The same objects may come from either subgraph: type conditions are asked only
+            # for the types both can return, so the answer does not depend on which one is asked.
+            shared &= set(self.index.possible_types(returned, other))
         if not possible:
             # No implementation here: only the interface's own fields can be asked for.
             return self.plan_selection_set(position, selections, as_object=True)
         for concrete in possible:
-            applicable = self._selections_for_type(selections, concrete)
-            if not applicable:
-                continue
+            applicable = self._selections_for_type(
+                selections, concrete, own_conditions=concrete in shared
+            )
+            if all(isinstance(s, Field) and s.name == "__typename" for s in applicable):
+                continue  # nothing beyond the __typename asked for above
             fragment = merge_into(position.target, InlineFragment(concrete))
             inner = replace(position, target=fragment.selections, type_name=concrete, refined=True)
             writers |= self.plan_selection_set(inner, applicable)
         return writers
 
-    def _selections_for_type(self, selections: list[Selection], type_name: str) -> list[Selection]:
+    def _graphs_sharing_path(self, position: Position) -> list[tuple[str, str]]:
+        """Other subgraphs that resolve every field from the nearest entity (or the root) down
+        to ``position`` (a ``@shareable`` path whose objects any of them may return), each with
+        the type it gives the last field."""
+        chain: list[tuple[Field, str]] = []
+        current = position
+        while current.parent is not None and current.via is not None:
+            chain.insert(0, (current.via, current.type_name))
+            current = current.parent
+            if current.path == () or self._is_entity(current.type_name):
+                break
+        if not chain:
+            return []
+        anchor, graph = current.type_name, position.fetch.graph
+        others = []
+        for other in self.index.graphs_of(anchor):
+            if other == graph or self.index.is_interface_object(other, position.type_name):
+                continue
+            if current.path != () and not self.index.keys(other, anchor, resolvable=True):
+                continue
+            type_name = parent_type = anchor
+            for field_, child_type in chain:
+                if not self.index.can_resolve(other, type_name, field_.name):
+                    break
+                parent_type, type_name = type_name, child_type
+            else:
+                last = chain[-1][0].name
+                others.append((other, self.index.return_shape_in(other, parent_type, last)[0]))
+        return others
+
+    def _selections_for_type(
+        self, selections: list[Selection], type_name: str, *, own_conditions: bool = True
+    ) -> list[Selection]:
+        """The selections that apply to objects of ``type_name``; without fragments on
+        ``type_name`` itself unless ``own_conditions``."""
         result: list[Selection] = []
         for selection in selections:
             if isinstance(selection, Field):
                 result.append(selection)
+            elif selection.type_condition == type_name and not own_conditions:
+                continue
             elif self.index.type_matches(type_name, selection.type_condition):
-                inner = self._selections_for_type(selection.selections, type_name)
+                inner = self._selections_for_type(selection.selections, type_name,
+                                                  own_conditions=own_conditions)  # fmt: skip
                 if selection.directives:
                     result.append(InlineFragment(None, inner, selection.directives))
                 else:

@@ -12,6 +12,7 @@ from schema.composition.errors import (
     CompositionResult,
     SubgraphInput,
 )
+from schema.composition.hints import collect_hints
 from schema.composition.merge import merge_types
 from schema.composition.satisfiability import check_satisfiability
 from schema.composition.subgraph import Subgraph, SubgraphError, read_subgraph
@@ -76,6 +77,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     if errors:
         return CompositionResult(None, errors)
     _collect_specs(supergraph, subgraphs)
+    hints += collect_hints(subgraphs, supergraph)
     return CompositionResult(print_supergraph(supergraph), [], hints)
 
 

@@ -2,8 +2,8 @@
 
 Apollo's composition (``@apollo/composition``, run by Node) composes every case once per
 session; each case's ``case.yaml`` must record what it reports. Where it composes, ours must
-compose a supergraph with the same meaning; where it rejects, ours must reject with the same
-error codes and point at the subgraphs at fault.
+compose a supergraph with the same meaning and give the same kinds of hints; where it rejects,
+ours must reject with the same error codes and point at the subgraphs at fault.
 """
 
 import pytest
@@ -28,6 +28,17 @@ def assert_records_the_reference(case: Case, reference: ReferenceResult) -> None
     assert recorded == reported, (
         f"{case.directory / 'case.yaml'} expects {recorded}, the reference reports {reported}:\n"
         + "\n".join(f"  [{code}] {message}" for code, message in reference.errors)
+    )
+
+
+def assert_hints_match(ours: CompositionResult, reference: ReferenceResult) -> None:
+    """The same kinds of hints as the reference gives (their wording may differ)."""
+    mine = {hint.code for hint in ours.hints}
+    assert mine == reference.hint_codes, (
+        "hint codes differ:\n  ours: "
+        + "\n  ours: ".join(str(h) for h in ours.hints)
+        + "\n  the reference: "
+        + "\n  the reference: ".join(f"[{code}] {message}" for code, message in reference.hints)
     )
 
 
@@ -58,6 +69,7 @@ def test_composition_matches_the_reference(
                 ours.supergraph_sdl, reference.supergraph_sdl, names=("ours", "the reference")
             )
             pytest.fail(f"the supergraphs differ:\n{explained}")
+        assert_hints_match(ours, reference)
         return
     theirs = "\n".join(f"  [{code}] {message}" for code, message in reference.errors)
     assert not ours.ok, (

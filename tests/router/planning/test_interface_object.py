@@ -34,7 +34,7 @@ QueryPlan {
     Flatten(path: "overdueAccounts.@") {
       Fetch(service: "accounts") {
         requires {... on Account {__typename id}}
-        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Account {__typename ... on Customer {__typename loyaltyPoints} ... on Vendor {__typename}}} }
+        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Account {__typename ... on Customer {__typename loyaltyPoints}}} }
       }
     }
   }
