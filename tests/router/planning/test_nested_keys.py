@@ -120,3 +120,67 @@ QueryPlan {
   }
 }\
 """)
+
+
+def test_an_interface_object_reaches_implementations_through_a_nested_key() -> None:
+    operation = "{ overdue { balance ... on Person { name } } }"
+    assert plan("nested_keys_interfaces", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "billing") {
+      query {overdue {balance __typename id region {code}}}
+    }
+    Flatten(path: "overdue.@") {
+      Fetch(service: "accounts") {
+        requires {... on Account {__typename id region {code}}}
+        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Account {__typename ... on Person {name}}} }
+      }
+    }
+  }
+}\
+""")
+
+
+def test_a_nested_requires_on_an_interface_object_from_the_interface_subgraph() -> None:
+    assert plan("nested_keys_interfaces", "{ accounts { taxed } }") == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "accounts") {
+      query {accounts {__typename ... on Company {__typename id region {code name}} ... on Person {__typename id region {code name}}}}
+    }
+    Flatten(path: "accounts.@") {
+      Fetch(service: "billing") {
+        requires {... on Company {__typename id region {code name}} ... on Person {__typename id region {code name}}}
+        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Account {taxed}} }
+      }
+    }
+  }
+}\
+""")
+
+
+def test_a_nested_requires_on_an_interface_object_completed_from_the_implementations() -> None:
+    # billing holds `region { code }` of each account; `taxed` needs `region { name }`, which
+    # only accounts resolves: fetched there first, into the same objects.
+    operation = "{ overdue { taxed ... on Company { vat } } }"
+    assert plan("nested_keys_interfaces", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "billing") {
+      query {overdue {__typename id region {code}}}
+    }
+    Flatten(path: "overdue.@") {
+      Fetch(service: "accounts") {
+        requires {... on Account {__typename id region {code}}}
+        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Account {__typename ... on Company {region {name} vat} ... on Person {region {name}}}} }
+      }
+    }
+    Flatten(path: "overdue.@") {
+      Fetch(service: "billing") {
+        requires {... on Account {__typename id region {code name}}}
+        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Account {taxed}} }
+      }
+    }
+  }
+}\
+""")
