@@ -57,6 +57,7 @@ ERROR_CODES = {
     "LIST_SIZE_INVALID_SIZED_FIELD",
     "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
     "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+    "EXTENSION_WITH_NO_BASE",
 }
 CORPUS = load_corpus()
 
@@ -100,18 +101,32 @@ def test_cases_are_numbered_and_named() -> None:
     assert len(set(numbers)) == len(numbers), "two cases share a number"
 
 
+def federation_links(sdl: str) -> list[str]:
+    urls = [
+        argument(d, "url") or "" for d in applied_directives(parse(sdl)) if d.name.value == "link"
+    ]
+    return [url for url in urls if url.startswith("https://specs.apollo.dev/federation/")]
+
+
 @pytest.mark.parametrize("case", CORPUS, ids=lambda case: case.name)
 def test_every_subgraph_parses_and_links_federation_2(case: Case) -> None:
+    """Federation 2 everywhere, but in the Federation 1 cases (``NN-fed1-...``), where the
+    subgraphs without a federation ``@link`` are Federation 1 subgraphs."""
+    fed1 = case.name.split("-", 1)[1].startswith("fed1-")
     for subgraph in case.subgraphs:
-        links = [
-            argument(d, "url")
-            for d in applied_directives(parse(subgraph.sdl))
-            if d.name.value == "link"
-        ]
-        assert any(
-            url and url.startswith("https://specs.apollo.dev/federation/v2.") for url in links
-        ), f"{subgraph.name} does not link Federation v2"
+        links = federation_links(subgraph.sdl)
+        if not (fed1 and not links):
+            assert any(
+                url.startswith("https://specs.apollo.dev/federation/v2.") for url in links
+            ), f"{subgraph.name} does not link Federation v2"
         assert subgraph.url == f"http://{subgraph.name}.example/graphql"
+
+
+def test_federation_1_cases_have_federation_1_subgraphs() -> None:
+    fed1 = [case for case in CORPUS if case.name.split("-", 1)[1].startswith("fed1-")]
+    assert len(fed1) >= 3
+    for case in fed1:
+        assert any(not federation_links(s.sdl) for s in case.subgraphs), case.name
 
 
 def test_every_directive_appears_in_some_case() -> None:
