@@ -101,6 +101,8 @@ CODES: dict[str, str] = {
     "NO_QUERIES": "no subgraph has a query field",
     "SATISFIABILITY_ERROR": "some query of the supergraph could not be planned",
     "MAX_VALIDATION_SUBGRAPH_PATHS_EXCEEDED": "checking satisfiability needed too many paths",
+    "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES": "a @shareable field's subgraphs can return no "
+    "common object type",
     "UNKNOWN_FEDERATION_LINK_VERSION": "the federation @link names a version that does not exist",
     "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL": "@inaccessible, @tag and the like on @external",
     "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE": "@override on an @external field",
@@ -148,5 +150,7 @@ HINT_CODES: dict[str, str] = {
     "OVERRIDE_MIGRATION_IN_PROGRESS": "a progressive @override is under way",
     "INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN": "a shared field of an abstract type can "
     "return different object types in different subgraphs",
+    "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS": "an argument contextual in some "
+    "subgraph is left out of the supergraph where it is optional and not contextual",
 }
 """Hint codes, as the reference composition names them, with what each means."""
