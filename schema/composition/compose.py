@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from schema.composition.access_control import check_transitive_requirements
+from schema.composition.context import check_contexts
 from schema.composition.errors import (
     CompositionError,
     CompositionHint,
@@ -56,6 +57,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
         )])  # fmt: skip
     for subgraph in subgraphs:
         check_subgraph(subgraph, report)
+        check_contexts(subgraph, report)
     if errors:
         return CompositionResult(None, errors)
     check_sharing(subgraphs, report)

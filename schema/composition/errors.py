@@ -118,6 +118,14 @@ CODES: dict[str, str] = {
     "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE": "@authenticated, @requiresScopes or @policy on an "
     "interface, an interface field or an interface object",
     "MISSING_TRANSITIVE_AUTH_REQUIREMENTS": "a field @requires fields that require more than it",
+    "CONTEXT_NAME_INVALID": "a @context name is not alphanumeric (no underscores)",
+    "CONTEXT_NOT_SET": "@fromContext reads a context no type sets, or sits where it may not",
+    "NO_CONTEXT_IN_SELECTION": "a @fromContext field value does not start with $context",
+    "CONTEXT_INVALID_SELECTION": "a @fromContext selection is not one value of the argument's "
+    "type on every type setting the context",
+    "CONTEXT_NO_RESOLVABLE_KEY": "a type with a contextual argument has no resolvable key",
+    "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS": "an argument contextual in one "
+    "subgraph is required, without a default, in another",
 }
 """Error codes, as the reference composition names them, with what each means."""
 

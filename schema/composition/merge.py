@@ -19,6 +19,12 @@ from dataclasses import dataclass
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
 from schema.composition.access_control import Coordinate, inherited_sources, merge_access_control
+from schema.composition.context import (
+    ArgumentSource,
+    context_arguments,
+    contextual_argument_names,
+    supergraph_contexts,
+)
 from schema.composition.cost import merge_cost, merge_list_size
 from schema.composition.errors import CompositionError, CompositionHint, ErrorLocation
 from schema.composition.field_types import Direct, MergedType, merge_type_references
@@ -83,6 +89,7 @@ def merge_types(subgraphs: list[Subgraph], supergraph: Supergraph, report: Repor
             continue
         merged = SType(kind=kind, name=name)
         merged.joins = _join_types(definitions)
+        merged.contexts = [c for d in definitions for c in supergraph_contexts(d.subgraph, d.type)]
         _merge_access(merged, [d.type for d in definitions], inherited.get((name, None), []))
         if kind in ("object", "interface"):
             _merge_interfaces(merged, definitions)
@@ -217,7 +224,10 @@ def _merge_field(
             override=f.override_from, override_label=label,
             used_overridden=d.subgraph.name in overrides.used,
         )  # fmt: skip
+        join.context_arguments = context_arguments(d.subgraph, f)
         if f.requires or f.provides or f.external:
+            needs_joins = True
+        if join.context_arguments:
             needs_joins = True
         joins.append(join)
     if {d.graph for d, _ in defs} != graphs:
@@ -351,8 +361,12 @@ def _merge_arguments(
     coordinate: str, defs: list[tuple[Definition, FieldDef]], report: Report, merging: Merging
 ) -> list[SArgument]:
     resolving = [(d, f) for d, f in defs if not f.external] or defs
+    sources = [ArgumentSource(d.subgraph, f) for d, f in defs]
+    contextual = contextual_argument_names(coordinate, sources, report, merging.hint)
     owners: list[tuple[Definition, Mapping[str, ArgumentDef | FieldDef]]] = [
-        (d, f.arguments) for d, f in resolving
+        # Contextual arguments are the router's to fill: clients never see them.
+        (d, {n: a for n, a in f.arguments.items() if n not in contextual})
+        for d, f in resolving
     ]
     arguments = []
     where = lambda n: f"{coordinate}({n}:)"  # noqa: E731

@@ -27,6 +27,8 @@ class Spec:
     purpose: str | None
     directives: tuple[str, ...]
     scalars: tuple[str, ...] = ()
+    uncarried: tuple[str, ...] = ()
+    """Directives the spec defines that the supergraph never applies (``@fromContext``)."""
 
 
 SPECS = (
@@ -40,9 +42,12 @@ SPECS = (
     Spec("policy", "https://specs.apollo.dev/policy/v0.1", "SECURITY", ("policy",),
          ("policy__Policy",)),
     Spec("cost", "https://specs.apollo.dev/cost/v0.1", None, ("cost", "listSize")),
+    Spec("context", "https://specs.apollo.dev/context/v0.1", "SECURITY", ("context",),
+         ("context__ContextFieldValue",), ("fromContext",)),
 )  # fmt: skip
 SPEC_OF = {directive: spec for spec in SPECS for directive in spec.directives}
 """Each carried directive → the spec that defines it."""
+_DEFINED_BY = {d: spec for spec in SPECS for d in spec.directives + spec.uncarried}
 
 LOCATIONS: dict[str, tuple[str, ...]] = {
     "tag": ELEMENT_LOCATIONS,
@@ -52,6 +57,7 @@ LOCATIONS: dict[str, tuple[str, ...]] = {
     "policy": ACCESS_LOCATIONS,
     "cost": COST_LOCATIONS,
     "listSize": ("FIELD_DEFINITION",),
+    "context": ("INTERFACE", "OBJECT", "UNION"),
 }
 """Where each carried directive may be applied."""
 TYPE_LOCATIONS = {"object": "OBJECT", "interface": "INTERFACE", "union": "UNION", "enum": "ENUM",
@@ -66,6 +72,8 @@ _SIGNATURES = {
     "cost": "(weight: Int!) on " + " | ".join(COST_LOCATIONS),
     "listSize": "(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], "
     "requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION",
+    "context": "(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+    "fromContext": "(field: context__ContextFieldValue) on ARGUMENT_DEFINITION",
 }
 
 MINIMUM_FEDERATION_VERSION: dict[str, tuple[int, int]] = {
@@ -91,7 +99,7 @@ def available_directives(version: tuple[int, int]) -> list[str]:
 
 def default_name(directive: str) -> str:
     """The name a supergraph gives ``directive`` when it does not import it."""
-    spec = SPEC_OF[directive]
+    spec = _DEFINED_BY[directive]
     return directive if directive == spec.name else f"{spec.name}__{directive}"
 
 
@@ -118,7 +126,7 @@ def print_links(names: dict[str, str]) -> list[str]:
 def print_definitions(names: dict[str, str]) -> list[str]:
     """The directive definitions of every spec in use, each directive under its name."""
     return [f"directive @{names.get(d, default_name(d))}{_SIGNATURES[d]}"
-            for spec in linked_specs(names) for d in spec.directives]  # fmt: skip
+            for spec in linked_specs(names) for d in spec.directives + spec.uncarried]  # fmt: skip
 
 
 def spec_scalars(names: dict[str, str]) -> list[str]:

@@ -92,6 +92,8 @@ class ArgumentDef(Element):
     type: TypeNode | None = None
     default: str | None = None
     """The default value as printed GraphQL, or None."""
+    from_context: str | None = None
+    """``@fromContext(field:)``: the context and selection the router takes the value from."""
 
 
 @dataclass
@@ -154,6 +156,8 @@ class TypeDef(Element):
     interfaces: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     values: dict[str, EnumValueDef] = field(default_factory=dict)
+    contexts: list[str] = field(default_factory=list)
+    """The names of the contexts the type sets (``@context``)."""
 
 
 @dataclass
@@ -303,6 +307,8 @@ class _Reader:
                 shared = True
             elif role == "interfaceObject":
                 typedef.interface_object = True
+            elif role == "context":
+                typedef.contexts.append(str(args.get("name", "")))
             elif role == "extends":
                 typedef.extends = True
             elif role == "external":
@@ -382,6 +388,9 @@ class _Reader:
         result = ArgumentDef(name=node.name.value, type=node.type, default=_default(node))
         self._place(result, node)
         self._read_common(result, node.directives or (), "ARGUMENT_DEFINITION")
+        for directive in node.directives or ():
+            if self.names.get(directive.name.value) == "fromContext":
+                result.from_context = str(_arguments(directive).get("field", ""))
         return result
 
     def _input_field(self, node: InputValueDefinitionNode) -> FieldDef:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from graphql import DirectiveDefinitionNode, print_ast
+from graphql import DirectiveDefinitionNode, StringValueNode, print_ast
 
 from schema.composition.cost import ListSize
 from schema.composition.errors import ErrorLocation
@@ -79,6 +79,16 @@ class Access:
     """Where the subgraphs define the element (for error messages)."""
 
 
+@dataclass(frozen=True)
+class ContextArgument:
+    """An argument the router takes from a context (``@join__field(contextArguments:)``)."""
+
+    context: str
+    name: str
+    type: str
+    selection: str
+
+
 @dataclass
 class JoinField:
     graph: str | None
@@ -89,6 +99,7 @@ class JoinField:
     override: str | None = None
     override_label: str | None = None
     used_overridden: bool = False
+    context_arguments: list[ContextArgument] = field(default_factory=list)
 
 
 @dataclass
@@ -135,6 +146,8 @@ class SType(Access):
     members: list[str] = field(default_factory=list)
     union_members: list[tuple[str, str]] = field(default_factory=list)
     values: dict[str, SEnumValue] = field(default_factory=dict)
+    contexts: list[str] = field(default_factory=list)
+    """The contexts the type sets (``@context``), named after their subgraphs."""
 
 
 @dataclass
@@ -210,6 +223,7 @@ def _print_type(t: SType, names: dict[str, str]) -> str:
     directives += [_join_type(j) for j in t.joins]
     directives += [f'@join__unionMember(graph: {g}, member: "{m}")' for g, m in t.union_members]
     directives += _access(t, names)
+    directives += [f"@{names.get('context', 'context')}(name: {_string(c)})" for c in t.contexts]
     text = _description(t.description, "") + head
     if directives:
         text += "\n" + "\n".join(f"  {d}" for d in directives)
@@ -275,6 +289,13 @@ def _join_field(j: JoinField) -> str:
         args.append("usedOverridden: true")
     if j.override_label is not None:
         args.append(f'overrideLabel: "{_escape(j.override_label)}"')
+    if j.context_arguments:
+        printed = ", ".join(
+            f"{{context: {_string(a.context)}, name: {_string(a.name)}, type: {_string(a.type)}, "
+            f"selection: {_string(a.selection)}}}"
+            for a in j.context_arguments
+        )
+        args.append(f"contextArguments: [{printed}]")
     return f"@join__field({', '.join(args)})" if args else "@join__field"
 
 
@@ -342,6 +363,11 @@ def _description(text: str | None, indent: str) -> str:
         body = text.replace('"""', '\\"""').replace("\n", "\n" + indent)
         return f'{indent}"""\n{indent}{body}\n{indent}"""\n'
     return f'{indent}"""{text}"""\n'
+
+
+def _string(text: str) -> str:
+    """``text`` as a GraphQL string, newlines and all."""
+    return print_ast(StringValueNode(value=text))
 
 
 def _escape(text: str) -> str:

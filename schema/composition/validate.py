@@ -10,6 +10,7 @@ from collections.abc import Callable
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
 from schema.composition.access_control import check_not_on_interfaces
+from schema.composition.context import fields_used_by_contexts
 from schema.composition.cost import ListField, check_list_size
 from schema.composition.errors import CompositionError
 from schema.composition.fieldsets import FieldSetError, Selection, parse_field_set
@@ -59,9 +60,11 @@ def check_subgraph(subgraph: Subgraph, report: Report) -> None:
     _check_interface_keys(subgraph, report)
     _check_costs(subgraph, report)
     check_not_on_interfaces(subgraph, report)
+    read_by_contexts = fields_used_by_contexts(subgraph)
     for t in subgraph.types.values():
         for f in t.fields.values():
-            if f.external and not f.used and not t.interface_object:
+            used = f.used or (t.name, f.name) in read_by_contexts
+            if f.external and not used and not t.interface_object:
                 report(CompositionError(
                     "EXTERNAL_UNUSED",
                     f'[{subgraph.name}] Field "{t.name}.{f.name}" is marked @external but is not '
