@@ -11,6 +11,13 @@ from typing import Any
 import orjson
 
 from router.execution.client import SubgraphClient, SubgraphError
+from router.execution.context import (
+    EntityBatch,
+    batch_of_error,
+    batch_request,
+    batch_results,
+    context_values,
+)
 from router.execution.entities import (
     build_representation,
     deep_merge,
@@ -116,9 +123,11 @@ class _Run:
             name: self.variables[name] for name in fetch.variable_usages if name in self.variables
         }
 
-    async def _send(self, fetch: Fetch, variables: JSONObject) -> JSONObject | None:
+    async def _send(
+        self, fetch: Fetch, variables: JSONObject, operation: str | None = None
+    ) -> JSONObject | None:
         graph = self.supergraph.graphs[fetch.graph]
-        body: JSONObject = {"query": fetch.operation}
+        body: JSONObject = {"query": operation or fetch.operation}
         if variables:
             body["variables"] = variables
         try:
@@ -143,10 +152,31 @@ class _Run:
             self.errors.append(self._client_error(error, fetch, error.get("path")))
 
     async def entity_fetch(self, fetch: Fetch, path: list[str]) -> None:
+        batches = self._entity_batches(fetch, path)
+        if not batches:
+            return
+        operation, variables = batch_request(fetch, batches, self._variables(fetch))
+        response = await self._send(fetch, variables, operation)
+        if response is None:
+            return
+        for batch, entities in zip(batches, batch_results(response.get("data"), len(batches)),
+                                   strict=True):  # fmt: skip
+            if not isinstance(entities, list):
+                continue
+            for entity, receivers in zip(entities, batch.targets, strict=False):
+                if isinstance(entity, dict):
+                    undo_aliases(entity, fetch.rewrites, self.type_matches)
+                    for obj, _ in receivers:
+                        deep_merge(obj, entity, self.is_abstract)
+        for error in _errors_of(response):
+            for client_path in self._entity_error_paths(error.get("path"), batches, path):
+                self.errors.append(self._client_error(error, fetch, client_path))
+
+    def _entity_batches(self, fetch: Fetch, path: list[str]) -> list[EntityBatch]:
+        """The representations of the objects at ``path``, deduplicated; in one batch, or
+        one per set of contextual argument values when the fetch has them."""
         assert fetch.requires is not None
-        representations: list[JSONObject] = []
-        targets: list[list[tuple[JSONObject, list[str | int]]]] = []
-        seen: dict[bytes, int] = {}
+        batches: dict[bytes, EntityBatch] = {}
         for obj, obj_path in objects_at(self.data, path):
             typename = obj.get("__typename")
             fragment = representation_fragment(fetch.requires, typename, self.type_matches)
@@ -157,41 +187,21 @@ class _Run:
                 continue
             condition = fragment.type_condition or typename
             representation["__typename"] = fetch.typename_for.get(condition, typename)
-            key = orjson.dumps(representation, option=orjson.OPT_SORT_KEYS)
-            if key not in seen:
-                seen[key] = len(representations)
-                representations.append(representation)
-                targets.append([])
-            targets[seen[key]].append((obj, obj_path))
-        if not representations:
-            return
-        variables = {**self._variables(fetch), "representations": representations}
-        response = await self._send(fetch, variables)
-        if response is None:
-            return
-        entities = (response.get("data") or {}).get("_entities")
-        if isinstance(entities, list):
-            for entity, receivers in zip(entities, targets, strict=False):
-                if isinstance(entity, dict):
-                    undo_aliases(entity, fetch.rewrites, self.type_matches)
-                    for obj, _ in receivers:
-                        deep_merge(obj, entity, self.is_abstract)
-        for error in _errors_of(response):
-            for client_path in self._entity_error_paths(error.get("path"), targets, path):
-                self.errors.append(self._client_error(error, fetch, client_path))
+            values = context_values(self.data, obj_path, fetch.context_rewrites,
+                                    self.type_matches)  # fmt: skip
+            key = orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+            batches.setdefault(key, EntityBatch(values)).add(representation, (obj, obj_path))
+        return list(batches.values())
 
     @staticmethod
     def _entity_error_paths(
-        error_path: Any, targets: list[list[tuple[JSONObject, list[str | int]]]], path: list[str]
+        error_path: Any, batches: list[EntityBatch], path: list[str]
     ) -> list[list[str | int] | None]:
-        if (
-            isinstance(error_path, list)
-            and len(error_path) >= 2
-            and error_path[0] == "_entities"
-            and isinstance(error_path[1], int)
-            and error_path[1] < len(targets)
-        ):
-            return [obj_path + error_path[2:] for _, obj_path in targets[error_path[1]]]
+        found = batch_of_error(error_path, len(batches))
+        if found is not None:
+            batch, index, rest = found
+            if index < len(batches[batch].targets):
+                return [obj_path + rest for _, obj_path in batches[batch].targets[index]]
         return [None]
 
     def _client_error(self, error: JSONObject, fetch: Fetch, path: Any) -> JSONObject:

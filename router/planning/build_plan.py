@@ -69,8 +69,11 @@ def _fetch(
     index: int,
 ) -> Fetch:
     rewrites = _alias_conflicts(supergraph, operation, draft)
-    used = sorted(variables_used(draft.selections))
+    used = sorted(set(variables_used(draft.selections)) - set(draft.context_variables))
     declared = [print_ast(definitions[name]) for name in used if name in definitions]
+    # Contextual arguments travel in variables of their own, after the operation's.
+    used += list(draft.context_variables)
+    declared += [f"${name}: {type_}" for name, type_ in draft.context_variables.items()]
     graph = supergraph.graphs[draft.graph]
     if draft.kind == "entity":
         variables = ", ".join(["$representations: [_Any!]!", *declared])
@@ -94,6 +97,7 @@ def _fetch(
         typename_for=dict(draft.typename_for),
         id=draft.id,
         rewrites=rewrites,
+        context_rewrites=list(draft.context_rewrites),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from graphql import DirectiveNode, print_ast
 
+from router.planning.context import add_context_inputs, plan_context_inputs
 from router.planning.errors import PlanningError
 from router.planning.operation import (
     Field,
@@ -24,6 +25,7 @@ from router.planning.operation import (
     merge_all,
     merge_into,
 )
+from router.planning.plan import ContextRewrite
 from router.planning.schema_index import SchemaIndex, Source
 
 ROOT_TYPES = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
@@ -42,6 +44,9 @@ class FetchDraft:
     requires: list[Selection] = field(default_factory=list)
     typename_for: dict[str, str] = field(default_factory=dict)
     depends_on: set[int] = field(default_factory=set)
+    context_rewrites: list[ContextRewrite] = field(default_factory=list)
+    context_variables: dict[str, str] = field(default_factory=dict)
+    """Contextual arguments' variables → their types (see :mod:`router.planning.context`)."""
 
 
 @dataclass(frozen=True)
@@ -269,7 +274,10 @@ class FetchGraphBuilder:
             return True
         return self.index.can_resolve(graph, type_name, selection.name) and (
             selection.name in position.satisfied
-            or not self.index.requires(graph, type_name, selection.name)
+            or not (
+                self.index.requires(graph, type_name, selection.name)
+                or self.index.context_arguments(graph, type_name, selection.name)
+            )
         )
 
     def _provided_field(self, position: Position, name: str) -> Field | None:
@@ -527,10 +535,15 @@ class FetchGraphBuilder:
                 self._requires_stack.pop()
                 merge_all(required, fields)
                 satisfied.add(selection.name)
+        contextual = plan_context_inputs(self.index, position, source.graph, entity_type,
+                                         selections, self._plan_inputs)  # fmt: skip
+        dependencies |= contextual.dependencies
+        satisfied |= contextual.satisfied
         # Fields that all hang on the same @skip/@include make the whole fetch conditional.
         shared = _shared_conditions(selections)
         fetch_position = replace(position, conditions=position.conditions + shared)
         fetch = self._entity_fetch(source.graph, fetch_position, dependencies, required)
+        add_context_inputs(fetch, contextual)
         representation = merge_into(fetch.requires, InlineFragment(position.type_name))
         merge_all(representation.selections, [TYPENAME, *key_selections, *required])
         if self.index.is_interface_object(source.graph, entity_type):
@@ -541,7 +554,7 @@ class FetchGraphBuilder:
         inner = Position(fetch, fragment.selections, position.path, entity_type, None,
                          position.conditions, frozenset(satisfied), tuple(available),
                          position.parent, position.via)  # fmt: skip
-        return {fetch.id} | self.plan_selection_set(inner, selections)
+        return {fetch.id} | self.plan_selection_set(inner, contextual.selections)
 
     def _entity_fetch(
         self,

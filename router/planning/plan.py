@@ -9,6 +9,16 @@ from router.planning.alias_conflicts import KeyRewrite
 from router.planning.operation import Field, InlineFragment, Selection, print_selections
 
 
+@dataclass(frozen=True)
+class ContextRewrite:
+    """Where an entity fetch finds a contextual argument's value, relative to each entity:
+    ``..`` goes one field up, ``... on T`` holds only for objects of type T, any other step is
+    a response key. Apollo's plans call it a ``KeyRenamer`` of ``contextRewrites``."""
+
+    variable: str
+    path: tuple[str, ...]
+
+
 @dataclass
 class Fetch:
     """One operation sent to one subgraph."""
@@ -25,6 +35,8 @@ class Fetch:
     id: int = 0
     rewrites: list[KeyRewrite] = field(default_factory=list)
     """Aliases the planner added to keep the subgraph operation valid, to undo on results."""
+    context_rewrites: list[ContextRewrite] = field(default_factory=list)
+    """For entity fetches with contextual arguments: where each variable's value is."""
 
     @property
     def is_entity_fetch(self) -> bool:
@@ -76,6 +88,11 @@ def node_to_json(node: PlanNode) -> dict[str, Any]:
         out["variableUsages"] = node.variable_usages
         out["operation"] = node.operation
         out["operationKind"] = node.operation_kind
+        if node.context_rewrites:
+            out["contextRewrites"] = [
+                {"kind": "KeyRenamer", "path": list(r.path), "renameKeyTo": r.variable}
+                for r in node.context_rewrites
+            ]
         return out
     if isinstance(node, Flatten):
         return {"kind": "Flatten", "path": node.path, "node": node_to_json(node.node)}
@@ -132,6 +149,8 @@ def _format(node: PlanNode, depth: int) -> str:
         lines = [f'{pad}Fetch(service: "{node.service_name}") {{']
         if node.requires is not None:
             lines.append(f"{pad}  requires {print_selections(node.requires)}")
+        for rewrite in node.context_rewrites:
+            lines.append(f"{pad}  context ${rewrite.variable} = {'/'.join(rewrite.path)}")
         lines.append(f"{pad}  {node.operation}")
         lines.append(f"{pad}}}")
         return "\n".join(lines)

@@ -21,6 +21,7 @@ from router.planning.errors import PlanningError
 from router.planning.normalize import normalize_operation
 from router.planning.operation import Field, Selection
 from router.supergraph import FieldInGraph, Key, Supergraph
+from router.supergraph.metadata import ContextArgument
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,13 @@ class SchemaIndex:
     def requires(self, graph: str, type_name: str, field_name: str) -> str | None:
         entry = self.field_in_graph(graph, type_name, field_name)
         return entry.requires if entry else None
+
+    def context_arguments(
+        self, graph: str, type_name: str, field_name: str
+    ) -> tuple[ContextArgument, ...]:
+        """The arguments ``graph`` takes from contexts for the field (``@fromContext``)."""
+        entry = self.field_in_graph(graph, type_name, field_name)
+        return entry.context_arguments if entry else ()
 
     def provides(self, graph: str, type_name: str, field_name: str) -> str | None:
         entry = self.field_in_graph(graph, type_name, field_name)

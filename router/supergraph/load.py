@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graphql import (
@@ -26,6 +26,7 @@ from graphql import (
 from router.supergraph.api_schema import build_api_schema
 from router.supergraph.features import Feature, linked_features
 from router.supergraph.metadata import (
+    ContextArgument,
     CostDirectives,
     FieldInGraph,
     FieldMeta,
@@ -93,11 +94,12 @@ def load_supergraph(sdl: str) -> Supergraph:
         schema = build_ast_schema(document, assume_valid_sdl=False)
     except (GraphQLError, TypeError) as error:
         raise SupergraphError(f"supergraph does not validate: {_describe(error)}") from error
-    reader = _JoinReader(join)
+    reader = _JoinReader(join, features.get("context"))
     graphs = reader.graphs(document)
     if not graphs:
         raise SupergraphError("supergraph defines no subgraphs (join__Graph is empty)")
     types = reader.types(document, schema)
+    _number_context_arguments(types, graphs)
     api_schema = build_api_schema(document, features)
     return Supergraph(
         sdl=sdl,
@@ -124,7 +126,8 @@ def _arguments(directive: DirectiveNode) -> dict[str, Any]:
 
 
 class _JoinReader:
-    def __init__(self, join: Feature) -> None:
+    def __init__(self, join: Feature, context: Feature | None = None) -> None:
+        self.context = context.directive("context") if context is not None else None
         self.graph_enum = f"{join.prefix}__Graph"
         self.type_ = join.directive("type")
         self.field = join.directive("field")
@@ -178,6 +181,8 @@ class _JoinReader:
                     in_graph.keys.append(Key(str(args["key"]), resolvable))
             elif name == self.owner:
                 meta.owner = str(args["graph"])
+            elif name == self.context:
+                meta.contexts.append(str(args["name"]))
             elif name == self.implements:
                 meta.implements.setdefault(str(args["graph"]), set()).add(str(args["interface"]))
             elif name == self.union_member:
@@ -209,8 +214,48 @@ class _JoinReader:
                     override=args.get("override"),
                     override_label=args.get("overrideLabel"),
                     used_overridden=bool(args.get("usedOverridden", False)),
+                    context_arguments=tuple(
+                        _context_argument(a) for a in args.get("contextArguments") or ()
+                    ),
                 )
             meta.fields[field_meta.name] = field_meta
+
+
+def _context_argument(argument: dict[str, Any]) -> ContextArgument:
+    return ContextArgument(
+        context=str(argument["context"]),
+        name=str(argument["name"]),
+        type=str(argument["type"]),
+        selection=str(argument["selection"]),
+        variable="",  # numbered once every field is read
+    )
+
+
+def _number_context_arguments(types: dict[str, TypeMeta], graphs: dict[str, Graph]) -> None:
+    """Name each contextual argument's variable as Apollo's planner does, so plans compare:
+    ``contextualArgument_<n>_<m>``, ``n`` the subgraph's place among the subgraphs by name
+    (from 1), ``m`` the argument's among that subgraph's contextual arguments by coordinate."""
+    coordinates: dict[str, list[str]] = {}
+    for meta in types.values():
+        for field_meta in meta.fields.values():
+            for graph, entry in field_meta.graphs.items():
+                coordinates.setdefault(graph, []).extend(
+                    f"{meta.name}.{field_meta.name}({a.name}:)" for a in entry.context_arguments
+                )
+    by_name = sorted(graphs.values(), key=lambda g: g.name)
+    for meta in types.values():
+        for field_meta in meta.fields.values():
+            for graph, entry in list(field_meta.graphs.items()):
+                if not entry.context_arguments:
+                    continue
+                ordered = sorted(coordinates[graph])
+                place = next(i for i, g in enumerate(by_name, 1) if g.id == graph)
+                numbered = tuple(
+                    replace(a, variable=f"contextualArgument_{place}_"
+                            f"{ordered.index(f'{meta.name}.{field_meta.name}({a.name}:)')}")
+                    for a in entry.context_arguments
+                )  # fmt: skip
+                field_meta.graphs[graph] = replace(entry, context_arguments=numbered)
 
 
 def _security_directives(

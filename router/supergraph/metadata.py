@@ -31,6 +31,24 @@ class TypeInGraph:
 
 
 @dataclass(frozen=True)
+class ContextArgument:
+    """An argument of a field the router fills from a context an ancestor sets
+    (``@join__field(contextArguments:)``, Federation 2.8's ``@fromContext``)."""
+
+    context: str
+    """The context's name in the supergraph (``storefront__market``)."""
+    name: str
+    """The argument, in the subgraph."""
+    type: str
+    """The argument's type in the subgraph, printed (``String``)."""
+    selection: str
+    """What to read from the type setting the context (`` { currency }``)."""
+    variable: str
+    """The variable the value travels in: ``contextualArgument_<n>_<m>``, numbered as Apollo's
+    planner numbers them (the subgraph's place by name, the argument's by coordinate)."""
+
+
+@dataclass(frozen=True)
 class FieldInGraph:
     """What one subgraph says about a field (``@join__field``)."""
 
@@ -42,6 +60,7 @@ class FieldInGraph:
     override: str | None = None
     override_label: str | None = None
     used_overridden: bool = False
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass
@@ -68,6 +87,8 @@ class TypeMeta:
     """For a union: its members, by graph."""
     owner: str | None = None
     """Federation 1 supergraphs: the graph that owns the type (``@join__owner``)."""
+    contexts: list[str] = field(default_factory=list)
+    """The contexts the type sets (``@context(name:)``), by their supergraph names."""
 
     def keys(self, graph: str) -> list[Key]:
         in_graph = self.graphs.get(graph)

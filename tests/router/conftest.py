@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,17 @@ class Subgraphs:
 
 @pytest.fixture(scope="session")
 def subgraphs() -> Iterator[Subgraphs]:
+    with serve_subgraphs(NAMES) as running:
+        yield running
+
+
+@contextmanager
+def serve_subgraphs(names: tuple[str, ...]) -> Iterator[Subgraphs]:
+    """Start the test subgraphs ``names`` (see :mod:`tests.router.subgraphs`) on free ports."""
     processes: list[subprocess.Popen[bytes]] = []
     urls: dict[str, str] = {}
     try:
-        for name in NAMES:
+        for name in names:
             port = free_port()
             processes.append(
                 subprocess.Popen(

@@ -13,7 +13,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from tests.router.subgraphs.shop import SCHEMAS
+from tests.router.subgraphs import market, shop
+
+SCHEMAS = {**shop.SCHEMAS, **market.SCHEMAS}
 
 Scope = dict[str, Any]
 
