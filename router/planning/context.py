@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from graphql import ArgumentNode, NameNode, VariableNode
+from graphql import ArgumentNode, GraphQLUnionType, NameNode, VariableNode
 
 from router.planning.errors import PlanningError
 from router.planning.operation import Field, InlineFragment, Selection, merge_into
@@ -91,13 +91,12 @@ def _plan_argument(
     inputs: ContextInputs,
     plan_inputs: PlanInputs,
 ) -> None:
-    found = _nearest_setter(index, position, argument.context)
-    if found is None:
+    ancestor = _nearest_setter(index, position, argument.context)
+    if ancestor is None:
         raise PlanningError(
             f"No ancestor of {coordinate} sets the context its argument {argument.name} reads."
         )
-    ancestor, setter = found
-    values = index.field_set(setter, _inner(argument.selection))
+    values = index.field_set(ancestor.type_name, _inner(argument.selection))
     applicable = _applicable(index, ancestor.type_name, values)
     merge_into(ancestor.target, Field("__typename"))  # the rewrite's type condition reads it
     inputs.dependencies |= plan_inputs(ancestor, applicable)
@@ -109,29 +108,27 @@ def _plan_argument(
     inputs.variables[argument.variable] = argument.type
 
 
-def _nearest_setter(
-    index: SchemaIndex, position: Position, context: str
-) -> tuple[Position, str] | None:
-    """The nearest ancestor of ``position`` whose type sets ``context``, and that type: the
-    object type there, or the interface or union the field to it returns."""
+def _nearest_setter(index: SchemaIndex, position: Position, context: str) -> Position | None:
+    """The nearest ancestor of ``position`` whose type sets ``context``: itself, through an
+    interface it implements, or through a union it is a member of (as Apollo matches them,
+    however the path reached the object)."""
     current = position
     while current.parent is not None:
         ancestor = current.parent
-        for type_name in _types_at(index, ancestor):
-            meta = index.types.get(type_name)
-            if meta is not None and context in meta.contexts:
-                return ancestor, type_name
+        if any(context in index.types[t].contexts for t in _setters_of(index, ancestor.type_name)
+               if t in index.types):  # fmt: skip
+            return ancestor
         current = ancestor
     return None
 
 
-def _types_at(index: SchemaIndex, position: Position) -> list[str]:
-    types = [position.type_name]
-    if position.parent is not None and position.via is not None:
-        declared, _ = index.return_shape(position.parent.type_name, position.via.name)
-        if declared != position.type_name:
-            types.append(declared)  # the abstract type the object was reached as
-    return types
+def _setters_of(index: SchemaIndex, type_name: str) -> list[str]:
+    """``type_name``, the interfaces it implements and the unions it belongs to."""
+    named = index.named_type(type_name)
+    interfaces = [i.name for i in getattr(named, "interfaces", ())]
+    unions = [u.name for u in index.schema.type_map.values()
+              if isinstance(u, GraphQLUnionType) and named in u.types]  # fmt: skip
+    return [type_name, *interfaces, *unions]
 
 
 def _inner(selection: str) -> str:

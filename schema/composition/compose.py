@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from schema.composition.access_control import check_transitive_requirements
 from schema.composition.context import check_contexts
+from schema.composition.context_paths import check_context_paths
 from schema.composition.errors import (
     CompositionError,
     CompositionHint,
@@ -75,6 +76,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     check_transitive_requirements(supergraph, report)
     if errors:
         return CompositionResult(None, errors)
+    check_context_paths(supergraph, report)
     check_satisfiability(supergraph, subgraphs, report)
     if errors:
         return CompositionResult(None, errors)

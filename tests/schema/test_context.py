@@ -1,5 +1,6 @@
 """@context and @fromContext misuse: each mistake, the code Apollo's composition gives it, and
-ours the same (the corpus, cases 96 to 99, has the composing case and three others)."""
+ours the same (the corpus, cases 96 to 99, has the composing case and three others); the last
+three are queries that reach a contextual field with no type setting its context above it."""
 
 import pytest
 
@@ -108,6 +109,25 @@ CASES: dict[str, tuple[str, str, str]] = {
         SHOP + f'type Product @key(fields: "id") {{ id: ID! {PRICE} @shareable }}',
         LINK + 'type Query { sku: String }\ntype Product @key(fields: "id") '
         "{ id: ID! price(currency: String!): Int @shareable }",
+    ),
+    "a type reading the context it sets itself": (
+        "SATISFIABILITY_ERROR",
+        SHOP.replace("products: [Product!]!", PRICE.replace("price", "listing")),
+        CATALOG,
+    ),
+    "a path through a union member that sets no context": (
+        "SATISFIABILITY_ERROR",
+        SHOP.replace("{ shops: [Shop!]! }", "{ shops: [Shop!]! sellers: [Seller!]! }")
+        + "union Seller = Shop | Market\n"
+        'type Market @key(fields: "id") { id: ID! products: [Product!]! }\n'
+        f'type Product @key(fields: "id") {{ id: ID! {PRICE} }}',
+        CATALOG,
+    ),
+    "a root field of another subgraph reaching the type": (
+        "SATISFIABILITY_ERROR",
+        SHOP + f'type Product @key(fields: "id") {{ id: ID! {PRICE} }}',
+        LINK + "type Query { product(id: ID!): Product }\n"
+        'type Product @key(fields: "id") { id: ID! }\n',
     ),
 }
 

@@ -144,3 +144,20 @@ def test_an_interface_and_a_union_set_contexts_and_errors_find_their_entity(
     [error] = body["errors"]
     assert error["path"] == ["promotions", 1, "gift", "note"]
     assert error["extensions"]["serviceName"] == "storefront"
+
+
+def test_one_sticker_on_two_banners_gets_each_banners_title(
+    client: TestClient, market: Subgraphs
+) -> None:
+    data = _post(client, "{ banners { sticker { caption } } }")
+    assert data == {
+        "banners": [
+            {"sticker": {"caption": "k1: Spring sale"}},
+            {"sticker": {"caption": "k1: Last call"}},
+        ]
+    }
+    [call] = _contextual_calls(market)
+    assert {k: v for k, v in call["variables"].items() if not k.startswith("representations")} == {
+        "contextualArgument_3_3_0": "Spring sale",
+        "contextualArgument_3_3_1": "Last call",
+    }

@@ -137,3 +137,22 @@ def test_the_printed_plan_carries_apollos_context_rewrites() -> None:
         {"kind": "KeyRenamer", "path": ["..", "... on Outlet", "currency"],
          "renameKeyTo": "contextualArgument_3_2"},
     ]  # fmt: skip
+
+
+def test_an_object_holds_its_interfaces_context_however_it_is_reached() -> None:
+    assert plan("context", "{ banners { sticker { caption } } }") == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "storefront") {
+      query {banners {sticker {__typename id} __typename title}}
+    }
+    Flatten(path: "banners.@.sticker") {
+      Fetch(service: "storefront") {
+        requires {... on Sticker {__typename id}}
+        context $contextualArgument_3_3 = ../... on Banner/title
+        query($representations: [_Any!]!, $contextualArgument_3_3: String) { _entities(representations: $representations) {... on Sticker {caption(title: $contextualArgument_3_3)}} }
+      }
+    }
+  }
+}\
+""")

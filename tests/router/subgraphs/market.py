@@ -110,6 +110,10 @@ class Banner(Showcase):
     sticker: Sticker
 
 
+def _banner(id: str, title: str) -> Banner:
+    return Banner(id=strawberry.ID(id), title=title, sticker=Sticker(id=strawberry.ID("k1")))
+
+
 @strawberry.federation.type(keys=["id"])
 class Gift:
     id: strawberry.ID
@@ -152,8 +156,12 @@ class StorefrontQuery:
 
     @strawberry.field
     def featured(self) -> Showcase:
-        sticker = Sticker(id=strawberry.ID("k1"))
-        return Banner(id=strawberry.ID("b1"), title="Spring sale", sticker=sticker)
+        return _banner("b1", "Spring sale")
+
+    @strawberry.field
+    def banners(self) -> list[Banner]:
+        """Banners reached as themselves: their interface's context holds all the same."""
+        return [_banner("b1", "Spring sale"), _banner("b2", "Last call")]
 
     @strawberry.field
     def promotions(self) -> list[Promotion]:
