@@ -13,9 +13,9 @@ import sys
 import time
 
 from tests.differential.adjudications import Adjudicator
-from tests.differential.fixtures import load_fixtures
 from tests.differential.gateways import Gateways
 from tests.differential.runner import FixtureReport, Runner
+from tests.differential.supergraphs import load_fixtures
 
 
 def main(argv: list[str] | None = None) -> int:

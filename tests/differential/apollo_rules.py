@@ -38,7 +38,7 @@ from tests.differential.evidence import (
     rule,
     value_completion,
 )
-from tests.differential.fixtures import Fixture
+from tests.differential.supergraphs import Fixture
 
 
 @rule

@@ -27,7 +27,7 @@ from graphql import Visitor as _Visitor
 from router.supergraph import load_supergraph
 from tests.differential.collect import Collected, Path, collect_at
 from tests.differential.compare import differing_paths, value_at
-from tests.differential.fixtures import Fixture
+from tests.differential.supergraphs import Fixture
 from tests.differential.world import World, read_world
 
 NON_NULL_VIOLATION = "Cannot return null for non-nullable field"

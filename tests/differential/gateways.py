@@ -30,8 +30,8 @@ from router.http.config import (
     SubgraphSettings,
 )
 from router.supergraph import load_supergraph
-from tests.differential.fixtures import Fixture
 from tests.differential.subgraph_data import Rates
+from tests.differential.supergraphs import Fixture
 from tests.schema.reference import install_reference
 
 HERE = Path(__file__).resolve().parent

@@ -14,10 +14,10 @@ from router.supergraph import load_supergraph
 from tests.differential.adjudications import Adjudicator
 from tests.differential.compare import differing_paths, mismatch
 from tests.differential.evidence import Evidence
-from tests.differential.fixtures import Fixture
 from tests.differential.gateways import Gateways
 from tests.differential.generator import OperationGenerator
 from tests.differential.minimize import Candidate, minimize
+from tests.differential.supergraphs import Fixture
 
 
 @dataclass

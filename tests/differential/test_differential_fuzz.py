@@ -15,10 +15,10 @@ import pytest
 
 from router.supergraph import load_supergraph
 from tests.differential.adjudications import Adjudicator
-from tests.differential.fixtures import Fixture, fixture_directories, load_fixtures
 from tests.differential.gateways import Gateways
 from tests.differential.generator import OperationGenerator
 from tests.differential.runner import Runner
+from tests.differential.supergraphs import Fixture, fixture_directories, load_fixtures
 
 SEED = 1
 OPERATIONS = 24
