@@ -77,7 +77,7 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     if errors:
         return CompositionResult(None, errors)
     check_context_paths(supergraph, report)
-    check_satisfiability(supergraph, subgraphs, report)
+    check_satisfiability(supergraph, subgraphs, report, hints.append)
     if errors:
         return CompositionResult(None, errors)
     _collect_specs(supergraph, subgraphs)

@@ -3,8 +3,8 @@
 The merge itself hints where it decides (types merged to a supertype, values left out,
 overrides); this module adds the hints that compare the subgraphs' definitions of one element:
 an entity in some subgraphs only, a value type's or interface's field missing from some of
-their subgraphs, descriptions that differ, merged directive arguments that differ, and shared
-fields of an abstract type whose possible objects differ between subgraphs.
+their subgraphs, descriptions that differ and merged directive arguments that differ (the
+walk of :mod:`schema.composition.satisfiability` hints on shared fields of an abstract type).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from schema.composition.access_control import Coordinate, inherited_sources
 from schema.composition.errors import CompositionHint
-from schema.composition.metadata import implementations
 from schema.composition.subgraph import Element, Subgraph, TypeDef
 from schema.composition.supergraph import Supergraph
 
@@ -33,7 +32,7 @@ def collect_hints(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[Com
             found += _description_hints(coordinate, elements)
             applied = [e for _, e in elements] + (list(inherited.get(key, ())) if key else [])
             found += _directive_argument_hints(coordinate, applied, supergraph.directive_names)
-    return found + _runtime_type_hints(subgraphs, supergraph)
+    return found
 
 
 def _entity_and_value_type_hints(
@@ -70,73 +69,6 @@ def _entity_and_value_type_hints(
                 f"{_names(having)} but not in {_names(lacking)}.",
             ))  # fmt: skip
     return found
-
-
-def _runtime_type_hints(subgraphs: list[Subgraph], supergraph: Supergraph) -> list[CompositionHint]:
-    """A field several subgraphs resolve must resolve the same way; if its type is abstract and
-    the objects it may be differ between the subgraphs a query reaches it in, each should keep
-    to the common ones. Queries are walked from the roots, each type with the subgraphs that
-    can answer at once; a type already reached with fewer of them is not walked again."""
-    found: list[CompositionHint] = []
-    visited: dict[str, list[frozenset[str]]] = {}
-    by_name = {s.name: s for s in subgraphs}
-    pending = [(root, frozenset(s.name for s in subgraphs if root in s.types))
-               for root in ROOT_TYPES if root in supergraph.types]  # fmt: skip
-    while pending:
-        type_name, options = pending.pop(0)
-        merged = supergraph.types.get(type_name)
-        if merged is None or any(seen <= options for seen in visited.get(type_name, [])):
-            continue
-        visited.setdefault(type_name, []).append(options)
-        for field_name in merged.fields:
-            resolving = frozenset(n for n in options
-                                  if _resolves(by_name[n], type_name, field_name))  # fmt: skip
-            if not resolving:  # a jump through a key to the subgraphs resolving it
-                resolving = frozenset(s.name for s in subgraphs
-                                      if _resolves(s, type_name, field_name))  # fmt: skip
-            target = supergraph.types.get(merged.fields[field_name].type.strip("[]!"))
-            if target is None or target.kind not in ("object", "interface", "union"):
-                continue
-            if len(resolving) > 1:
-                at = [by_name[n] for n in sorted(resolving)]
-                found += _mismatched_runtime_types(type_name, field_name, target.name, at)
-            pending.append((target.name, resolving))
-    return found
-
-
-def _resolves(subgraph: Subgraph, type_name: str, field_name: str) -> bool:
-    t = subgraph.types.get(type_name)
-    f = t.fields.get(field_name) if t is not None else None
-    return f is not None and (not f.external or f.provided)
-
-
-def _mismatched_runtime_types(
-    type_name: str, field_name: str, returned: str, subgraphs: list[Subgraph]
-) -> list[CompositionHint]:
-    runtime = {s.name: p for s in subgraphs if (p := _possible_types(s, returned)) is not None}
-    if len(runtime) < 2 or len(set(runtime.values())) < 2:
-        return []
-    common = frozenset.intersection(*runtime.values())
-    if not common:
-        return []  # no common object at all: not a hint but a broken @shareable contract
-    return [CompositionHint(
-        "INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN",
-        f'Shared field "{type_name}.{field_name}" return type "{returned}" has different sets of '
-        f"possible runtime types across subgraphs: make sure {_names(sorted(runtime))} only "
-        f'resolve "{type_name}.{field_name}" to objects of types '
-        + ", ".join(f'"{t}"' for t in sorted(common)) + ".",
-    )]  # fmt: skip
-
-
-def _possible_types(subgraph: Subgraph, type_name: str) -> frozenset[str] | None:
-    t = subgraph.types.get(type_name)
-    if t is None or t.interface_object:
-        return None
-    if t.kind == "union":
-        return frozenset(t.members)
-    if t.kind == "interface":
-        return frozenset(i.name for i in implementations(subgraph, type_name))
-    return None
 
 
 def _elements(

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from schema.composition.errors import CompositionError, ErrorLocation
+from schema.composition.errors import CompositionError, CompositionHint, ErrorLocation
 from schema.composition.satisfiability_graph import ROOT_TYPES, FederatedGraph, build_graph
 from schema.composition.satisfiability_paths import DeadEnd, Overrides, Paths
 from schema.composition.satisfiability_positions import (
@@ -30,6 +30,7 @@ from schema.composition.satisfiability_positions import (
 )
 from schema.composition.satisfiability_witness import (
     described_types,
+    runtime_types_hint,
     runtime_types_message,
     unsatisfiable_message,
 )
@@ -37,6 +38,7 @@ from schema.composition.subgraph import FieldDef, Subgraph
 from schema.composition.supergraph import Supergraph
 
 Report = Callable[[CompositionError], None]
+Hint = Callable[[CompositionHint], None]
 MAX_OPEN_POSITIONS = 1_000_000
 """Positions the walk may hold open at once before it gives up (as Apollo does)."""
 
@@ -69,6 +71,7 @@ class Traversal:
     graph: FederatedGraph
     subgraphs: dict[str, Subgraph]
     report: Report
+    hint: Hint | None = None
     paths: Paths = field(init=False)
     visits: dict[str, list[Visit]] = field(default_factory=dict)
     mutation_errors: dict[str, dict[str, list[CompositionError]]] = field(default_factory=dict)
@@ -190,8 +193,9 @@ class Traversal:
 
     def _runtime_types_intersect(self, state: State) -> bool:
         """A ``@shareable`` field returning an abstract type must be able to return a same
-        object type in all its subgraphs (else it cannot resolve the same way in each);
-        reports a ``SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES`` when it cannot."""
+        object type in all its subgraphs (else it cannot resolve the same way in each):
+        reports ``SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES`` when it cannot, and hints when the
+        subgraphs' object types differ but meet."""
         graph = self.graph
         step = state.steps[-1]
         positions = state.positions if state.partitions is None else tuple(
@@ -205,22 +209,33 @@ class Traversal:
         every = _sorted_names(graph.api_runtime_types(state.type))
         common = every
         by_types: dict[str, list[str]] = {}
+        per_subgraph: dict[str, list[str]] = {}
         for p in positions:
             names = _sorted_names(graph.subgraphs[p.subgraph].runtime_types(p.type))
             if len(names) == 1 and names[0] not in every:
                 continue  # an @interfaceObject stands in for any implementation
+            per_subgraph[p.subgraph] = names
             by_types.setdefault(described_types(names), []).append(p.subgraph)
             common = [n for n in common if n in names]
-        if common or all(d == described_types([]) for d in by_types):
+        if all(d == described_types([]) for d in by_types):
             return True
-        subgraphs = [self.subgraphs[s] for names in by_types.values() for s in names
-                     if s in self.subgraphs]  # fmt: skip
-        self.report(CompositionError(
-            "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
-            runtime_types_message(graph, state.root, state.steps, by_types),
-            tuple(s.location(_field_def(s, step)) for s in subgraphs),
-        ))  # fmt: skip
-        return False
+        if not common:
+            subgraphs = [self.subgraphs[s] for names in by_types.values() for s in names
+                         if s in self.subgraphs]  # fmt: skip
+            self.report(CompositionError(
+                "SHAREABLE_HAS_MISMATCHED_RUNTIME_TYPES",
+                runtime_types_message(graph, state.root, state.steps, by_types),
+                tuple(s.location(_field_def(s, step)) for s in subgraphs),
+            ))  # fmt: skip
+            return False
+        if len(by_types) > 1 and self.hint is not None:
+            subgraphs_in = list(dict.fromkeys(p.subgraph for p in positions))
+            self.hint(CompositionHint(
+                "INCONSISTENT_RUNTIME_TYPES_FOR_SHAREABLE_RETURN",
+                runtime_types_hint(graph, state.root, state.steps, subgraphs_in, common,
+                                   per_subgraph),
+            ))  # fmt: skip
+        return True
 
     def _advance(self, state: State, positions: tuple[Position, ...], step: Step,
                  steps: tuple[Step, ...], overrides: Overrides,
@@ -292,8 +307,9 @@ def _field_def(subgraph: Subgraph, step: FieldStep) -> FieldDef | None:
     return t.fields.get(step.name) if t is not None else None
 
 
-def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph],
-                         report: Report) -> None:  # fmt: skip
-    """Report a ``SATISFIABILITY_ERROR`` for each API query path no plan can answer."""
+def check_satisfiability(supergraph: Supergraph, subgraphs: list[Subgraph], report: Report,
+                         hint: Hint | None = None) -> None:  # fmt: skip
+    """Report a ``SATISFIABILITY_ERROR`` for each API query path no plan can answer (and
+    ``hint`` what the walk finds worth knowing)."""
     graph = build_graph(supergraph, [n for s in subgraphs for n in s.types])
-    Traversal(graph, {s.name: s for s in subgraphs}, report).run()
+    Traversal(graph, {s.name: s for s in subgraphs}, report, hint).run()

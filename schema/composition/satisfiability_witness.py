@@ -61,6 +61,32 @@ def runtime_types_message(graph: FederatedGraph, root: str, steps: Sequence[Step
             "between the subgraphs.")  # fmt: skip
 
 
+def runtime_types_hint(graph: FederatedGraph, root: str, steps: Sequence[Step],
+                       subgraphs: list[str], common: list[str],
+                       per_subgraph: dict[str, list[str]]) -> str:  # fmt: skip
+    step = steps[-1]
+    assert isinstance(step, FieldStep)
+    merged = graph.supergraph.types[step.parent].fields[step.name]
+    lines = []
+    for subgraph in subgraphs:
+        others = [t for t in per_subgraph.get(subgraph, []) if t not in common]
+        if others:
+            lines.append(f' - subgraph "{subgraph}" should never resolve "{step.coordinate}" '
+                         f"to an object of {_types(others)}")  # fmt: skip
+    listed = ";\n".join(lines)
+    return (f"For the following supergraph API query:\n{witness(graph, root, steps)}"
+            f'\nShared field "{step.coordinate}" return type "{merged.type}" has different '
+            "sets of possible runtime types across subgraphs.\nSince a shared field must be "
+            f"resolved the same way in all subgraphs, make sure that {subgraph_names(subgraphs)} "
+            f'only resolve "{step.coordinate}" to objects of {_types(common)}. In particular:'
+            f"\n{listed}.\nOtherwise the @shareable contract will be broken.")  # fmt: skip
+
+
+def _types(names: list[str]) -> str:
+    quoted = [f'"{n}"' for n in names]
+    return ("type " if len(quoted) == 1 else "types ") + join_strings(quoted)
+
+
 def described_types(names: list[str]) -> str:
     if not names:
         return "no runtime type is defined"
