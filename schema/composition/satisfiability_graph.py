@@ -2,10 +2,10 @@
 
 Each subgraph is seen as the supergraph's ``join__*`` directives record it (what a router
 extracts): a field a subgraph marks ``@external``, or gave away with ``@override``, is there but
-not resolvable; a Federation 1 key field on an extension is resolvable. A *position* is a type in
-one subgraph, with what a ``@provides`` on the way there adds; from it a query takes a field the
-subgraph resolves, a type condition, a key of the type into another subgraph (its fields to be
-collected from the position), or, from a root type, any other subgraph's root.
+not resolvable; a Federation 1 key field on an extension is resolvable. From a position (see
+:mod:`schema.composition.satisfiability_positions`) a query takes a field the subgraph resolves
+or a ``@provides`` provides, a type condition, a key of the type into another subgraph (its
+fields to be collected from the position), or, from a root type, any other subgraph's root.
 """
 
 from __future__ import annotations
@@ -82,8 +82,6 @@ class SubgraphView:
 class ApiField:
     name: str
     type: str
-    parent: str
-    field: SField
     override_label: str | None = None
 
 
@@ -92,7 +90,6 @@ class KeyEdge:
     target: Position
     fields: str
     """The key's fields, as written in the target subgraph."""
-    head_type: str
 
 
 @dataclass
@@ -111,7 +108,7 @@ class FederatedGraph:
 
     def api_fields(self, type_name: str) -> list[ApiField]:
         t = self.api_types[type_name]
-        return [ApiField(f.name, named(f.type), type_name, f, _override_label(f))
+        return [ApiField(f.name, named(f.type), _override_label(f))
                 for f in t.fields.values() if not f.inaccessible]  # fmt: skip
 
     def api_runtime_types(self, type_name: str) -> list[str]:
@@ -132,9 +129,8 @@ class FederatedGraph:
     @cached_property
     def has_contexts(self) -> bool:
         """Whether some field takes an argument from a context (``@fromContext``)."""
-        return any(getattr(j, "context_arguments", None)
-                   for t in self.supergraph.types.values() for f in t.fields.values()
-                   for j in f.joins or ())  # fmt: skip
+        return any(j.context_arguments for t in self.supergraph.types.values()
+                   for f in t.fields.values() for j in f.joins or ())  # fmt: skip
 
     def is_shareable(self, type_name: str, field_name: str) -> bool:
         """Whether several subgraphs resolve the field (as the supergraph records it)."""
@@ -157,7 +153,10 @@ class FederatedGraph:
         return [type_name]
 
     def type_in(self, position: Position) -> TypeView:
-        return self.subgraphs[position.subgraph].types[position.type]
+        found = self.subgraphs[position.subgraph].types.get(position.type)
+        # A field's type missing from its own subgraph would be a merge mistake: better no
+        # way on from there than a composition that raises.
+        return found if found is not None else TypeView(position.type, "scalar")
 
     def is_leaf(self, type_name: str) -> bool:
         t = self.supergraph.types.get(type_name)
@@ -203,7 +202,7 @@ class FederatedGraph:
 
     def cast_edge(self, position: Position, type_name: str) -> Position | None:
         view = self.subgraphs[position.subgraph]
-        t = view.types[position.type]
+        t = self.type_in(position)
         if t.kind not in ("interface", "union") or type_name not in view.runtime_types(t.name):
             return None
         under = position.provided.under(type_name) if position.provided is not None else None
@@ -222,18 +221,16 @@ class FederatedGraph:
         """The keys a position can move to another subgraph by, in the subgraphs' order."""
         vertex = (position.subgraph, position.type)
         if vertex not in self._key_edges:
-            source = self.subgraphs[position.subgraph]
-            edges = [self._keys_into(view, position, source) for view in self.subgraphs.values()
+            edges = [self._keys_into(view, position) for view in self.subgraphs.values()
                      if view.name != position.subgraph]  # fmt: skip
             self._key_edges[vertex] = [e for found in edges for e in found]
         return self._key_edges[vertex]
 
-    def _keys_into(self, view: SubgraphView, position: Position,
-                   source: SubgraphView) -> list[KeyEdge]:  # fmt: skip
+    def _keys_into(self, view: SubgraphView, position: Position) -> list[KeyEdge]:
         edges = []
         same = view.types.get(position.type)
         if same is not None:
-            edges += [KeyEdge(Position(view.name, same.name, None, "key"), k, position.type)
+            edges += [KeyEdge(Position(view.name, same.name, None, "key"), k)
                       for k, resolvable in same.keys if resolvable]  # fmt: skip
         merged = self.supergraph.types[position.type]
         for interface in merged.interfaces if merged.kind == "object" else []:
@@ -241,9 +238,9 @@ class FederatedGraph:
             if io is None or not io.interface_object:
                 continue
             for k, resolvable in io.keys:
-                if resolvable and _selects_only(k, source.types[position.type]):
+                if resolvable and _selects_only(k, self.type_in(position)):
                     target = Position(view.name, interface, None, "key")
-                    edges.append(KeyEdge(target, k, position.type))
+                    edges.append(KeyEdge(target, k))
         return edges
 
     def root_edges(self, position: Position) -> list[Position]:
@@ -258,7 +255,7 @@ class FederatedGraph:
         fetching a ``@requires`` elsewhere)."""
         view = self.subgraphs[position.subgraph]
         return any(_resolves_all(view, position.type, parse_selections(k))
-                   for k, _ in view.types[position.type].keys)  # fmt: skip
+                   for k, _ in self.type_in(position).keys)  # fmt: skip
 
 
 def _selects_only(key: str, t: TypeView) -> bool:
