@@ -35,6 +35,7 @@ from tests.differential.evidence import (
     is_abstract,
     is_prefix,
     objects_in,
+    request_document,
     rule,
     value_completion,
 )
@@ -98,7 +99,7 @@ def _explained_by_implementation(evidence: Evidence, path: Path, types: set[str]
     ]
     if siblings:
         return all(_under(evidence, p[:-1], p[-1], types) for p in siblings)
-    if errors_of(evidence.apollo):
+    if any(_path_of(error) not in ours for error in errors_of(evidence.apollo)):
         return False
     return any(o.get("__typename") in types for o in objects_in(mine))
 
@@ -259,7 +260,7 @@ def _wrong_representations(evidence: Evidence, requests: list[dict[str, Any]]) -
             continue
         subgraph = request["subgraph"].rpartition("/")[2]
         representations = (request["request"].get("variables") or {}).get("representations")
-        for typename, name in _entity_fields(parse(query)):
+        for typename, name in _entity_fields(request_document(request)):
             field_set = evidence.world.requires.get((subgraph, typename, name))
             if field_set is None:
                 continue
@@ -403,3 +404,33 @@ def _renamed_roots(fixture: Fixture) -> dict[str, set[str]]:
                 if operation.type.name.value != default:
                     renamed.setdefault(subgraph.name, set()).add(default)
     return renamed
+
+
+@rule
+def unselected_field_nulls_parent(evidence: Evidence) -> bool:
+    """Apollo reports errors (or non-null violations) at fields the operation does not
+    select there (excluded by ``@skip``/``@include``, or not selected at all), and each
+    difference is a null at such a field's ancestor, where ours has the object."""
+    reported = [*errors_of(evidence.apollo), *value_completion(evidence.apollo)]
+    ours = {_path_of(error) for error in errors_of(evidence.ours)}
+    stray = [
+        path
+        for path in map(_path_of, reported)
+        if path and isinstance(path[-1], str) and path not in ours and not _selected(evidence, path)
+    ]
+    paths = evidence.paths()
+    return (
+        bool(stray)
+        and bool(paths)
+        and all(
+            value_at(evidence.apollo, path) is None
+            and value_at(evidence.ours, path) is not None
+            and any(is_prefix(path, p) for p in stray)
+            for path in paths
+        )
+    )
+
+
+def _selected(evidence: Evidence, path: Path) -> bool:
+    found = evidence.collected(path[:-1])
+    return found is not None and any(c.response_name == path[-1] for c in found[1])

@@ -14,10 +14,12 @@ from functools import cached_property
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLSyntaxError,
     GraphQLUnionType,
     parse,
     visit,
@@ -152,13 +154,18 @@ def field_nodes(document: Any) -> list[FieldNode]:
     return found
 
 
+def request_document(request: dict[str, Any]) -> DocumentNode:
+    """The operation of a subgraph request; empty if it does not parse (the subgraph
+    rejected it, which its answer says)."""
+    try:
+        return parse(str(request["request"].get("query")))
+    except GraphQLSyntaxError:
+        return DocumentNode(definitions=())
+
+
 def fetched_field_names(requests: list[dict[str, Any]]) -> set[str]:
     """The names of every field the subgraph fetches of ``requests`` select."""
-    return {
-        node.name.value
-        for request in requests
-        for node in field_nodes(parse(str(request["request"].get("query"))))
-    }
+    return {node.name.value for r in requests for node in field_nodes(request_document(r))}
 
 
 def objects_in(value: Any) -> list[dict[str, Any]]:

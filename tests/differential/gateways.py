@@ -25,6 +25,7 @@ from datastores.testservices.base import free_port
 from router.http.app import create_app
 from router.http.config import (
     DemandControlSettings,
+    LimitSettings,
     RouterConfig,
     SubgraphErrorSettings,
     SubgraphSettings,
@@ -168,6 +169,9 @@ class Gateways:
         config = RouterConfig(
             subgraphs={name: SubgraphSettings(url=url) for name, url in self.urls(fixture).items()},
             demand_control=DemandControlSettings(enabled=False),
+            # The router shares this process with the fuzzer, whose garbage collections can
+            # land in a preparation thread: no CPU budget, the run compares answers only.
+            limits=LimitSettings(cpu_budget_ms=0),
             subgraph_errors=SubgraphErrorSettings(include_messages=True),
             hot_reload=False,
         )

@@ -29,7 +29,7 @@ from graphql import (
 )
 
 EDITS = ("selection", "spread", "directive", "argument", "alias")
-MAX_TRIES = 400
+MAX_TRIES = 250
 
 
 @dataclass

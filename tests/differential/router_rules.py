@@ -26,9 +26,12 @@ def _ours_rejected(evidence: Evidence, message: str) -> bool:
 
 @rule
 def field_sent_without_selection(evidence: Evidence) -> bool:
-    """A subgraph rejected a fetch of ours because a composite field in it has no
-    selection (its selections were all removed: skipped, or fragments that cannot apply)."""
-    return _ours_rejected(evidence, "must have a selection of subfields")
+    """A subgraph rejected a fetch of ours because a composite field or an inline fragment
+    in it has no selection (its selections were all removed: skipped, or fragments that
+    cannot apply); a fragment without one does not even parse."""
+    return _ours_rejected(evidence, "must have a selection of subfields") or _ours_rejected(
+        evidence, "Syntax Error: Expected '{'"
+    )
 
 
 @rule
