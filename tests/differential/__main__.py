@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     operations = sum(r.operations for r in reports)
     agreed = sum(r.agreed for r in reports)
     adjudicated = sum(sum(r.adjudicated.values()) for r in reports)
+    bugs = sum(sum(r.router_bugs.values()) for r in reports)
     print(
-        f"total: {operations} operations, {agreed} agree, {total} differ, {adjudicated} adjudicated"
+        f"total: {operations} operations, {agreed} agree, {total} differ, "
+        f"{adjudicated} adjudicated, {bugs} known router bugs"
     )
     return 1 if total else 0
 

@@ -29,7 +29,6 @@ from tests.differential.evidence import (
     Evidence,
     applies,
     errors_of,
-    fetched_field_names,
     field_nodes,
     gaps,
     is_abstract,
@@ -84,6 +83,8 @@ def _explained_by_implementation(evidence: Evidence, path: Path, types: set[str]
         parent = value_at(evidence.apollo, path[:-1])
         if isinstance(parent, dict) and path[-1] not in parent:
             return _under(evidence, path[:-1], path[-1], types)
+    if mine is None and theirs is not None:
+        return _nulled_by_implementation_fields(evidence, path, types)
     if theirs is not None or mine is None:
         return False
     below = [
@@ -102,6 +103,18 @@ def _explained_by_implementation(evidence: Evidence, path: Path, types: set[str]
     if any(_path_of(error) not in ours for error in errors_of(evidence.apollo)):
         return False
     return any(o.get("__typename") in types for o in objects_in(mine))
+
+
+def _nulled_by_implementation_fields(evidence: Evidence, path: Path, types: set[str]) -> bool:
+    """Ours is null at ``path`` through errors at fields under fragments on ``types``, which
+    Apollo's objects lack (it took the objects for the interface)."""
+    below = [p for p in map(_path_of, errors_of(evidence.ours)) if p and is_prefix(path, p)]
+    return bool(below) and all(
+        _under(evidence, p[:-1], p[-1], types)
+        and isinstance(parent := value_at(evidence.apollo, p[:-1]), dict)
+        and p[-1] not in parent
+        for p in below
+    )
 
 
 def _under(evidence: Evidence, parent: Path, key: Any, types: set[str]) -> bool:
@@ -172,7 +185,8 @@ def field_without_selected_subfields_answered_null(evidence: Evidence) -> bool:
         if (found := evidence.collected(path)) is not None and not found[1]
     ]
     paths = evidence.paths()
-    if not empties or not paths:
+    ours = {_path_of(error) for error in errors_of(evidence.ours)}
+    if not empties or not paths or any(_path_of(e) not in ours for e in errors_of(evidence.apollo)):
         return False
     return all(
         value_at(evidence.apollo, path) is None and any(is_prefix(path, e) for e in empties)
@@ -193,61 +207,118 @@ def _empty_values(answer: Any, path: Path) -> list[Path]:
 
 
 @rule
-def selected_field_never_fetched(evidence: Evidence) -> bool:
-    """A field the operation selects on an object (directives evaluated) is null in Apollo's
-    answer (or its null propagated to an ancestor) though no fetch Apollo made selects a
-    field of that name; ours fetched it and has a value."""
-    fetched = fetched_field_names(evidence.apollo_requests)
-    ours = fetched_field_names(evidence.ours_requests)
-    paths = evidence.paths()
-    if not paths:
-        return False
-    for path in paths:
-        if value_at(evidence.apollo, path) is not None or value_at(evidence.ours, path) is None:
-            return False
-        candidates = [
+def fetch_conditioned_on_skipped_requires(evidence: Evidence) -> bool:
+    """A field with ``@requires`` in subgraph S is excluded by ``@skip``/``@include`` on an
+    object, and a field f of that object which S resolves is null in Apollo's answer (or
+    its null propagated to an ancestor), or without the error S gave ours for it: Apollo
+    conditioned the whole fetch from S on the excluded field's condition and never fetched
+    f. Ours fetched it."""
+    ours_errors = {_path_of(e) for e in errors_of(evidence.ours)}
+    apollo_errors = {_path_of(e) for e in errors_of(evidence.apollo)}
+    items = [
+        (
             path,
-            *(p for p in map(_path_of, value_completion(evidence.apollo)) if is_prefix(path, p)),
-        ]
-        if not any(_never_fetched(evidence, c, fetched, ours) for c in candidates):
+            [
+                path,
+                *(
+                    p
+                    for p in map(_path_of, value_completion(evidence.apollo))
+                    if is_prefix(path, p)
+                ),
+            ],
+        )
+        for path in evidence.paths()
+    ]
+    if mismatch(evidence.ours, evidence.apollo) == "errors":
+        items = [(p, [p]) for p in ours_errors - apollo_errors if p]
+    if not items:
+        return False
+    for path, candidates in items:
+        if value_at(evidence.apollo, path) is not None:
+            return False
+        if not any(_conditioned(evidence, c) for c in candidates):
             return False
     return True
 
 
-def _never_fetched(evidence: Evidence, path: Path, fetched: set[str], ours: set[str]) -> bool:
-    if not path or not isinstance(path[-1], str) or value_at(evidence.ours, path) is None:
-        return False
-    found = evidence.collected(path[:-1])
-    if found is None:
-        return False
-    names = {c.field.name.value for c in found[1] if c.response_name == path[-1]}
-    return bool(names) and not names & fetched and names <= ours
+def _at(node: FieldNode) -> int:
+    return node.loc.start if node.loc else -1
 
 
-_ARGUMENT_CONFLICT = re.compile(r"Fields '(\w+)' conflict because they have differing arguments")
+def _conditioned(evidence: Evidence, path: Path) -> bool:
+    if not path or not isinstance(path[-1], str):
+        return False
+    parent = path[:-1]
+    found, written = evidence.collected(parent), evidence.collected(parent, conditions=False)
+    if found is None or written is None:
+        return False
+    selected = [c for c in found[1] if c.response_name == path[-1]]
+    if not selected:
+        return False
+    typename = selected[0].parent_type
+    resolvers = set(evidence.world.resolvers.get((typename, selected[0].field.name.value), ()))
+    kept = {_at(c.field) for c in found[1]}
+    excluded = {c.field.name.value for c in written[1] if _at(c.field) not in kept}
+    return any(
+        (subgraph, typename, name) in evidence.world.requires
+        for subgraph in resolvers
+        for name in excluded
+    )
+
+
+_ARGUMENT_CONFLICT = re.compile(r"'(\w+)' conflict because they have differing arguments")
 
 
 @rule
 def requires_field_merged_with_client_field(evidence: Evidence) -> bool:
     """A ``@requires`` needs field f with arguments A while the operation (or another
     requirement) selects f with arguments B. Apollo merges the two under one response name:
-    the subgraph rejects the fetch (two f that cannot merge), or the representation Apollo
-    sends carries f(B) as f, which the subgraph that resolves f says is not f(A). Ours
-    fetched f(A) and sent it as f."""
+    the subgraph rejects the fetch (two f that cannot merge); or the representation Apollo
+    sends carries f(B) as f, which the subgraph that resolves f says is not f(A); or Apollo
+    fetches f(A) under the name f where the client selects f(B) under that name, and answers
+    the client's f with f(A). Ours fetched both."""
     needed = _required_arguments(evidence)
     if not needed or _argument_conflicts(evidence.ours_requests):
         return False
     conflicts = _argument_conflicts(evidence.apollo_requests)
-    if conflicts and conflicts <= set(needed):
-        return True
-    wrong = _wrong_representations(evidence, evidence.apollo_requests)
+    if conflicts:
+        return conflicts <= set(needed)
     selected = _selected_arguments(evidence.text)
     variants = {name for name in needed if len(needed[name] | selected.get(name, set())) > 1}
-    return (
-        bool(wrong)
-        and wrong <= variants
-        and not _wrong_representations(evidence, evidence.ours_requests)
+    wrong = _wrong_representations(evidence, evidence.apollo_requests)
+    if wrong:
+        return wrong <= variants and not _wrong_representations(evidence, evidence.ours_requests)
+    fetched = _unaliased_arguments(
+        [node for r in evidence.apollo_requests for node in field_nodes(request_document(r))]
     )
+    written = _unaliased_arguments(field_nodes(parse(evidence.text)))
+    merged = {
+        name
+        for name in variants
+        if (fetched.get(name, set()) - written.get(name, set())) & needed[name]
+    }
+    paths = [p for p in evidence.paths() if p]
+    return (
+        bool(merged)
+        and bool(paths)
+        and all(isinstance(p[-1], str) and _field_name(evidence, p) in merged for p in paths)
+    )
+
+
+def _unaliased_arguments(nodes: list[FieldNode]) -> dict[str, set[str]]:
+    """Field name → the argument lists it is selected with under its own name."""
+    found: dict[str, set[str]] = {}
+    for node in nodes:
+        if node.alias is None:
+            found.setdefault(node.name.value, set()).add(_printed_arguments(node))
+    return found
+
+
+def _field_name(evidence: Evidence, path: Path) -> str | None:
+    """The name of the field at ``path`` (its response name may be an alias)."""
+    found = evidence.collected(path[:-1])
+    names = {c.field.name.value for c in (found[1] if found else []) if c.response_name == path[-1]}
+    return names.pop() if len(names) == 1 else None
 
 
 def _wrong_representations(evidence: Evidence, requests: list[dict[str, Any]]) -> set[str]:

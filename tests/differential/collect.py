@@ -46,10 +46,15 @@ class Collected:
 
 
 def collect_at(
-    schema: GraphQLSchema, text: str, variables: dict[str, Any], path: Path
+    schema: GraphQLSchema,
+    text: str,
+    variables: dict[str, Any],
+    path: Path,
+    conditions: bool = True,
 ) -> tuple[str, list[Collected]] | None:
     """The declared type of the object at ``path`` and the fields collected on it; None when
-    the path does not follow the operation."""
+    the path does not follow the operation. With ``conditions`` false, ``@skip`` and
+    ``@include`` at the last level are not evaluated (every field written there is listed)."""
     document = parse(text)
     operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
     root = schema.get_root_type(operation.operation)
@@ -78,12 +83,14 @@ def collect_at(
             if f.field.selection_set
         ]
         declared = named.name
+    collector.evaluate = conditions
     return declared, collector.collect(declared, selection_sets)
 
 
 class _Collector:
     def __init__(self, document: DocumentNode, variables: dict[str, Any]) -> None:
         self.variables = variables
+        self.evaluate = True
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
@@ -124,6 +131,8 @@ class _Collector:
                 self._into(inner, parent, conditions, ancestry, collected)
 
     def _included(self, selection: Any) -> bool:
+        if not self.evaluate:
+            return True
         for directive in selection.directives or ():
             name = directive.name.value
             if name not in ("skip", "include"):

@@ -68,8 +68,8 @@ class Evidence:
     def world(self) -> World:
         return _fixture_facts(self.fixture)[1]
 
-    def collected(self, path: Path) -> tuple[str, list[Collected]] | None:
-        return collect_at(self.schema, self.text, self.variables, path)
+    def collected(self, path: Path, conditions: bool = True) -> tuple[str, list[Collected]] | None:
+        return collect_at(self.schema, self.text, self.variables, path, conditions)
 
     def paths(self) -> list[Path]:
         return differing_paths(self.ours, self.apollo, limit=200)
@@ -161,11 +161,6 @@ def request_document(request: dict[str, Any]) -> DocumentNode:
         return parse(str(request["request"].get("query")))
     except GraphQLSyntaxError:
         return DocumentNode(definitions=())
-
-
-def fetched_field_names(requests: list[dict[str, Any]]) -> set[str]:
-    """The names of every field the subgraph fetches of ``requests`` select."""
-    return {node.name.value for r in requests for node in field_nodes(request_document(r))}
 
 
 def objects_in(value: Any) -> list[dict[str, Any]]:
