@@ -530,7 +530,9 @@ class FetchGraphBuilder:
                 if requirement in self._requires_stack:
                     raise PlanningError(f"Circular @requires at {'.'.join(requirement[1:])}.")
                 self._requires_stack.append(requirement)
-                fields = alias_arguments(self.index.field_set(entity_type, requires))
+                fields = alias_arguments(
+                    self.index, entity_type, self.index.field_set(entity_type, requires)
+                )
                 dependencies |= self._plan_inputs(position, list(fields))
                 self._requires_stack.pop()
                 merge_all(required, fields)
@@ -626,29 +628,30 @@ def _wrap_in_path(
     return result
 
 
-def alias_arguments(selections: list[Selection]) -> list[Selection]:
-    """Copies of ``selections`` where fields with arguments get a stable internal alias.
+def alias_arguments(
+    index: SchemaIndex, type_name: str, selections: list[Selection]
+) -> list[Selection]:
+    """Copies of ``selections`` where fields that take arguments get a stable internal alias.
 
     Inputs the planner adds (``@requires``) then never collide with a client's field of the
-    same name and other arguments.
+    same name and other arguments, nor with one written without the arguments it defaults.
     """
     result: list[Selection] = []
     for selection in selections:
         if isinstance(selection, Field):
             copy = selection.shallow_copy()
-            if selection.arguments:
+            definition = getattr(index.named_type(type_name), "fields", {}).get(selection.name)
+            if selection.arguments or (definition is not None and definition.args):
                 digest = hashlib.sha1(str(selection.signature()).encode()).hexdigest()[:8]  # noqa: S324
                 copy.alias = f"_sg_{selection.name}_{digest}"
-            copy.selections = alias_arguments(selection.selections)
+            if selection.selections:
+                child, _ = index.return_shape(type_name, selection.name)
+                copy.selections = alias_arguments(index, child, selection.selections)
             result.append(copy)
         else:
-            result.append(
-                InlineFragment(
-                    selection.type_condition,
-                    alias_arguments(selection.selections),
-                    selection.directives,
-                )
-            )
+            condition = selection.type_condition or type_name
+            inner = alias_arguments(index, condition, selection.selections)
+            result.append(InlineFragment(selection.type_condition, inner, selection.directives))
     return result
 
 

@@ -62,27 +62,30 @@ def _print_all(nodes: Iterable[ArgumentNode | DirectiveNode]) -> str:
 
 
 def print_selections(selections: Iterable[Selection]) -> str:
-    """``{ a b { c } ... on T { d } }``: the compact form used in subgraph operations."""
-    parts = [
-        _print_selection(s)
-        for s in selections
-        if not (isinstance(s, InlineFragment) and not s.selections)
-    ]
+    """``{ a b { c } ... on T { d } }``: the compact form used in subgraph operations.
+
+    A fragment with nothing inside is left out; a composite field whose selections print to
+    nothing gets ``{__typename}``, so that what is printed is always a valid operation.
+    """
+    parts = [text for s in selections if (text := _print_selection(s))]
     return "{" + " ".join(parts) + "}" if parts else ""
 
 
 def _print_selection(selection: Selection) -> str:
+    body = print_selections(selection.selections) if selection.selections else ""
     if isinstance(selection, Field):
         text = f"{selection.alias}:{selection.name}" if selection.alias else selection.name
         if selection.arguments:
             text += "(" + ", ".join(print_ast(a) for a in selection.arguments) + ")"
+        if selection.selections and not body:
+            body = "{__typename}"
+    elif not body:
+        return ""
     else:
         text = f"... on {selection.type_condition}" if selection.type_condition else "..."
     if selection.directives:
         text += " " + _print_all(selection.directives)
-    if selection.selections:
-        text += " " + print_selections(selection.selections)
-    return text
+    return f"{text} {body}" if body else text
 
 
 def merge_into(target: list[Selection], selection: Selection) -> Selection:
@@ -130,6 +133,8 @@ def variables_used(selections: Iterable[Selection]) -> set[str]:
 
     def walk(items: Iterable[Selection]) -> None:
         for item in items:
+            if isinstance(item, InlineFragment) and not _print_selection(item):
+                continue  # not printed, so its directives' variables are not used either
             nodes: tuple[ArgumentNode | DirectiveNode, ...] = item.directives
             if isinstance(item, Field):
                 nodes = (*item.arguments, *item.directives)

@@ -104,3 +104,52 @@ QueryPlan {
   }
 }\
 """)
+
+
+def test_a_required_field_with_default_arguments_never_merges_with_the_clients() -> None:
+    # shippingEstimateEUR requires `weight` (unit defaults to GRAM); the client asks for
+    # weight(unit: KILOGRAM) in the same fetch: the required one gets an alias of its own.
+    operation = """
+      query ($upc: String!) { product(upc: $upc) { shippingEstimateEUR weight(unit: KILOGRAM) } }
+    """
+    assert plan("requires_arguments", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "products") {
+      query($upc: String!) {product(upc: $upc) {weight(unit: KILOGRAM) __typename upc _sg_price_6947e5e1:price(currency: EUR) _sg_weight_37a6046f:weight}}
+    }
+    Flatten(path: "product") {
+      Fetch(service: "shipping") {
+        requires {... on Product {__typename upc _sg_price_6947e5e1:price(currency: EUR) _sg_weight_37a6046f:weight}}
+        query($representations: [_Any!]!) { _entities(representations: $representations) {... on Product {shippingEstimateEUR}} }
+      }
+    }
+  }
+}\
+""")
+
+
+def test_a_fragment_whose_fields_go_elsewhere_declares_no_variable_it_does_not_use() -> None:
+    operation = """
+      query ($upc: String!, $skip: Boolean!) {
+        product(upc: $upc) { weight ... on Product @skip(if: $skip) { shippingEstimateEUR } }
+      }
+    """
+    assert plan("requires_arguments", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "products") {
+      query($skip: Boolean!, $upc: String!) {product(upc: $upc) {weight ... @skip(if: $skip) {__typename upc _sg_price_6947e5e1:price(currency: EUR) _sg_weight_37a6046f:weight}}}
+    }
+    Condition(if: $skip) {
+    } else {
+      Flatten(path: "product") {
+        Fetch(service: "shipping") {
+          requires {... on Product {__typename upc _sg_price_6947e5e1:price(currency: EUR) _sg_weight_37a6046f:weight}}
+          query($representations: [_Any!]!) { _entities(representations: $representations) {... on Product {shippingEstimateEUR}} }
+        }
+      }
+    }
+  }
+}\
+""")
