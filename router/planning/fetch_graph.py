@@ -492,14 +492,22 @@ class FetchGraphBuilder:
             for s in selections
         )
 
-    def _plan_inputs(self, position: Position, selections: list[Selection]) -> set[int]:
-        """Plan fields another fetch needs (keys, requires), reusing what is already there."""
+    def _plan_inputs(
+        self,
+        position: Position,
+        selections: list[Selection],
+        conditions: tuple[DirectiveNode, ...] = (),
+    ) -> set[int]:
+        """Plan fields another fetch needs (keys, requires), reusing what is already there;
+        under ``conditions`` (``@skip``/``@include``) when only a conditional fetch needs them."""
         # Nested fields count one by one: a representation with `items { sku }` still lacks
         # `items { lot { code } }`, which must be fetched into the same objects.
         needed = _missing(selections, position.available)
         dependencies = set(position.fetch.depends_on) if needed != selections else set()
         if position.refined:
             dependencies.add(position.fetch.id)  # the concrete type is known once it answered
+        if needed and conditions:
+            needed = [InlineFragment(None, needed, conditions)]
         return dependencies | (self.plan_selection_set(position, needed) if needed else set())
 
     def _jump(self, position: Position, source: Source, selections: list[Selection]) -> set[int]:
@@ -521,6 +529,9 @@ class FetchGraphBuilder:
             self._jump_stack.pop()
         required: list[Selection] = []
         satisfied: set[str] = set()
+        # Fields that all hang on the same @skip/@include make the whole fetch conditional,
+        # and the inputs their @requires read are fetched under the same condition.
+        shared = _shared_conditions(selections)
         for selection in selections:
             if not isinstance(selection, Field):
                 continue
@@ -533,7 +544,7 @@ class FetchGraphBuilder:
                 fields = alias_arguments(
                     self.index, entity_type, self.index.field_set(entity_type, requires)
                 )
-                dependencies |= self._plan_inputs(position, list(fields))
+                dependencies |= self._plan_inputs(position, list(fields), shared)
                 self._requires_stack.pop()
                 merge_all(required, fields)
                 satisfied.add(selection.name)
@@ -541,8 +552,6 @@ class FetchGraphBuilder:
                                          selections, self._plan_inputs)  # fmt: skip
         dependencies |= contextual.dependencies
         satisfied |= contextual.satisfied
-        # Fields that all hang on the same @skip/@include make the whole fetch conditional.
-        shared = _shared_conditions(selections)
         fetch_position = replace(position, conditions=position.conditions + shared)
         fetch = self._entity_fetch(source.graph, fetch_position, dependencies, required)
         add_context_inputs(fetch, contextual)

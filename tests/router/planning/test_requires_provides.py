@@ -153,3 +153,29 @@ QueryPlan {
   }
 }\
 """)
+
+
+def test_the_inputs_of_a_skipped_requires_field_are_fetched_under_its_condition() -> None:
+    operation = """
+      query ($upc: String!, $skip: Boolean!) {
+        product(upc: $upc) { weight shippingEstimateEUR @skip(if: $skip) }
+      }
+    """
+    assert plan("requires_arguments", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "products") {
+      query($skip: Boolean!, $upc: String!) {product(upc: $upc) {weight __typename upc ... @skip(if: $skip) {_sg_price_6947e5e1:price(currency: EUR) _sg_weight_37a6046f:weight}}}
+    }
+    Condition(if: $skip) {
+    } else {
+      Flatten(path: "product") {
+        Fetch(service: "shipping") {
+          requires {... on Product {__typename upc _sg_price_6947e5e1:price(currency: EUR) _sg_weight_37a6046f:weight}}
+          query($representations: [_Any!]!, $skip: Boolean!) { _entities(representations: $representations) {... on Product {shippingEstimateEUR @skip(if: $skip)}} }
+        }
+      }
+    }
+  }
+}\
+""")
