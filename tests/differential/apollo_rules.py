@@ -209,10 +209,10 @@ def _empty_values(answer: Any, path: Path) -> list[Path]:
 @rule
 def fetch_conditioned_on_skipped_requires(evidence: Evidence) -> bool:
     """A field with ``@requires`` in subgraph S is excluded by ``@skip``/``@include`` on an
-    object, and a field f of that object which S resolves is null in Apollo's answer (or
-    its null propagated to an ancestor), or without the error S gave ours for it: Apollo
-    conditioned the whole fetch from S on the excluded field's condition and never fetched
-    f. Ours fetched it."""
+    object, and a field f of that object which S (or a subgraph its required fields come
+    from) resolves is null in Apollo's answer (or its null propagated to an ancestor), or
+    without the error that subgraph gave ours for it: Apollo conditioned the whole fetch on
+    the excluded field's condition and never fetched f. Ours fetched it."""
     ours_errors = {_path_of(e) for e in errors_of(evidence.ours)}
     apollo_errors = {_path_of(e) for e in errors_of(evidence.apollo)}
     items = [
@@ -259,11 +259,18 @@ def _conditioned(evidence: Evidence, path: Path) -> bool:
     resolvers = set(evidence.world.resolvers.get((typename, selected[0].field.name.value), ()))
     kept = {_at(c.field) for c in found[1]}
     excluded = {c.field.name.value for c in written[1] if _at(c.field) not in kept}
-    return any(
-        (subgraph, typename, name) in evidence.world.requires
-        for subgraph in resolvers
-        for name in excluded
-    )
+    world = evidence.world
+    for (subgraph, owner, name), field_set in world.requires.items():
+        if owner != typename or name not in excluded:
+            continue
+        inputs = {
+            graph
+            for node in _top_level_fields(field_set)
+            for graph in world.resolvers.get((typename, node.name.value), ())
+        }
+        if resolvers & ({subgraph} | inputs):
+            return True
+    return False
 
 
 _ARGUMENT_CONFLICT = re.compile(r"'(\w+)' conflict because they have differing arguments")
