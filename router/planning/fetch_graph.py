@@ -388,12 +388,16 @@ class FetchGraphBuilder:
             graph = self._graph_for_path(current, chain, position, selections)
             if graph is None:
                 continue
-            wrapped = _wrap_in_path(self.index, current.type_name, chain, selections)
+            wrapped: Selection = _wrap_in_path(self.index, current.type_name, chain, selections)
+            # The @skip/@include met on the way down still decide whether any of it is wanted.
             if anchor_is_root:
+                if position.conditions:
+                    wrapped = InlineFragment(None, [wrapped], position.conditions)
                 fetch = self._root_fetch(graph)
                 root = Position(fetch, fetch.selections, (), current.type_name, None, ())
                 return self.plan_selection_set(root, [wrapped])
-            return self._jump(current, Source(graph), [wrapped])
+            conditioned = replace(current, conditions=position.conditions)
+            return self._jump(conditioned, Source(graph), [wrapped])
         first = selections[0]
         what = first.name if isinstance(first, Field) else "a type condition"
         raise PlanningError(

@@ -28,3 +28,33 @@ QueryPlan {
   }
 }\
 """)
+
+
+def test_a_path_fetched_again_from_another_root_keeps_the_conditions_on_the_way() -> None:
+    operation = """
+      query ($c9: Boolean!) {
+        catalog { ... on Catalog @include(if: $c9) { sections { products { variants { color } } banner { colors } } } }
+      }
+    """
+    assert plan("shareable_lists", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Parallel {
+      Fetch(service: "b") {
+        query($c9: Boolean!) {catalog {... @include(if: $c9) {sections {banner {colors}}}}}
+      }
+      Fetch(service: "a") {
+        query($c9: Boolean!) {... @include(if: $c9) {catalog {sections {products {__typename id}}}}}
+      }
+    }
+    Condition(if: $c9) {
+      Flatten(path: "catalog.sections.@.products.@") {
+        Fetch(service: "c") {
+          requires {... on Product {__typename id}}
+          query($representations: [_Any!]!) { _entities(representations: $representations) {... on Product {variants {color}}} }
+        }
+      }
+    }
+  }
+}\
+""")
