@@ -9,7 +9,7 @@ does not resolve on the interface is queried through each of its implementations
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +18,11 @@ from schema.composition.satisfiability_graph import FederatedGraph, parse_select
 from schema.composition.satisfiability_positions import Position
 
 if TYPE_CHECKING:
-    from schema.composition.satisfiability_paths import DeadEnd, Jump
+    from schema.composition.satisfiability_paths import Jump
 
 Excluded = tuple[str, ...]
 Group = tuple[Position, ...]
-JumpsFinder = Callable[[Position, Excluded, Excluded], "tuple[list[Jump], list[DeadEnd]]"]
+JumpsFinder = Callable[[Position, Excluded, Excluded], "Iterable[Jump]"]
 MAX_OPTIONS = 256
 """Options kept per selection: groups multiply across implementations."""
 
@@ -52,8 +52,16 @@ class ConditionResolver:
         self._resolved[memo] = result
         return result
 
-    def _resolve(self, head: Position, condition: str, excluded_subgraphs: Excluded,
+    def collectable_here(self, head: Position, condition: str) -> bool:
+        """Whether ``condition`` can be collected in the head's subgraph alone."""
+        memo = (head.subgraph, head.type, head.provided, condition, None, ())
+        if memo not in self._resolved:
+            self._resolved[memo] = self._resolve(head, condition, None, ())
+        return self._resolved[memo]
+
+    def _resolve(self, head: Position, condition: str, excluded_subgraphs: Excluded | None,
                  excluded_conditions: Excluded) -> bool:  # fmt: skip
+        """``excluded_subgraphs`` None: without moving to any other subgraph."""
         start = Position(head.subgraph, head.type, head.provided, "start")
         initial: list[Group] = [(start,)]
         stack = [(s, initial) for s in parse_selections(condition)]
@@ -70,7 +78,8 @@ class ConditionResolver:
             stack += [(child, advanced) for child in selection.children]
         return True
 
-    def _advance_group(self, group: Group, selection: Selection, excluded_subgraphs: Excluded,
+    def _advance_group(self, group: Group, selection: Selection,
+                       excluded_subgraphs: Excluded | None,
                        excluded_conditions: Excluded) -> list[Group] | None:  # fmt: skip
         """The options after ``selection``'s field or type condition (not what is below it);
         None when some position of the group cannot take it."""
@@ -85,13 +94,14 @@ class ConditionResolver:
                     per_position.append(direct)
                 continue
             options = list(direct or [])
-            if is_field:
-                jumps, _ = self._jumps(position, excluded_subgraphs, excluded_conditions)
-                for jump in jumps:
+            if is_field and excluded_subgraphs is not None:
+                for jump in self._jumps(position, excluded_subgraphs, excluded_conditions):
                     if leaf and jump.key is not None and _selects_top_level(jump.key, selection):
                         continue  # a key field does not come from a key that needs it
                     found, _ = self._advance(jump.target, selection)
                     options += found or []
+                    if leaf and options:
+                        break  # nothing below a leaf: one way to it is enough
             if not options:
                 return None
             per_position.append(options)

@@ -8,7 +8,9 @@ When it cannot be taken, the dead ends say why, subgraph by subgraph, as Apollo 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 from schema.composition.satisfiability_conditions import ConditionResolver, Excluded
 from schema.composition.satisfiability_graph import FederatedGraph, FieldView, parse_selections
@@ -21,6 +23,7 @@ from schema.composition.satisfiability_positions import (
 )
 
 Overrides = tuple[tuple[str, bool], ...]
+Reasons = Callable[[], "list[DeadEnd]"]
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,48 @@ class Jump:
     """The key's fields, or None for a jump between root types."""
 
 
+class JumpSearch:
+    """A search for the moves out of a position, run as far as someone has asked."""
+
+    def __init__(self, moves: Iterator[Jump], dead_ends: list[Reasons]) -> None:
+        self._moves = moves
+        self.found: list[Jump] = []
+        self._dead_ends = dead_ends
+        self.done = False
+        self.running = False
+
+    @property
+    def dead_ends(self) -> list[DeadEnd]:
+        """Why the search went nowhere else, worded only when asked (after a failure)."""
+        return [d for reasons in self._dead_ends for d in reasons()]
+
+    def __iter__(self) -> Iterator[Jump]:
+        index = 0
+        while True:
+            if index < len(self.found):
+                yield self.found[index]
+                index += 1
+                continue
+            if self.done:
+                return
+            self.running = True
+            try:
+                following = next(self._moves, None)
+            finally:
+                self.running = False
+            if following is None:
+                self.done = True
+            else:
+                self.found.append(following)
+
+
 class Paths:
     """Advances positions, memoizing what it finds per position."""
 
     def __init__(self, graph: FederatedGraph) -> None:
         self.graph = graph
-        self.conditions = ConditionResolver(graph, self.jumps)
-        self._jumps: dict[tuple[Position, Excluded, Excluded, Overrides],
-                          tuple[list[Jump], list[DeadEnd]]] = {}  # fmt: skip
+        self.conditions = ConditionResolver(graph, self.lazy_jumps)
+        self._jumps: dict[tuple[Position, Excluded, Excluded, Overrides, bool], JumpSearch] = {}
 
     def advance(self, position: Position, step: Step, overrides: Overrides,
                 explain: bool = True) -> tuple[list[Position] | None, list[DeadEnd]]:  # fmt: skip
@@ -60,7 +97,8 @@ class Paths:
         options, dead_ends = self.direct(position, step, overrides, explain)
         if options and graph.is_leaf(step.target):
             return options, []
-        jumps, jump_dead_ends = self.jumps(position, (), (), overrides)
+        search = self._search(position, (), (), overrides)
+        jumps = search.found if search.done else list(search)
         for jump in jumps:
             options += self.direct(jump.target, step, overrides, explain=False)[0]
         if options:
@@ -69,7 +107,7 @@ class Paths:
             return None, []
         for jump in jumps:
             dead_ends += self.direct(jump.target, step, overrides)[1]
-        dead_ends += jump_dead_ends
+        dead_ends += search.dead_ends
         if isinstance(step, FieldStep):
             dead_ends += self._unreachable_owners(position, step, dead_ends)
         return None, dead_ends
@@ -150,38 +188,94 @@ class Paths:
                        f'@interfaceObject type "{position.type}"')  # fmt: skip
         return [], [DeadEnd(position.subgraph, position.subgraph, details, position.type)]
 
-    def jumps(self, position: Position, excluded_subgraphs: Excluded = (),
-              excluded_conditions: Excluded = (),
-              overrides: Overrides = ()) -> tuple[list[Jump], list[DeadEnd]]:  # fmt: skip
-        """The other subgraphs a position can move to (through keys, or between root types),
-        one way into each; keys chain (a key may lead on to another)."""
-        memo = (position, excluded_subgraphs, excluded_conditions, overrides)
-        if memo not in self._jumps:
-            self._jumps[memo] = self._compute_jumps(position, excluded_subgraphs,
-                                                    excluded_conditions, overrides)  # fmt: skip
-        return self._jumps[memo]
+    def lazy_jumps(self, position: Position, excluded_subgraphs: Excluded,
+                   excluded_conditions: Excluded) -> Iterable[Jump]:  # fmt: skip
+        """The other subgraphs a position can move to, found one at a time and the cheapest
+        first (through keys whose fields are at hand): collecting a field set's leaf needs only
+        the first that has it, while resolving every key the search meets first would do that
+        work again for each set of exclusions (exponentially many along a chain of keys)."""
+        return self._search(position, excluded_subgraphs, excluded_conditions, (), cheap=True)
 
-    def _compute_jumps(self, position: Position, excluded_subgraphs: Excluded,
-                       excluded_conditions: Excluded,
-                       overrides: Overrides) -> tuple[list[Jump], list[DeadEnd]]:  # fmt: skip
+    def _search(self, position: Position, excluded_subgraphs: Excluded,
+                excluded_conditions: Excluded, overrides: Overrides,
+                cheap: bool = False) -> JumpSearch:  # fmt: skip
+        memo = (position, excluded_subgraphs, excluded_conditions, overrides, cheap)
+        search = self._jumps.get(memo)
+        if search is None or search.running:  # a search that needs itself starts afresh
+            dead_ends: list[Reasons] = []
+            finder = self._cheap_moves if cheap else self._moves
+            moves = finder(position, excluded_subgraphs, excluded_conditions, overrides,
+                           dead_ends)  # fmt: skip
+            search = JumpSearch(moves, dead_ends)
+            self._jumps.setdefault(memo, search)
+        return search
+
+    def _cheap_moves(self, position: Position, excluded_subgraphs: Excluded,
+                     excluded_conditions: Excluded, overrides: Overrides,
+                     dead_ends: list[Reasons]) -> Iterator[Jump]:  # fmt: skip
+        """What :meth:`_moves` reaches, in another order: first through keys whose fields the
+        subgraph moved from has itself, then through the others (without dead ends: a field
+        set only asks whether it can be collected)."""
+        del dead_ends
+        if position.arrival in ("fake-cast-on-entry", "root"):
+            return
+        reached: set[str] = set()
+        to_try: deque[Jump] = deque([Jump(position, None)])
+        deferred: deque[tuple[Position, Jump]] = deque()
+        while to_try or deferred:
+            if to_try:
+                came = to_try.popleft()
+                moves = [(came.target, jump, True) for jump in self._followups(came)]
+            else:
+                current, jump = deferred.popleft()
+                moves = [(current, jump, False)]
+            for current, jump, first_pass in moves:
+                target = jump.target.subgraph
+                if (target in excluded_subgraphs or target == position.subgraph
+                        or target in reached or jump.key in excluded_conditions):  # fmt: skip
+                    continue
+                if jump.key is not None:
+                    if first_pass and not self.conditions.collectable_here(current, jump.key):
+                        deferred.append((current, jump))
+                        continue
+                    if not first_pass and not self.conditions.satisfied(
+                        current, jump.key, (*excluded_subgraphs, target), excluded_conditions
+                    ):
+                        continue
+                reached.add(target)
+                if self._detour(current, jump, position.type, overrides):
+                    continue
+                kind = "jump" if jump.key is None else "key"
+                entry = Entry(kind, jump.target.type, head=current.vertex)
+                jump = Jump(replace(jump.target, entry=entry), jump.key)
+                if jump.key is not None:
+                    to_try.append(jump)
+                yield jump
+
+    def _moves(self, position: Position, excluded_subgraphs: Excluded,
+               excluded_conditions: Excluded, overrides: Overrides,
+               dead_ends: list[Reasons]) -> Iterator[Jump]:  # fmt: skip
+        """The breadth-first search of the moves, yielding each as it is found (dead ends go
+        to ``dead_ends``)."""
         graph = self.graph
         if position.arrival == "fake-cast-on-entry":
             # Whatever a key leads to from here was reachable just before the type condition.
-            return [], [DeadEnd(position.subgraph, e.target.subgraph,
-                                f'ignoring moving from "{position.subgraph}" to '
-                                f'"{e.target.subgraph}" as a more direct option exists',
-                                position.type) for e in graph.key_edges(position)]  # fmt: skip
+            dead_ends.append(lambda: [
+                DeadEnd(position.subgraph, e.target.subgraph,
+                        f'ignoring moving from "{position.subgraph}" to "{e.target.subgraph}" '
+                        "as a more direct option exists", position.type)
+                for e in graph.key_edges(position)])  # fmt: skip
+            return
         if position.arrival == "root":
-            return [], []  # at the top of a query, every subgraph's root is already an option
-        reached: dict[str, Jump | None] = {}
-        dead_ends: list[DeadEnd] = []
+            return  # at the top of a query, every subgraph's root is already an option
+        reached: set[str] = set()
         to_try: deque[Jump] = deque([Jump(position, None)])
         while to_try:
             came = to_try.popleft()
             current = came.target
             candidates = self._followups(came)
             if not candidates:
-                dead_ends += self._trivial_dead_ends(came, position)
+                dead_ends.append(partial(self._trivial_dead_ends, came, position))
             for jump in candidates:
                 target = jump.target.subgraph
                 if (target in excluded_subgraphs or target == position.subgraph
@@ -190,18 +284,18 @@ class Paths:
                 if jump.key is not None and not self.conditions.satisfied(
                     current, jump.key, (*excluded_subgraphs, target), excluded_conditions
                 ):
-                    dead_ends.append(self._key_dead_end(current, jump))
-                elif self._detour(current, jump, position.type, overrides):
-                    reached[target] = None
-                    dead_ends.append(self._detour_dead_end(current, jump))
-                else:
-                    kind = "jump" if jump.key is None else "key"
-                    entry = Entry(kind, jump.target.type, head=current.vertex)
-                    jump = Jump(replace(jump.target, entry=entry), jump.key)
-                    reached[target] = jump
-                    if jump.key is not None:
-                        to_try.append(jump)
-        return [j for j in reached.values() if j is not None], dead_ends
+                    dead_ends.append(partial(self._key_dead_end, current, jump))
+                    continue
+                reached.add(target)
+                if self._detour(current, jump, position.type, overrides):
+                    dead_ends.append(partial(self._detour_dead_end, current, jump))
+                    continue
+                kind = "jump" if jump.key is None else "key"
+                entry = Entry(kind, jump.target.type, head=current.vertex)
+                jump = Jump(replace(jump.target, entry=entry), jump.key)
+                if jump.key is not None:
+                    to_try.append(jump)
+                yield jump
 
     def _detour(self, current: Position, jump: Jump, start_type: str,
                 overrides: Overrides) -> bool:  # fmt: skip
@@ -245,13 +339,13 @@ class Paths:
                 return None
         return position
 
-    def _detour_dead_end(self, current: Position, jump: Jump) -> DeadEnd:
+    def _detour_dead_end(self, current: Position, jump: Jump) -> list[DeadEnd]:
         target = jump.target.subgraph
         key = jump.key or ""
-        return DeadEnd(current.subgraph, target,
-                       f'ignoring moving to subgraph "{target}" using @key(fields: "{key}") of '
-                       f'"{current.type}" because there is a more direct path in {target} that '
-                       f"avoids {current.subgraph} altogether", current.type)  # fmt: skip
+        return [DeadEnd(current.subgraph, target,
+                        f'ignoring moving to subgraph "{target}" using @key(fields: "{key}") of '
+                        f'"{current.type}" because there is a more direct path in {target} that '
+                        f"avoids {current.subgraph} altogether", current.type)]  # fmt: skip
 
     def _all_followups(self, position: Position) -> list[Jump]:
         graph = self.graph
@@ -278,16 +372,16 @@ class Paths:
                 for j in self._all_followups(current)
                 if j.target.subgraph not in (current.subgraph, start.subgraph)]  # fmt: skip
 
-    def _key_dead_end(self, current: Position, jump: Jump) -> DeadEnd:
+    def _key_dead_end(self, current: Position, jump: Jump) -> list[DeadEnd]:
         assert jump.key is not None
         source, target = current.subgraph, jump.target.subgraph
         note = ""
         if self._selects_overridden(current, jump.key):
             note = f' (note that some of those key fields are overridden in "{source}")'
-        return DeadEnd(source, target,
-                       f'cannot move to subgraph "{target}" using @key(fields: "{jump.key}") of '
-                       f'"{current.type}", the key field(s) cannot be resolved from subgraph '
-                       f'"{source}"{note}', current.type)  # fmt: skip
+        return [DeadEnd(source, target,
+                        f'cannot move to subgraph "{target}" using @key(fields: "{jump.key}") of '
+                        f'"{current.type}", the key field(s) cannot be resolved from subgraph '
+                        f'"{source}"{note}', current.type)]  # fmt: skip
 
     def _selects_overridden(self, position: Position, key: str) -> bool:
         t = self.graph.subgraphs[position.subgraph].types.get(position.type)
