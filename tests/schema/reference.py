@@ -9,18 +9,13 @@ supergraphs for Apollo Router.
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from schema.composition import SubgraphInput
+from tests.support.node_packages import NodeToolError, cache_dir, install_packages, run_node
 
 APOLLO_VERSION = "2.14.4"
 PACKAGES = {
@@ -33,12 +28,12 @@ PACKAGES = {
 HERE = Path(__file__).resolve().parent
 COMPOSE_SCRIPT = HERE / "reference_compose.mjs"
 GATEWAY_SCRIPT = HERE / "reference_gateway.mjs"
-INSTALL_TIMEOUT_SECONDS = 600
+CACHE_NAME = f"apollo-reference/{APOLLO_VERSION}"
 RUN_TIMEOUT_SECONDS = 300
 
 
-class ReferenceToolError(RuntimeError):
-    """The reference could not be installed or run (not: the reference rejected a schema)."""
+ReferenceToolError = NodeToolError
+"""The reference could not be installed or run (not: the reference rejected a schema)."""
 
 
 @dataclass(frozen=True)
@@ -60,27 +55,12 @@ class ReferenceResult:
 
 def reference_dir() -> Path:
     """Where the pinned packages are installed (under ``$XDG_CACHE_HOME``, or ``~/.cache``)."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "shopgraph" / "apollo-reference" / APOLLO_VERSION
+    return cache_dir(CACHE_NAME)
 
 
 def install_reference() -> Path:
     """Install the pinned packages unless already there; return the directory holding them."""
-    directory = reference_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    manifest = json.dumps(
-        {"name": "shopgraph-apollo-reference", "private": True, "dependencies": PACKAGES},
-        indent=2,
-    )
-    stamp = directory / "node_modules" / ".shopgraph-installed"
-    with _exclusive(directory / ".install.lock"):
-        if stamp.exists() and stamp.read_text() == manifest:
-            return directory
-        (directory / "package.json").write_text(manifest + "\n")
-        command = [_program("npm"), "install", "--no-audit", "--no-fund", "--loglevel=error"]
-        _run(command, cwd=directory, timeout=INSTALL_TIMEOUT_SECONDS)
-        stamp.write_text(manifest)
-    return directory
+    return install_packages(CACHE_NAME, PACKAGES)
 
 
 def reference_compose(subgraphs: Sequence[SubgraphInput]) -> ReferenceResult:
@@ -121,52 +101,4 @@ def router_supergraph_error(supergraph_sdl: str) -> str | None:
 
 
 def _node(script: Path, payload: Any) -> Any:
-    directory = install_reference()
-    command = [_program("node"), str(script), str(directory)]
-    output = _run(command, cwd=directory, stdin=json.dumps(payload), timeout=RUN_TIMEOUT_SECONDS)
-    try:
-        return json.loads(output)
-    except json.JSONDecodeError as error:
-        raise ReferenceToolError(
-            f"`{' '.join(command)}` printed no JSON ({error}):\n{output[-4000:]}"
-        ) from error
-
-
-def _program(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise ReferenceToolError(f"{name} not found on PATH; the reference needs Node.js and npm")
-    return found
-
-
-def _run(command: list[str], *, cwd: Path, timeout: float, stdin: str | None = None) -> str:
-    shown = " ".join(command)
-    try:
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise ReferenceToolError(f"`{shown}` (in {cwd}) took over {timeout} s") from error
-    if done.returncode != 0:
-        output = (done.stdout + done.stderr).strip()[-4000:]
-        raise ReferenceToolError(
-            f"`{shown}` (in {cwd}) failed with exit code {done.returncode}:\n{output}"
-        )
-    return done.stdout
-
-
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_path``: one installer at a time across processes."""
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return run_node(script, install_reference(), payload, timeout=RUN_TIMEOUT_SECONDS)
