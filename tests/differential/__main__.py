@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(difference.describe(), end="\n\n", flush=True)
             print(report.totals(), flush=True)
             reports.append(report)
+        runner.close()
     print()
     print(
         f"seed {options.seed}, {options.operations} operations per supergraph, "

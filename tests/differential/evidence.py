@@ -105,11 +105,6 @@ def value_completion(answer: Any) -> list[dict[str, Any]]:
     return entries if isinstance(entries, list) else []
 
 
-def subgraph_messages(requests: list[dict[str, Any]]) -> list[str]:
-    """The error messages subgraphs answered ``requests`` with."""
-    return [str(e.get("message")) for r in requests for e in errors_of(r["response"])]
-
-
 def gaps(evidence: Evidence) -> list[tuple[Path, str]] | None:
     """Where Apollo's objects lack fields ours has, as ``(object path, response name)``; None
     unless every difference in ``data`` is such a missing field."""
