@@ -25,6 +25,7 @@ from router.execution.entities import (
     representation_fragment,
     undo_aliases,
 )
+from router.planning.operation import field_name_of
 from router.planning.plan import (
     Condition,
     Fetch,
@@ -219,7 +220,8 @@ class _Run:
         extensions["serviceName"] = service
         out: JSONObject = {"message": message, "extensions": extensions}
         if isinstance(path, list) and path and all(isinstance(p, str | int) for p in path):
-            out["path"] = path
+            # A field the planner added under an internal alias is named as the client would.
+            out["path"] = [field_name_of(p) if isinstance(p, str) else p for p in path]
         return out
 
 

@@ -9,7 +9,6 @@ planned the same way, before the fetch that needs them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
@@ -22,6 +21,7 @@ from router.planning.operation import (
     InlineFragment,
     Operation,
     Selection,
+    internal_alias,
     merge_all,
     merge_into,
 )
@@ -391,8 +391,9 @@ class FetchGraphBuilder:
             wrapped: Selection = _wrap_in_path(self.index, current.type_name, chain, selections)
             # The @skip/@include met on the way down still decide whether any of it is wanted.
             if anchor_is_root:
-                if position.conditions:
-                    wrapped = InlineFragment(None, [wrapped], position.conditions)
+                for condition in reversed(position.conditions):
+                    # One fragment per condition: two @skip on one fragment is not valid.
+                    wrapped = InlineFragment(None, [wrapped], (condition,))
                 fetch = self._root_fetch(graph)
                 root = Position(fetch, fetch.selections, (), current.type_name, None, ())
                 return self.plan_selection_set(root, [wrapped])
@@ -655,8 +656,7 @@ def alias_arguments(
             copy = selection.shallow_copy()
             definition = getattr(index.named_type(type_name), "fields", {}).get(selection.name)
             if selection.arguments or (definition is not None and definition.args):
-                digest = hashlib.sha1(str(selection.signature()).encode()).hexdigest()[:8]  # noqa: S324
-                copy.alias = f"_sg_{selection.name}_{digest}"
+                copy.alias = internal_alias(selection)
             if selection.selections:
                 child, _ = index.return_shape(type_name, selection.name)
                 copy.selections = alias_arguments(index, child, selection.selections)

@@ -6,6 +6,8 @@ prints back to GraphQL text.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -44,6 +46,21 @@ class InlineFragment:
 
 
 Selection = Field | InlineFragment
+
+INTERNAL_ALIAS = re.compile(r"_sg_(?P<name>[_A-Za-z][_0-9A-Za-z]*)_[0-9a-f]{8}")
+"""The aliases the planner gives fields it adds (``_sg_<field>_<digest>``)."""
+
+
+def internal_alias(field: Field) -> str:
+    """A stable alias for a field the planner adds, apart from any the client wrote."""
+    digest = hashlib.sha1(str(field.signature()).encode()).hexdigest()[:8]  # noqa: S324
+    return f"_sg_{field.name}_{digest}"
+
+
+def field_name_of(key: str) -> str:
+    """The field behind a response key of a subgraph operation: internal aliases undone."""
+    matched = INTERNAL_ALIAS.fullmatch(key)
+    return matched["name"] if matched else key
 
 
 @dataclass

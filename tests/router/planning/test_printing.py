@@ -6,6 +6,8 @@ from router.planning.operation import (
     Field,
     InlineFragment,
     Selection,
+    field_name_of,
+    internal_alias,
     print_selections,
     variables_used,
 )
@@ -29,3 +31,11 @@ def test_fragments_with_nothing_inside_are_left_out_with_their_variables() -> No
 def test_a_composite_field_whose_selections_print_to_nothing_gets_typename() -> None:
     field = Field("author", selections=[InlineFragment("Person", [])])
     assert print_selections([field]) == "{author {__typename}}"
+
+
+def test_internal_aliases_name_their_field_back() -> None:
+    alias = internal_alias(Field("price"))
+    assert alias.startswith("_sg_price_")
+    assert field_name_of(alias) == "price"
+    assert field_name_of("price") == "price"
+    assert field_name_of("_sg_price") == "_sg_price"

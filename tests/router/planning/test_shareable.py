@@ -58,3 +58,37 @@ QueryPlan {
   }
 }\
 """)
+
+
+def test_conditions_met_on_the_way_down_nest_one_fragment_each() -> None:
+    operation = """
+      query ($c5: Boolean!, $c6: Boolean!) {
+        catalog { sections { ... on Section @skip(if: $c6) { ... @skip(if: $c5) { products { name } banner { __typename } } } } }
+      }
+    """
+    assert plan("shareable_lists", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Parallel {
+      Fetch(service: "a") {
+        query($c5: Boolean!, $c6: Boolean!) {catalog {sections {... @skip(if: $c6) {... @skip(if: $c5) {products {__typename id}}}}}}
+      }
+      Fetch(service: "b") {
+        query($c5: Boolean!, $c6: Boolean!) {... @skip(if: $c6) {... @skip(if: $c5) {catalog {sections {banner {__typename}}}}}}
+      }
+    }
+    Condition(if: $c6) {
+    } else {
+      Condition(if: $c5) {
+      } else {
+        Flatten(path: "catalog.sections.@.products.@") {
+          Fetch(service: "c") {
+            requires {... on Product {__typename id}}
+            query($representations: [_Any!]!) { _entities(representations: $representations) {... on Product {name}} }
+          }
+        }
+      }
+    }
+  }
+}\
+""")
