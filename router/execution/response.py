@@ -94,7 +94,8 @@ class _Shaper:
                 result[key] = None
                 continue
             sub = [s for f in same_key for s in f.selections]
-            result[key] = self.value(definition.type, sub, raw.get(key), [*path, key])
+            coordinate = f"{type_.name}.{first.name}"
+            result[key] = self.value(definition.type, sub, raw.get(key), [*path, key], coordinate)
         return result
 
     def _collect(
@@ -135,29 +136,40 @@ class _Shaper:
         return True
 
     def value(
-        self, type_: GraphQLOutputType, selections: list[Selection], raw: Any, path: ResponsePath
+        self,
+        type_: GraphQLOutputType,
+        selections: list[Selection],
+        raw: Any,
+        path: ResponsePath,
+        coordinate: str = "",
     ) -> Any:
+        """``raw`` completed as ``type_``; ``coordinate`` (``Type.field``) names the field."""
         if isinstance(type_, GraphQLNonNull):
-            completed = self.value(type_.of_type, selections, raw, path)
+            completed = self.value(type_.of_type, selections, raw, path, coordinate)
             if completed is None:
-                self._null_error(path)
+                self._null_error(path, coordinate)
                 raise _NullInNonNullError
             return completed
         if raw is None:
             return None
         try:
-            return self._non_null_value(type_, selections, raw, path)
+            return self._non_null_value(type_, selections, raw, path, coordinate)
         except _NullInNonNullError:
             return None
 
     def _non_null_value(
-        self, type_: GraphQLOutputType, selections: list[Selection], raw: Any, path: ResponsePath
+        self,
+        type_: GraphQLOutputType,
+        selections: list[Selection],
+        raw: Any,
+        path: ResponsePath,
+        coordinate: str,
     ) -> Any:
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
                 return None
             return [
-                self.value(type_.of_type, selections, item, [*path, i])
+                self.value(type_.of_type, selections, item, [*path, i], coordinate)
                 for i, item in enumerate(raw)
             ]
         if isinstance(type_, GraphQLEnumType):
@@ -200,14 +212,14 @@ class _Shaper:
         if isinstance(type_, GraphQLNonNull):
             raise _NullInNonNullError
 
-    def _null_error(self, path: ResponsePath) -> None:
+    def _null_error(self, path: ResponsePath, coordinate: str = "") -> None:
         for error in self.errors:
             error_path = error.get("path")
             if error_path is None:
                 return  # a request-level error (a subgraph down) already explains the null
             if error_path[: len(path)] == path or path[: len(error_path)] == error_path:
                 return
-        field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        field_name = coordinate or next((p for p in reversed(path) if isinstance(p, str)), "")
         self.errors.append(
             {"message": f"Cannot return null for non-nullable field {field_name}.",
              "path": path, "extensions": {"code": "INVALID_GRAPHQL"}}
