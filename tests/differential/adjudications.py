@@ -28,8 +28,9 @@ class Adjudication:
     rule: str
     reason: str
     wrong: str = "apollo"
-    """Whose answer is wrong: ``apollo``, or ``router`` for a known bug of ours not yet
-    fixed (it does not fail the run, it marks it an expected failure)."""
+    """Whose answer is wrong: ``apollo``; ``router`` for a known bug of ours not yet fixed
+    (it does not fail the run, it marks it an expected failure); ``neither`` where both
+    answers conform to the specification and differ by the plan each gateway chose."""
 
 
 class Adjudicator:

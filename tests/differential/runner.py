@@ -34,12 +34,16 @@ class Difference:
     """The kind of the adjudication that claims the difference."""
     router_bug: bool = False
     """The adjudication is a known bug of ours (not Apollo's)."""
+    wrong: str = "apollo"
+    """Whose answer the adjudication finds wrong: ``apollo``, ``router`` or ``neither``."""
     minimized: bool = False
 
     def describe(self) -> str:
         verdict = "NOT adjudicated"
         if self.adjudication:
-            side = "known router bug" if self.router_bug else "Apollo is wrong"
+            side = {"router": "known router bug", "neither": "both conform"}.get(
+                self.wrong, "Apollo is wrong"
+            )
             verdict = f"{side}: {self.adjudication}"
         paths = ", ".join(".".join(map(str, p)) or "<root>" for p in self.paths[:6])
         return "\n".join(
@@ -144,6 +148,7 @@ class Runner:
         if adjudication is not None:
             difference.adjudication = adjudication.kind
             difference.router_bug = adjudication.wrong == "router"
+            difference.wrong = adjudication.wrong
         return difference
 
     @staticmethod
