@@ -67,22 +67,43 @@ class ConditionResolver:
         stack = [(s, initial) for s in parse_selections(condition)]
         while stack:
             selection, options = stack.pop()
+            enough = self._enough(selection, excluded_subgraphs, excluded_conditions)
             advanced: list[Group] = []
             for group in options:
                 found = self._advance_group(group, selection, excluded_subgraphs,
-                                            excluded_conditions)  # fmt: skip
+                                            excluded_conditions, enough)  # fmt: skip
                 advanced += found or []
+                if enough is not None and enough(advanced):
+                    break
             if not advanced:
                 return False
             advanced = list(dict.fromkeys(advanced))[:MAX_OPTIONS]
             stack += [(child, advanced) for child in selection.children]
         return True
 
+    def _enough(self, selection: Selection, excluded_subgraphs: Excluded | None,
+                excluded_conditions: Excluded) -> Callable[[list[Group]], bool] | None:  # fmt: skip
+        """When options found so far are enough for what is below ``selection``: some option
+        for a leaf, one taking each field for fields of leaves (a nested key); else None (all
+        options are needed)."""
+        children = selection.children
+        if not all(c.name and not c.children for c in children):
+            return None
+
+        def enough(options: list[Group]) -> bool:
+            return bool(options) and all(
+                any(self._advance_group(g, c, excluded_subgraphs, excluded_conditions)
+                    for g in options) for c in children)  # fmt: skip
+
+        return enough
+
     def _advance_group(self, group: Group, selection: Selection,
-                       excluded_subgraphs: Excluded | None,
-                       excluded_conditions: Excluded) -> list[Group] | None:  # fmt: skip
+                       excluded_subgraphs: Excluded | None, excluded_conditions: Excluded,
+                       enough: Callable[[list[Group]], bool] | None = None,
+                       ) -> list[Group] | None:  # fmt: skip
         """The options after ``selection``'s field or type condition (not what is below it);
-        None when some position of the group cannot take it."""
+        None when some position of the group cannot take it. A group of one stops looking
+        through other subgraphs once the options are ``enough``."""
         per_position: list[list[Group]] = []
         is_field = bool(selection.name)
         leaf = is_field and not selection.children
@@ -94,14 +115,15 @@ class ConditionResolver:
                     per_position.append(direct)
                 continue
             options = list(direct or [])
-            if is_field and excluded_subgraphs is not None:
+            stop = enough if len(group) == 1 else None
+            if is_field and excluded_subgraphs is not None and not (stop and stop(options)):
                 for jump in self._jumps(position, excluded_subgraphs, excluded_conditions):
                     if leaf and jump.key is not None and _selects_top_level(jump.key, selection):
                         continue  # a key field does not come from a key that needs it
                     found, _ = self._advance(jump.target, selection)
                     options += found or []
-                    if leaf and options:
-                        break  # nothing below a leaf: one way to it is enough
+                    if stop is not None and stop(options):
+                        break
             if not options:
                 return None
             per_position.append(options)

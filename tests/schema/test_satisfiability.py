@@ -39,33 +39,39 @@ def test_satisfiability_errors_word_what_the_reference_says(
     assert ours == reference_messages[case.name]
 
 
-def chain_of_keys(length: int) -> list[SubgraphInput]:
+def chain_of_keys(length: int, nested: bool = False) -> list[SubgraphInput]:
     """Subgraph ``k<i>`` is entered by the key ``f<i-1>``, which only ``k<i-1>`` knows before
-    it, and adds ``f<i>``: the last subgraph's ``end`` is reached only along the chain."""
+    it, and adds ``f<i>``: the last subgraph's ``end`` is reached only along the chain. With
+    ``nested``, each ``f<i>`` is an object and the keys select its ``id``."""
     link = ('extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", '
             'import: ["@key", "@shareable"])\n')  # fmt: skip
-    first = ('type Query { t: T }\n'
-             'type T @key(fields: "id") { id: ID! @shareable f0: ID! @shareable }')  # fmt: skip
+    kind, selected = ("R!", " { id }") if nested else ("ID!", "")
+    if nested:
+        link += "type R @shareable { id: ID! }\n"
+    first = ('type Query { t: T }\ntype T @key(fields: "id") '
+             f"{{ id: ID! @shareable f0: {kind} @shareable }}")  # fmt: skip
     subgraphs = [SubgraphInput("k000", "http://k000.example/graphql", link + first)]
     for i in range(1, length + 1):
         last = " end: Int" if i == length else ""
-        sdl = (f'type T @key(fields: "f{i - 1}") {{ id: ID! @shareable f{i - 1}: ID! @shareable '
-               f"f{i}: ID! @shareable{last} }}")  # fmt: skip
+        sdl = (f'type T @key(fields: "f{i - 1}{selected}") {{ id: ID! @shareable '
+               f"f{i - 1}: {kind} @shareable f{i}: {kind} @shareable{last} }}")  # fmt: skip
         subgraphs.append(SubgraphInput(f"k{i:03}", f"http://k{i:03}.example/graphql", link + sdl))
     return subgraphs
 
 
-def test_a_chain_of_keys_composes_as_the_reference_composes_it() -> None:
-    [reference] = reference_compose_all([chain_of_keys(5)])
+@pytest.mark.parametrize("nested", [False, True], ids=["scalar keys", "nested keys"])
+def test_a_chain_of_keys_composes_as_the_reference_composes_it(nested: bool) -> None:
+    [reference] = reference_compose_all([chain_of_keys(5, nested)])
     assert reference.supergraph_sdl is not None
-    assert compose(chain_of_keys(5)).ok
+    assert compose(chain_of_keys(5, nested)).ok
 
 
-def test_a_long_chain_of_keys_takes_no_time_for_each_subset_of_subgraphs() -> None:
+@pytest.mark.parametrize("nested", [False, True], ids=["scalar keys", "nested keys"])
+def test_a_long_chain_of_keys_takes_no_time_for_each_subset_of_subgraphs(nested: bool) -> None:
     """Collecting a key's fields may move through other keys, never into the subgraph being
     moved to: resolved for every set of such exclusions, a chain of 40 keys would take 2^40
     resolutions (Apollo's composition takes minutes on a chain of 9)."""
     started = time.monotonic()
-    result = compose(chain_of_keys(40))
+    result = compose(chain_of_keys(40, nested))
     assert result.ok, result.errors
     assert time.monotonic() - started < 30
