@@ -1,13 +1,14 @@
 """Whether every query of the supergraph's API can be planned over the subgraphs.
 
 The walk follows every path of the API from its root types (Query, Mutation, Subscription),
-field by field and type condition by type condition, carrying the set of positions (a type in
-a subgraph, see :mod:`schema.composition.satisfiability_graph`) the subgraphs could be at for
-that path: it starts at each subgraph's root type, and a step keeps every position that can
-take it, directly or through keys (:mod:`schema.composition.satisfiability_paths`). A path
+field by field and type condition by type condition, carrying the positions (a type in a
+subgraph, see :mod:`schema.composition.satisfiability_positions`) the subgraphs could be at
+for that path: it starts at each subgraph's root type, and a step keeps every position that
+can take it, directly or through keys (:mod:`schema.composition.satisfiability_paths`). A path
 that no position can follow is a query no plan answers: a ``SATISFIABILITY_ERROR`` naming the
-query and why each subgraph fails. A supergraph type already walked with no more positions
-than now is not walked again, so the work is bounded by types times distinct position sets.
+query and why each subgraph fails. A supergraph type reached again with at least the subgraph
+types it was walked with is not walked again (Apollo's rule: what follows was checked with
+fewer options), so the work is bounded by types times distinct sets of subgraph types.
 
 A top-level mutation field several subgraphs resolve must be satisfiable from one of them
 alone (the router calls a mutation once).
