@@ -242,10 +242,11 @@ def _walk(
     problems: list[tuple[str, str]] = []
     for selection in selections:
         if not selection.name:  # an inline fragment
-            target = subgraph.types.get(selection.type_condition or t.name)
-            if target is not None:
-                problems += _walk(subgraph, target, selection.children, kind, external_required,
-                                  external_above)  # fmt: skip
+            # A condition naming no type of the subgraph is dropped, as Apollo's field set
+            # parser does, so its fields are looked for on the enclosing type.
+            condition = subgraph.types.get(selection.type_condition or t.name, t)
+            problems += _walk(subgraph, condition, selection.children, kind, external_required,
+                              external_above)  # fmt: skip
             continue
         f = t.fields.get(selection.name)
         if f is None:

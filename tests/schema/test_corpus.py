@@ -97,7 +97,7 @@ def test_the_corpus_has_at_least_30_cases() -> None:
 
 def test_cases_are_numbered_and_named() -> None:
     numbers = [case.name.split("-", 1)[0] for case in CORPUS]
-    assert all(re.fullmatch(r"\d\d-[a-z0-9]+(-[a-z0-9]+)*", case.name) for case in CORPUS)
+    assert all(re.fullmatch(r"\d{2,3}-[a-z0-9]+(-[a-z0-9]+)*", case.name) for case in CORPUS)
     assert len(set(numbers)) == len(numbers), "two cases share a number"
 
 
