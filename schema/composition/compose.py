@@ -15,6 +15,10 @@ from schema.composition.errors import (
     SubgraphInput,
 )
 from schema.composition.hints import collect_hints
+from schema.composition.interfaces import (
+    check_interface_fields_implemented,
+    check_interface_keys_cover_implementations,
+)
 from schema.composition.merge import merge_types
 from schema.composition.satisfiability import check_satisfiability
 from schema.composition.subgraph import Subgraph, SubgraphError, read_subgraph
@@ -64,11 +68,14 @@ def compose_subgraphs(inputs: list[SubgraphInput]) -> CompositionResult:
     check_sharing(subgraphs, report)
     check_external_on_base(subgraphs, report)
     check_interface_objects(subgraphs, report)
+    check_interface_keys_cover_implementations(subgraphs, report)
     supergraph = Supergraph()
     supergraph.directive_names = _directive_names(subgraphs, report)
     supergraph.graphs = {graph_enum_name(s.name): (s.name, s.url) for s in subgraphs}
     supergraph.federation_version = max(s.federation_version for s in subgraphs)
     merge_types(subgraphs, supergraph, report, hints.append)
+    if not errors:  # an incomplete merge lacks fields through no fault of the subgraphs
+        check_interface_fields_implemented(supergraph, subgraphs, report)
     supergraph.roots = [r for r in ("Query", "Mutation", "Subscription") if r in supergraph.types]
     check_queries(supergraph, subgraphs, report)
     check_inaccessible_references(supergraph, report)

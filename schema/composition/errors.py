@@ -107,6 +107,10 @@ CODES: dict[str, str] = {
     "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL": "@inaccessible, @tag and the like on @external",
     "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE": "@override on an @external field",
     "INTERFACE_KEY_NOT_ON_IMPLEMENTATION": "an implementation lacks its entity interface's @key",
+    "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE": "a subgraph keys an interface but lacks some "
+    "of the supergraph's implementations of it",
+    "INTERFACE_FIELD_NO_IMPLEM": "a type implements an interface only in subgraphs where the "
+    "interface lacks a field it has elsewhere, so the type has no such field",
     "REFERENCED_INACCESSIBLE": "an @inaccessible type is the type of a field in the API",
     "INVALID_LINK_DIRECTIVE_USAGE": "a subgraph imports a directive its federation version lacks",
     "LINK_IMPORT_NAME_MISMATCH": "subgraphs apply the same federation directive by other names",
