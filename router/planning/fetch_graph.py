@@ -24,6 +24,7 @@ from router.planning.operation import (
     internal_alias,
     merge_all,
     merge_into,
+    print_selections,
 )
 from router.planning.plan import ContextRewrite
 from router.planning.schema_index import SchemaIndex, Source
@@ -558,7 +559,16 @@ class FetchGraphBuilder:
         dependencies |= contextual.dependencies
         satisfied |= contextual.satisfied
         fetch_position = replace(position, conditions=position.conditions + shared)
-        fetch = self._entity_fetch(source.graph, fetch_position, dependencies, required)
+        # An @interfaceObject subgraph sees every implementation as the interface: a fetch's
+        # fields apply to all its representations, so implementations asking for different
+        # fields (a fragment on one of them) go in different fetches.
+        narrowed = (
+            print_selections(selections)
+            if position.type_name != entity_type
+            and self.index.is_interface_object(source.graph, entity_type)
+            else None
+        )
+        fetch = self._entity_fetch(source.graph, fetch_position, dependencies, required, narrowed)
         add_context_inputs(fetch, contextual)
         representation = merge_into(fetch.requires, InlineFragment(position.type_name))
         merge_all(representation.selections, [TYPENAME, *key_selections, *required])
@@ -578,8 +588,9 @@ class FetchGraphBuilder:
         position: Position,
         dependencies: set[int],
         required: list[Selection],
+        narrowed: str | None = None,
     ) -> FetchDraft:
-        group = (graph, position.path, _signature(position.conditions))
+        group = (graph, position.path, _signature(position.conditions), narrowed)
         for candidate in self._entity_fetches.get(group, []):
             if (
                 candidate.id not in dependencies

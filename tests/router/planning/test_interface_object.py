@@ -40,3 +40,40 @@ QueryPlan {
   }
 }\
 """)
+
+
+def test_fields_for_one_implementation_are_asked_of_its_objects_only() -> None:
+    # pricing has Item as an @interfaceObject: `price(currency:)` under `... on Book` goes in a
+    # fetch whose representations are Books only; `price_14` goes for every item.
+    operation = (
+        "query ($c: String) { topItems { ... on Book { price(currency: $c) } price_14: price } }"
+    )
+    assert plan("interface_object_fragments", operation) == snapshot("""\
+QueryPlan {
+  Sequence {
+    Fetch(service: "reviews") {
+      query {topItems {__typename id}}
+    }
+    Parallel {
+      Flatten(path: "topItems.@") {
+        Fetch(service: "inventory") {
+          requires {... on Item {__typename id}}
+          query($representations: [_Any!]!) { _entities(representations: $representations) {... on Item {__typename ... on Book {__typename}}} }
+        }
+      }
+      Flatten(path: "topItems.@") {
+        Fetch(service: "pricing") {
+          requires {... on Item {__typename id}}
+          query($representations: [_Any!]!) { _entities(representations: $representations) {... on Item {price_14:price}} }
+        }
+      }
+    }
+    Flatten(path: "topItems.@") {
+      Fetch(service: "pricing") {
+        requires {... on Book {__typename id}}
+        query($representations: [_Any!]!, $c: String) { _entities(representations: $representations) {... on Item {price(currency: $c)}} }
+      }
+    }
+  }
+}\
+""")
