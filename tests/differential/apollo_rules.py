@@ -512,3 +512,18 @@ def unselected_field_nulls_parent(evidence: Evidence) -> bool:
 def _selected(evidence: Evidence, path: Path) -> bool:
     found = evidence.collected(path[:-1])
     return found is not None and any(c.response_name == path[-1] for c in found[1])
+
+
+@rule
+def null_data_without_errors(evidence: Evidence) -> bool:
+    """Both answer ``data: null``; ours gives the errors that nulled it, Apollo none at all."""
+    apollo, ours = evidence.apollo, evidence.ours
+    return (
+        isinstance(apollo, dict)
+        and isinstance(ours, dict)
+        and "data" in apollo
+        and apollo["data"] is None
+        and ours.get("data") is None
+        and not errors_of(apollo)
+        and bool(errors_of(ours))
+    )
