@@ -527,3 +527,29 @@ def null_data_without_errors(evidence: Evidence) -> bool:
         and not errors_of(apollo)
         and bool(errors_of(ours))
     )
+
+
+@rule
+def errors_at_fields_absent_from_the_response(evidence: Evidence) -> bool:
+    """The data agree and ours has no error; each of Apollo's errors points at a field its
+    own answer does not have on that object (the operation does not select it there)."""
+    if mismatch(evidence.ours, evidence.apollo) != "errors" or errors_of(evidence.ours):
+        return False
+    errors = errors_of(evidence.apollo)
+    return bool(errors) and all(_absent(evidence.apollo, e.get("path")) for e in errors)
+
+
+def _absent(answer: Any, path: Any) -> bool:
+    """Does ``path`` reach, through objects present in ``answer``'s data, an object lacking
+    the next field?"""
+    if not isinstance(path, list) or not path:
+        return False
+    for depth, step in enumerate(path):
+        if not isinstance(step, str):
+            continue
+        parent = value_at(answer, tuple(path[:depth]))
+        if isinstance(parent, dict) and step not in parent:
+            return True
+        if not isinstance(parent, dict):
+            return False
+    return False
