@@ -553,3 +553,22 @@ def _absent(answer: Any, path: Any) -> bool:
         if not isinstance(parent, dict):
             return False
     return False
+
+
+@rule
+def nulled_by_an_unselected_field_error(evidence: Evidence) -> bool:
+    """Ours has no error; every error of Apollo's is at a field our answer does not hold on
+    that object (not selected there), and every difference in data is Apollo's null spreading
+    from such an object (up or down)."""
+    errors = errors_of(evidence.apollo)
+    if not errors or errors_of(evidence.ours):
+        return False
+    if not all(_absent(evidence.ours, e.get("path")) for e in errors):
+        return False
+    parents = [tuple(e["path"][:-1]) for e in errors]
+    paths = evidence.paths()
+    return bool(paths) and all(
+        any(is_prefix(p, d) or is_prefix(d, p) for p in parents)
+        and value_at(evidence.apollo, d) is None
+        for d in paths
+    )
