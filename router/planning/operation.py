@@ -105,6 +105,11 @@ def _print_selection(selection: Selection) -> str:
     return f"{text} {body}" if body else text
 
 
+def _holds_no_field(fragment: InlineFragment) -> bool:
+    """A fragment with no field anywhere inside, which the printer leaves out."""
+    return all(isinstance(s, InlineFragment) and _holds_no_field(s) for s in fragment.selections)
+
+
 def merge_into(target: list[Selection], selection: Selection) -> Selection:
     """Add ``selection`` to ``target`` (merging with an equal one) and return the one in target.
 
@@ -150,7 +155,7 @@ def variables_used(selections: Iterable[Selection]) -> set[str]:
 
     def walk(items: Iterable[Selection]) -> None:
         for item in items:
-            if isinstance(item, InlineFragment) and not _print_selection(item):
+            if isinstance(item, InlineFragment) and _holds_no_field(item):
                 continue  # not printed, so its directives' variables are not used either
             nodes: tuple[ArgumentNode | DirectiveNode, ...] = item.directives
             if isinstance(item, Field):
