@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ from router.http.graphiql import (
     graphiql_page,
     sign_in_callback_page,
 )
-from router.http.graphql_request import BadRequestError, read_graphql_request
+from router.http.graphql_request import BadRequestError, GraphQLRequest, read_graphql_request
+from router.http.inflight import InFlightRequests, request_key
 from router.http.media_types import JSON, response_media_type
 from router.http.process import tune_process
 from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
@@ -85,6 +87,7 @@ def create_app(
     )
     buckets = build_token_buckets(config.rate_limit) if config.rate_limit else None
     variables = config.limits.variables.limits()
+    inflight = InFlightRequests[_Rendered]() if config.dedupe_inbound_requests else None
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and is_page_request(request.scope):
@@ -103,7 +106,7 @@ def create_app(
             policies=service.policy_names,
             hook=hook,
         )
-        return await _handle_graphql(request, service, config, viewer, variables)
+        return await _handle_graphql(request, service, config, viewer, variables, inflight)
 
     async def metrics(_: Request) -> Response:
         return Response(exposition(), media_type="text/plain; version=0.0.4")
@@ -192,6 +195,7 @@ def create_app(
         routes.append(Route(sign_in.redirect_path, sign_in_callback, methods=["GET"]))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.supergraph = holder
+    app.state.inflight = inflight
     return app
 
 
@@ -206,7 +210,10 @@ def _error_response(status: int, message: str, code: str, request: Request) -> R
 
 
 def _request_error(request: Request, errors: list[JSONObject], status: int) -> Response:
-    media_type = _response_type(request)
+    return _errors_response(_response_type(request), errors, status)
+
+
+def _errors_response(media_type: str, errors: list[JSONObject], status: int) -> Response:
     # application/json clients get 200 for GraphQL errors, per GraphQL over HTTP.
     if media_type == JSON:
         status = 200
@@ -260,6 +267,7 @@ async def _handle_graphql(
     config: RouterConfig,
     viewer: Viewer,
     variables: VariablesLimits,
+    inflight: InFlightRequests[_Rendered] | None,
 ) -> Response:
     try:
         gql = await read_graphql_request(request, config.max_request_bytes)
@@ -298,25 +306,105 @@ async def _handle_graphql(
     headers = {
         name: request.headers[name] for name in config.propagate_headers if name in request.headers
     }
-    try:
-        result = await service.execute(prepared, coerced, headers, viewer)
-    except RouterError as error:
-        return _request_error(request, [_error(error.message, error.code)], 500)
-    except Exception:
-        log.exception("operation failed inside the router")
-        return _request_error(
-            request, [_error("internal router error", "INTERNAL_SERVER_ERROR")], 500
-        )
-    if demand.enabled:
-        actual = service.actual_cost(prepared, result.data)
-        OPERATION_COST.labels("actual").observe(actual)
-        if demand.include_in_response or gql.extensions.get("cost") is True:
-            result.extensions["cost"] = {
-                "estimated": estimated,
-                "actual": actual,
-                "max": demand.max_cost,
-            }
-    return _ORJSONResponse(result.to_json(), media_type=_response_type(request))
+    execution = _Execution(
+        service,
+        prepared,
+        coerced,
+        headers,
+        viewer,
+        demand,
+        estimated,
+        demand.enabled and (demand.include_in_response or gql.extensions.get("cost") is True),
+        _response_type(request),
+    )
+    if inflight is None or operation.operation != OperationType.QUERY:
+        return await execution.respond()
+    key = _dedupe_key(request, config, gql, execution)
+    if key is None:
+        return await execution.respond()
+    shared = await inflight.run(key, execution.shared)
+    return shared.response()
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    """A response as bytes, status and headers: what identical queries in flight share."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+
+    @classmethod
+    def of(cls, response: Response) -> _Rendered:
+        return cls(response.status_code, bytes(response.body), tuple(response.raw_headers))
+
+    def response(self) -> Response:
+        # A fresh header list per requester: middleware (CORS) adds to it in place.
+        response = Response(self.body, status_code=self.status)
+        response.raw_headers = list(self.headers)
+        return response
+
+
+@dataclass(frozen=True)
+class _Execution:
+    """An operation that passed every check, to execute and serialize (alone or shared)."""
+
+    service: RouterService
+    prepared: PreparedOperation
+    variables: dict[str, Any]
+    headers: dict[str, str]
+    viewer: Viewer
+    demand: DemandControlSettings
+    estimated: int
+    with_cost: bool
+    media_type: str
+
+    async def shared(self) -> _Rendered:
+        return _Rendered.of(await self.respond())
+
+    async def respond(self) -> Response:
+        service, prepared = self.service, self.prepared
+        try:
+            result = await service.execute(prepared, self.variables, self.headers, self.viewer)
+        except RouterError as error:
+            errors = [_error(error.message, error.code)]
+            return _errors_response(self.media_type, errors, 500)
+        except Exception:
+            log.exception("operation failed inside the router")
+            errors = [_error("internal router error", "INTERNAL_SERVER_ERROR")]
+            return _errors_response(self.media_type, errors, 500)
+        if self.demand.enabled:
+            actual = service.actual_cost(prepared, result.data)
+            OPERATION_COST.labels("actual").observe(actual)
+            if self.with_cost:
+                result.extensions["cost"] = {
+                    "estimated": self.estimated,
+                    "actual": actual,
+                    "max": self.demand.max_cost,
+                }
+        return _ORJSONResponse(result.to_json(), media_type=self.media_type)
+
+
+def _dedupe_key(
+    request: Request, config: RouterConfig, gql: GraphQLRequest, execution: _Execution
+) -> bytes | None:
+    """What identical queries share; ``Authorization`` (and the header tokens are read from)
+    always counts, propagated or not."""
+    names = {name.lower() for name in config.propagate_headers} | {"authorization"}
+    if config.authentication is not None:
+        names.add(config.authentication.jwt.header_name.lower())
+    claims: Mapping[str, Any] | None = request.scope.get("state", {}).get("claims")
+    return request_key(
+        scope=execution.service,
+        query=gql.query,
+        operation_name=gql.operation_name,
+        variables=execution.variables,
+        extensions=gql.extensions,
+        media_type=execution.media_type,
+        headers=[(name, request.headers.getlist(name)) for name in names],
+        claims=claims,
+        viewer=execution.viewer,
+    )
 
 
 def _coerce_variables(

@@ -228,6 +228,9 @@ class RouterConfig(_Section):
     rate_limit: RateLimitSettings | None = None
     """Per-client token buckets; off unless set."""
     dedupe_subgraph_requests: bool = True
+    dedupe_inbound_requests: bool = True
+    """Identical queries in flight at once (same document, operation name, variables,
+    propagated headers, ``Authorization`` and claims) share one execution and response."""
     subgraph_defaults: SubgraphSettings = Field(default_factory=lambda: SubgraphSettings())
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
     cors: CorsSettings = Field(default_factory=lambda: CorsSettings())

@@ -22,6 +22,12 @@ REFUSED_OPERATIONS = Counter(
     registry=REGISTRY,
 )
 
+DEDUPLICATED_REQUESTS = Counter(
+    "shopgraph_router_deduplicated_requests_total",
+    "Queries that joined an identical query already in flight instead of executing their own.",
+    registry=REGISTRY,
+)
+
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)

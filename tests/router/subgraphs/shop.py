@@ -55,7 +55,17 @@ class ProductsQuery:
         return f"slept {seconds}s"
 
 
-products_schema = Schema(query=ProductsQuery)
+@strawberry.type
+class ProductsMutation:
+    """Not in ``shop_live.graphql``: tests that need a mutation add it to their own copy."""
+
+    @strawberry.mutation
+    async def slow_write(self, seconds: float = 0.5) -> str:
+        await asyncio.sleep(seconds)
+        return f"wrote after {seconds}s"
+
+
+products_schema = Schema(query=ProductsQuery, mutation=ProductsMutation)
 
 
 # -- reviews -------------------------------------------------------------------------------------
