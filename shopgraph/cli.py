@@ -60,8 +60,8 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
         raise click.UsageError("--supergraph FILE is required")
     from pathlib import Path
 
-    from router.http.app import create_app
     from router.http.config import ConfigError, load_config
+    from router.http.serve import serve
     from router.supergraph import SupergraphError, load_supergraph
 
     try:
@@ -69,17 +69,19 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
         load_supergraph(Path(supergraph).read_text())  # fail now, not at the first request
     except (ConfigError, SupergraphError) as error:
         raise click.ClickException(f"{supergraph}: {error.message}") from error
-    app = create_app(config, supergraph_path=supergraph)
-    # proxy_headers off: the router alone decides whose X-Forwarded-For it believes
-    # (rate_limit.trusted_proxies), never uvicorn's default of trusting 127.0.0.1.
-    uvicorn.run(
-        app,
-        host=host or config.host,
-        port=port or config.port,
-        log_level="info",
-        access_log=False,
-        proxy_headers=False,
-    )
+    try:
+        status = serve(
+            config,
+            supergraph_path=supergraph,
+            config_path=config_file,
+            host=host or config.host,
+            port=port or config.port,
+            log_level="info",
+            access_log=False,
+        )
+    except ConfigError as error:
+        raise click.ClickException(error.message) from error
+    sys.exit(status)
 
 
 @router.command("plan")

@@ -205,9 +205,19 @@ class PlaygroundSignInSettings(_Section):
         return f"{parts.scheme}://{parts.netloc}"
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity), not the machine's."""
+    return len(os.sched_getaffinity(0))
+
+
 class RouterConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4000, ge=0, le=65535)
+    workers: int = Field(default_factory=available_cpus, ge=1, le=256)
+    """Processes serving the port: one per CPU this process may run on, by default. With one,
+    the router is that single process; with more, a supervisor holds the socket, replaces
+    workers that die and restarts them one at a time on SIGHUP. Caches stay per worker;
+    rate limits need ``rate_limit.redis_url`` (see ``router.http.workers``)."""
     graphql_path: str = "/graphql"
     playground: bool = False
     playground_example: str | None = None
@@ -231,6 +241,9 @@ class RouterConfig(_Section):
     dedupe_inbound_requests: bool = True
     """Identical queries in flight at once (same document, operation name, variables,
     propagated headers, ``Authorization`` and claims) share one execution and response."""
+    data_path: Literal["native", "python"] = "native"
+    """Where responses are merged, shaped and serialized: the compiled extension, or the
+    pure-Python reference it is tested against (identical responses, several times slower)."""
     subgraph_defaults: SubgraphSettings = Field(default_factory=lambda: SubgraphSettings())
     subgraphs: dict[str, SubgraphSettings] = Field(default_factory=dict)
     cors: CorsSettings = Field(default_factory=lambda: CorsSettings())

@@ -4,13 +4,50 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
-import uvicorn
-
-from router.http.app import create_app
-from router.http.config import ConfigError, load_config
+from router.http.config import ConfigError, RouterConfig, load_config
+from router.http.workers import serve_workers
 from router.supergraph import SupergraphError, load_supergraph
+
+
+def serve(
+    config: RouterConfig,
+    *,
+    supergraph_path: str,
+    config_path: str | None,
+    host: str,
+    port: int,
+    log_level: str = "warning",
+    access_log: bool = True,
+) -> int:
+    """Serve the router: in this process with one worker, else under a supervisor.
+
+    Raises ``ConfigError`` for a configuration that cannot run with its ``workers``.
+    """
+    if config.workers > 1:
+        return serve_workers(
+            config,
+            host=host,
+            port=port,
+            supergraph_path=supergraph_path,
+            config_path=config_path,
+            log_level=log_level,
+            access_log=access_log,
+        )
+    # Imported here: a supervisor serves nothing, and stays smaller without the app.
+    import uvicorn
+
+    from router.http.app import create_app
+
+    app = create_app(config, supergraph_path=supergraph_path)
+    # The router alone decides whose X-Forwarded-For it believes (rate_limit.trusted_proxies),
+    # never uvicorn's default of trusting 127.0.0.1.
+    uvicorn.run(
+        app, host=host, port=port, log_level=log_level, access_log=access_log, proxy_headers=False
+    )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,12 +62,18 @@ def main(argv: list[str] | None = None) -> None:
         load_supergraph(Path(args.supergraph).read_text())
     except (ConfigError, SupergraphError, OSError) as error:
         parser.exit(1, f"router: {args.supergraph}: {error}\n")
-    host = args.host or config.host
-    port = args.port if args.port is not None else config.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app(config, supergraph_path=args.supergraph)
-    # The router alone decides whose X-Forwarded-For it believes (rate_limit.trusted_proxies).
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    try:
+        status = serve(
+            config,
+            supergraph_path=args.supergraph,
+            config_path=args.config,
+            host=args.host or config.host,
+            port=args.port if args.port is not None else config.port,
+        )
+    except (ConfigError, OSError) as error:
+        parser.exit(1, f"router: {error}\n")
+    sys.exit(status)
 
 
 if __name__ == "__main__":
