@@ -1,0 +1,62 @@
+"""The gateway benchmark's own measuring: k6 summaries, process-tree sampling, peer settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bench.gateways.install import tools
+from bench.gateways.measure import TreeSampler, parse_summary
+from bench.gateways.peers import launch, settings
+
+
+def test_parse_summary_reads_rate_percentiles_and_error_counters() -> None:
+    summary = {
+        "metrics": {
+            "http_reqs": {"values": {"count": 1200, "rate": 40.5}},
+            "http_req_duration": {"values": {"med": 10.0, "p(95)": 20.0, "p(99)": 30.0}},
+            "non_200": {"values": {"count": 3}},
+            "graphql_errors": {"values": {"count": 2}},
+            "checks": {"values": {"passes": 2395, "fails": 5}},
+        }
+    }
+    load = parse_summary(summary)
+    assert (load.rps, load.requests, load.p50_ms, load.p95_ms, load.p99_ms) == (
+        40.5, 1200, 10.0, 20.0, 30.0,
+    )  # fmt: skip
+    assert (load.non_200, load.graphql_errors, load.failed_checks) == (3, 2, 5)
+
+
+def test_tree_sampler_counts_the_cpu_of_a_child_process() -> None:
+    busy = "import time\nend = time.monotonic() + 1.5\nwhile time.monotonic() < end: pass"
+    spawn = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"
+    parent = subprocess.Popen([sys.executable, "-c", spawn])
+    try:
+        sampler = TreeSampler(parent.pid)
+        sampler.start()
+        parent.wait(10)
+    finally:
+        parent.kill()
+    cpu, rss_mb, processes = sampler.stop()
+    assert processes == 2
+    assert cpu > 40
+    assert rss_mb > 1
+
+
+def test_apollo_gateway_runs_once_without_dedup_and_the_others_in_each_setting() -> None:
+    assert settings("apollo-gateway", [True, False]) == [False]
+    assert settings("hive-router", [True, False]) == [True, False]
+    assert settings("shopgraph", [False]) == [False]
+
+
+def test_hive_router_config_sets_router_dedupe(tmp_path: Path) -> None:
+    for dedup in (True, False):
+        run = launch("hive-router", dedup, tmp_path / "s.graphql", 4321, tmp_path / str(dedup),
+                     tools())  # fmt: skip
+        config = yaml.safe_load((tmp_path / str(dedup) / "router.config.yaml").read_text())
+        assert config["traffic_shaping"]["router"]["dedupe"]["enabled"] is dedup
+        assert config["http"]["port"] == 4321
+        assert run.url == "http://127.0.0.1:4321/graphql"
