@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
         app.state.supergraph,
         args.ready_fd,
     )
-    server.run(sockets=[listener])
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it drained on
+        server.run(sockets=[listener])
     if not server.reported_ready:
         sys.exit(STARTUP_FAILURE)
 

@@ -97,7 +97,7 @@ class Worker:
             os.close(self.ready_pipe)
             self.ready_pipe = None
 
-    def signal(self, signum: int) -> None:
+    def send(self, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signum)
 
@@ -272,11 +272,11 @@ class Supervisor:
             self.workers[replacement.slot] = replacement
             if old is not None:  # else it died meanwhile and its replacement is this one
                 log.info("worker %d replaces worker %d, which drains", replacement.pid, old.pid)
-                old.signal(signal.SIGTERM)
+                old.send(signal.SIGTERM)
                 self.retiring.append(old)
         elif time.monotonic() - replacement.started_at > READY_TIMEOUT_SECONDS:
             log.error("the new worker %d is not ready in time: restart abandoned", replacement.pid)
-            replacement.signal(signal.SIGKILL)
+            replacement.send(signal.SIGKILL)
             self.retiring.append(replacement)
             self.replacement = None
             self.restarting.clear()
@@ -286,14 +286,14 @@ class Supervisor:
         if self.replacement is not None:
             everyone.append(self.replacement)
         for worker in everyone:
-            worker.signal(signal.SIGTERM)
+            worker.send(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         for worker in everyone:
             try:
                 worker.process.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 log.error("worker %d did not drain in time: killed", worker.pid)
-                worker.signal(signal.SIGKILL)
+                worker.send(signal.SIGKILL)
                 worker.process.wait()
             self._forget(worker)
         self.listener.close()

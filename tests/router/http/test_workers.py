@@ -241,6 +241,21 @@ def test_sighup_restarts_every_worker_while_the_port_keeps_answering(
     assert not after & before
 
 
+def test_a_restart_onto_a_broken_supergraph_keeps_the_running_workers(
+    subgraphs: Subgraphs, tmp_path: Path
+) -> None:
+    with running_router(tmp_path, subgraph_config(subgraphs, workers=2)) as router:
+        before = router.wait_for_workers(2)
+        (tmp_path / "supergraph.graphql").write_text("type Query {")
+        router.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + START_SECONDS
+        while "restart abandoned" not in router.log.read_text():
+            assert time.monotonic() < deadline, router.log.read_text()
+            time.sleep(0.2)
+        assert router.wait_for_workers(2) == before
+        assert router.query().status_code == 200
+
+
 def test_sigterm_drains_requests_in_flight_in_every_worker(
     subgraphs: Subgraphs, tmp_path: Path
 ) -> None:
