@@ -108,6 +108,7 @@ class Load:
     non_200: int
     graphql_errors: int
     failed_checks: int
+    k6_cpu_percent: float = 0.0
 
 
 def k6(
@@ -120,10 +121,16 @@ def k6(
            "K6_NO_USAGE_REPORT": "true"}  # fmt: skip
     argv = ["taskset", "-c", "0", str(k6_binary), "run", "--quiet", "--no-color", str(script)]
     with log.open("wb") as out:
-        done = subprocess.run(argv, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
-    if done.returncode not in (0, 99):  # 99: a threshold failed, which this script has none of
-        raise SystemExit(f"k6 failed ({done.returncode}); see {log}")
-    return parse_summary(json.loads(summary.read_text()))
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        returncode = process.wait()
+        cpu = sampler.stop()[0]
+    if returncode not in (0, 99):  # 99: a threshold failed, which this script has none of
+        raise SystemExit(f"k6 failed ({returncode}); see {log}")
+    load = parse_summary(json.loads(summary.read_text()))
+    load.k6_cpu_percent = cpu
+    return load
 
 
 def parse_summary(data: dict[str, Any]) -> Load:

@@ -50,6 +50,11 @@ class Row:
     cpu_percent: float
     rss_mb: float
     processes: int
+    subgraph_requests_per_response: float
+    """Subgraph requests served during the window over the gateway's answers: lower with
+    inbound dedup honoured (and with outbound dedup)."""
+    subgraphs_cpu_percent: float
+    """The subgraphs' CPU over the window: near 100 % says core 0 bounds the result."""
 
 
 @dataclass
@@ -103,7 +108,9 @@ def benchmark(options: Options, tools: Tools) -> Outcome:
                     wait_until(lambda url=run.url: ready(client, url), process.poll, run.key)
                     reference = check_data(client, run, reference, options.raw)
                     if options.load:
-                        outcome.rows.append(throughput(run, process.pid, options, tools))
+                        subgraph = Subgraphs(subgraphs.pid, port)
+                        outcome.rows.append(throughput(run, process.pid, subgraph, options,
+                                                       tools))  # fmt: skip
                     if options.overhead and index == len(chosen) - 1:
                         outcome.overheads.append(overhead(client, run, port, options))
     return outcome
@@ -167,21 +174,35 @@ def check_data(client: httpx.Client, run: Launch, reference: Any, raw: Path) -> 
     return body["data"] if reference is None else reference
 
 
-def throughput(run: Launch, pid: int, options: Options, tools: Tools) -> Row:
+@dataclass(frozen=True)
+class Subgraphs:
+    pid: int
+    port: int
+
+    def requests(self) -> int:
+        return int(httpx.get(f"http://127.0.0.1:{self.port}/requests").text)
+
+
+def throughput(run: Launch, pid: int, subgraphs: Subgraphs, options: Options, tools: Tools) -> Row:
     raw = options.raw
     print(f"   warm-up {options.warmup} s", flush=True)
     if options.warmup > 0:
         k6(tools.k6, K6_SCRIPT, run.url, HEAVY, options.warmup, options.vus,
            raw / f"{run.key}-warmup.json", raw / f"{run.key}-warmup-k6.log")  # fmt: skip
     print(f"   measured {options.duration} s", flush=True)
-    sampler = TreeSampler(pid)
+    sampler, subgraph_sampler = TreeSampler(pid), TreeSampler(subgraphs.pid)
+    before = subgraphs.requests()
     sampler.start()
+    subgraph_sampler.start()
     load = k6(tools.k6, K6_SCRIPT, run.url, HEAVY, options.duration, options.vus,
               raw / f"{run.key}-k6.json", raw / f"{run.key}-k6.log")  # fmt: skip
     cpu, rss, processes = sampler.stop()
-    row = Row(run.gateway, run.dedup, load, cpu, rss, processes)
+    subgraphs_cpu = subgraph_sampler.stop()[0]
+    fetches = (subgraphs.requests() - before) / max(load.requests, 1)
+    row = Row(run.gateway, run.dedup, load, cpu, rss, processes, fetches, subgraphs_cpu)
     print(f"   {load.rps:.1f} req/s, p95 {load.p95_ms:.1f} ms, errors "
-          f"{load.non_200 + load.graphql_errors}, CPU {cpu:.0f} %, RSS {rss:.0f} MiB",
+          f"{load.non_200 + load.graphql_errors}, CPU {cpu:.0f} %, RSS {rss:.0f} MiB, "
+          f"{fetches:.2f} subgraph requests per answer, subgraphs' CPU {subgraphs_cpu:.0f} %",
           flush=True)  # fmt: skip
     (raw / f"{run.key}-row.json").write_text(json.dumps(asdict(row), indent=2))
     return row
