@@ -43,7 +43,7 @@ def install(*, need_hive_router: bool) -> Tools:
     """Build or install each missing tool, printing what it does; return where they are."""
     paths = tools()
     cache().joinpath("bin").mkdir(parents=True, exist_ok=True)
-    if not paths.k6.exists():
+    if not paths.k6.exists() or K6_VERSION not in version_of(paths.k6):
         step(f"installing k6 {K6_VERSION} (go install)")
         env = {**os.environ, "GOBIN": str(paths.k6.parent)}
         run(["nice", "go", "install", f"go.k6.io/k6@{K6_VERSION}"], env=env)
@@ -72,6 +72,11 @@ def install_node_packages(directory: Path) -> None:
     step(f"installing the JavaScript peers (npm ci in {directory})")
     run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=directory)
     stamp.write_text(lock)
+
+
+def version_of(k6: Path) -> str:
+    done = subprocess.run([str(k6), "version"], capture_output=True, text=True, check=False)
+    return done.stdout
 
 
 def npm_version(directory: Path, package: str) -> str:

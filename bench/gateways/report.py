@@ -208,7 +208,9 @@ def markdown(outcome: Outcome, options: Options, tools: Tools) -> str:
         "# Gateway benchmark results",
         "",
         f"- date: {now}",
-        f"- machine: {machine()}",
+        f"- machine: {machine()}; load average when the run started "
+        f"{' '.join(f'{x:.2f}' for x in outcome.load_average)}, when it ended "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine is shared)",
         f"- command: `{command_line()}`",
         f"- load: k6, {options.vus} constant VUs POSTing `heavy.graphql`, {options.warmup} s "
         f"warm-up then {options.duration} s measured, per gateway and setting; the gateway "
@@ -243,6 +245,8 @@ def notes_section() -> list[str]:
     return [
         "## Notes",
         "",
+        "- Ratio to ours: the gateway's requests per second over shopgraph's in the same "
+        "dedup setting.",
         "- Apollo Gateway has no inbound request deduplication: one row, dedup off.",
         "- Apollo Gateway forks `availableParallelism() - 1` workers as the public benchmark's "
         "index does; pinned to one core that is 0 forks.",

@@ -82,6 +82,8 @@ class Outcome:
     rows: list[Row] = field(default_factory=list)
     overheads: list[Overhead] = field(default_factory=list)
     launches: list[Launch] = field(default_factory=list)
+    load_average: tuple[float, float, float] = field(default_factory=os.getloadavg)
+    """The machine's load average when the run started (it is shared)."""
 
 
 def benchmark(options: Options, tools: Tools) -> Outcome:
