@@ -7,7 +7,8 @@ import os
 import shutil
 import subprocess
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,9 +106,7 @@ def benchmark(options: Options, tools: Tools) -> Outcome:
                              / f"{gateway}-{dedup}", tools)  # fmt: skip
                 outcome.launches.append(run)
                 print(f"== {run.key}", flush=True)
-                with running(["taskset", "-c", "1", *run.argv], options.raw / f"{run.key}.log",
-                             run.env, run.cwd) as process:  # fmt: skip
-                    wait_until(lambda url=run.url: ready(client, url), process.poll, run.key)
+                with start(client, run, options.raw) as process:
                     reference = check_data(client, run, reference, options.raw)
                     if options.load:
                         subgraph = Subgraphs(subgraphs.pid, port)
@@ -118,11 +117,36 @@ def benchmark(options: Options, tools: Tools) -> Outcome:
     return outcome
 
 
+class ExitedEarlyError(SystemExit):
+    """The process ended before it answered (uncaught, it ends the run with that message)."""
+
+
+@contextmanager
+def start(client: httpx.Client, run: Launch, raw: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start the gateway on core 1 and wait until it answers; a gateway that exits first is
+    started once more (its first log is kept beside the second)."""
+    argv = ["taskset", "-c", "1", *run.argv]
+    for attempt in (1, 2):
+        log = raw / (f"{run.key}.log" if attempt == 2 else f"{run.key}-first.log")
+        with running(argv, log, run.env, run.cwd) as process:
+            try:
+                wait_until(lambda: ready(client, run.url), process.poll, run.key)
+            except ExitedEarlyError as error:
+                if attempt == 2:
+                    raise SystemExit(
+                        f"{run.key} exited twice before it was ready; see {log}"
+                    ) from error
+                print(f"   exited before it was ready (see {log}); starting it again", flush=True)
+                continue
+            yield process
+            return
+
+
 def wait_until(check: Any, exited: Any, what: str) -> None:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if exited() is not None:
-            raise SystemExit(f"{what} exited before it was ready; see its log in results-raw/")
+            raise ExitedEarlyError(f"{what} exited before it was ready; see results-raw/")
         try:
             if check():
                 return
