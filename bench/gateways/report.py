@@ -17,6 +17,7 @@ from .install import HERE, HIVE_ROUTER_VERSION, K6_VERSION, Tools, npm_version
 from .peers import ROOT, TITLES
 from .run import Options, Outcome, Row
 
+CORE0_BOUND_PERCENT = 90.0
 DEDUP_HONOURED = 0.67
 """With 50 clients sending one query, dedup on should cut the gateway's CPU per answer to at
 most this fraction of dedup off's."""
@@ -78,6 +79,12 @@ def ratio(row: Row, ours: dict[bool | None, float]) -> float | None:
     return row.load.rps / base if base else None
 
 
+def core0_bound(row: Row) -> bool:
+    """k6 and the subgraphs used (nearly) all of core 0: the load, not the gateway, set the
+    requests per second."""
+    return row.subgraphs_cpu_percent + row.load.k6_cpu_percent >= CORE0_BOUND_PERCENT
+
+
 def table(rows: list[Row]) -> list[str]:
     ours = ours_rps(rows)
     lines = [
@@ -88,8 +95,9 @@ def table(rows: list[Row]) -> list[str]:
     ]
     for row in rows:
         load, r = row.load, ratio(row, ours)
+        bound = " (core 0 bound)" if core0_bound(row) else ""
         lines.append(
-            f"| {TITLES[row.gateway]} | {setting(row.dedup)} | {load.rps:,.1f} | "
+            f"| {TITLES[row.gateway]} | {setting(row.dedup)} | {load.rps:,.1f}{bound} | "
             f"{'—' if r is None else f'{r:.2f}'} | {load.p50_ms:.1f} | {load.p95_ms:.1f} | "
             f"{load.p99_ms:.1f} | {load.non_200} / {load.graphql_errors} of {load.requests:,} "
             f"| {row.rss_mb:.0f} ({row.processes} proc.) | {row.cpu_percent:.0f} | "
@@ -258,6 +266,7 @@ def notes_section() -> list[str]:
         "- Subgraph requests per answer: requests the subgraphs served during the window over "
         "the gateway's answers, fewer than the plan's fetches where outbound and inbound "
         "dedup share them. The subgraphs and k6 share core 0: where their CPU adds up to "
-        "about 100 %, core 0, not the gateway, bounds the requests per second.",
+        "about 100 %, core 0, not the gateway, bounds the requests per second: such rows "
+        f"say (core 0 bound) (k6 + subgraphs >= {CORE0_BOUND_PERCENT:.0f} % of core 0).",
         "",
     ]

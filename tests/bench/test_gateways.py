@@ -9,8 +9,10 @@ from pathlib import Path
 import yaml
 
 from bench.gateways.install import tools
-from bench.gateways.measure import TreeSampler, parse_summary
+from bench.gateways.measure import Load, TreeSampler, parse_summary
 from bench.gateways.peers import launch, settings
+from bench.gateways.report import dedup_effect, table
+from bench.gateways.run import Row
 
 
 def test_parse_summary_reads_rate_percentiles_and_error_counters() -> None:
@@ -60,3 +62,24 @@ def test_hive_router_config_sets_router_dedupe(tmp_path: Path) -> None:
         assert config["traffic_shaping"]["router"]["dedupe"]["enabled"] is dedup
         assert config["http"]["port"] == 4321
         assert run.url == "http://127.0.0.1:4321/graphql"
+
+
+def row(gateway: str, dedup: bool, rps: float, cpu: float, core0: float) -> Row:
+    load = Load(rps, 1.0, 2.0, 3.0, int(rps * 30), 0, 0, 0, k6_cpu_percent=core0 / 2)
+    return Row(gateway, dedup, load, cpu, 100.0, 1, 1.0, core0 / 2)
+
+
+def test_report_flags_core0_bound_rows_and_a_dedup_setting_without_effect() -> None:
+    rows = [
+        row("shopgraph", True, 3000.0, 50.0, 100.0),
+        row("shopgraph", False, 600.0, 100.0, 40.0),
+        row("hive-router", True, 1000.0, 100.0, 40.0),
+        row("hive-router", False, 1000.0, 100.0, 40.0),
+    ]
+    lines = table(rows)
+    assert "3,000.0 (core 0 bound)" in lines[2]
+    assert "core 0 bound" not in lines[3]
+    assert "| 0.33 |" in lines[4]  # hive-router on over ours on
+    effect = dedup_effect(rows)
+    assert "is the setting honoured" not in effect[0]
+    assert "is the setting honoured" in effect[1]
