@@ -126,17 +126,19 @@ def start(client: httpx.Client, run: Launch, raw: Path) -> Iterator[subprocess.P
     """Start the gateway on core 1 and wait until it answers; a gateway that exits first is
     started once more (its first log is kept beside the second)."""
     argv = ["taskset", "-c", "1", *run.argv]
+    log, first = raw / f"{run.key}.log", raw / f"{run.key}-first.log"
     for attempt in (1, 2):
-        log = raw / (f"{run.key}.log" if attempt == 2 else f"{run.key}-first.log")
         with running(argv, log, run.env, run.cwd) as process:
             try:
                 wait_until(lambda: ready(client, run.url), process.poll, run.key)
             except ExitedEarlyError as error:
                 if attempt == 2:
                     raise SystemExit(
-                        f"{run.key} exited twice before it was ready; see {log}"
+                        f"{run.key} exited twice before it was ready; see {first} and {log}"
                     ) from error
-                print(f"   exited before it was ready (see {log}); starting it again", flush=True)
+                log.rename(first)
+                print(f"   exited before it was ready (see {first}); starting it again",
+                      flush=True)  # fmt: skip
                 continue
             yield process
             return

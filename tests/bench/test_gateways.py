@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
+import pytest
 import yaml
 
 from bench.gateways.install import tools
 from bench.gateways.measure import Load, TreeSampler, parse_summary
-from bench.gateways.peers import launch, settings
+from bench.gateways.peers import Launch, launch, settings
 from bench.gateways.report import dedup_effect, table
-from bench.gateways.run import Row
+from bench.gateways.run import Row, start
 
 
 def test_parse_summary_reads_rate_percentiles_and_error_counters() -> None:
@@ -83,3 +86,18 @@ def test_report_flags_core0_bound_rows_and_a_dedup_setting_without_effect() -> N
     effect = dedup_effect(rows)
     assert "is the setting honoured" not in effect[0]
     assert "is the setting honoured" in effect[1]
+
+
+def test_a_gateway_that_exits_before_it_answers_is_started_twice_then_fails(
+    tmp_path: Path,
+) -> None:
+    quits = Launch("shopgraph", False, [sys.executable, "-c", "print('bye')"], dict(os.environ),
+                   tmp_path, "", "http://127.0.0.1:9/graphql")  # fmt: skip
+    with (
+        httpx.Client() as client,
+        pytest.raises(SystemExit, match="exited twice"),
+        start(client, quits, tmp_path),
+    ):
+        pass
+    assert (tmp_path / "shopgraph-dedup-off-first.log").read_text() == "bye\n"
+    assert (tmp_path / "shopgraph-dedup-off.log").read_text() == "bye\n"
