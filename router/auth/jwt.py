@@ -21,24 +21,14 @@ import orjson
 from joserfc import jwt
 from joserfc.errors import BadSignatureError, JoseError
 
+from router.auth.errors import AuthenticationError
 from router.auth.jwks import Clock, JwksCache, JwksError
 from router.auth.settings import JwtSettings
-from router.types import RouterError
 
 ALGORITHM = "RS256"
 MAX_TOKEN_LENGTH = 16 * 1024
 MAX_KID_LENGTH = 256
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
-
-
-class AuthenticationError(RouterError):
-    """The caller's credentials are not acceptable; ``reason`` says why in one word."""
-
-    code = "UNAUTHENTICATED"
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
 
 
 class JwtVerifier:

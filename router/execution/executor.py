@@ -134,11 +134,7 @@ class _Run:
         try:
             return await self.client.send(graph.name, graph.url, body, self.headers)
         except SubgraphError as error:
-            # The router's own words (timeouts, HTTP statuses), never the subgraph's.
-            self.errors.append(
-                {"message": error.message,
-                 "extensions": {"code": error.code, "serviceName": graph.name}}
-            )  # fmt: skip
+            self.errors.append(subgraph_error(error, graph.name))
             return None
 
     async def root_fetch(self, fetch: Fetch) -> None:
@@ -206,23 +202,35 @@ class _Run:
         return [None]
 
     def _client_error(self, error: JSONObject, fetch: Fetch, path: Any) -> JSONObject:
-        service = self.supergraph.graphs[fetch.graph].name
-        message = str(error.get("message") or "Subgraph error")
-        raw_extensions = error.get("extensions")
-        extensions = dict(raw_extensions) if isinstance(raw_extensions, dict) else {}
-        code = extensions.get("code")
-        code = code if isinstance(code, str) else "DOWNSTREAM_SERVICE_ERROR"
-        if self.error_policy.shows(service):
-            extensions["code"] = code
-        else:
-            log.info("subgraph %s error (%s): %s", service, code, message)
-            message, extensions = REDACTED, {"code": code}
-        extensions["serviceName"] = service
-        out: JSONObject = {"message": message, "extensions": extensions}
-        if isinstance(path, list) and path and all(isinstance(p, str | int) for p in path):
-            # A field the planner added under an internal alias is named as the client would.
-            out["path"] = [field_name_of(p) if isinstance(p, str) else p for p in path]
-        return out
+        return client_error(error, self.supergraph.graphs[fetch.graph].name, path,
+                            self.error_policy)  # fmt: skip
+
+
+def subgraph_error(error: SubgraphError, service: str) -> JSONObject:
+    """A subgraph that could not be asked: the router's own words (timeouts, HTTP
+    statuses), never the subgraph's."""
+    return {"message": error.message, "extensions": {"code": error.code, "serviceName": service}}
+
+
+def client_error(error: JSONObject, service: str, path: Any, policy: ErrorPolicy) -> JSONObject:
+    """A subgraph's error as the client sees it: redacted unless ``policy`` shows it, with
+    its code, the subgraph's name, and ``path`` in the client's response keys."""
+    message = str(error.get("message") or "Subgraph error")
+    raw_extensions = error.get("extensions")
+    extensions = dict(raw_extensions) if isinstance(raw_extensions, dict) else {}
+    code = extensions.get("code")
+    code = code if isinstance(code, str) else "DOWNSTREAM_SERVICE_ERROR"
+    if policy.shows(service):
+        extensions["code"] = code
+    else:
+        log.info("subgraph %s error (%s): %s", service, code, message)
+        message, extensions = REDACTED, {"code": code}
+    extensions["serviceName"] = service
+    out: JSONObject = {"message": message, "extensions": extensions}
+    if isinstance(path, list) and path and all(isinstance(p, str | int) for p in path):
+        # A field the planner added under an internal alias is named as the client would.
+        out["path"] = [field_name_of(p) if isinstance(p, str) else p for p in path]
+    return out
 
 
 def _errors_of(response: JSONObject) -> list[JSONObject]:

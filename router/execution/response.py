@@ -126,14 +126,7 @@ class _Shaper:
         return False
 
     def _included(self, selection: Selection) -> bool:
-        for directive in selection.directives:
-            name = directive.name.value
-            if name not in ("skip", "include") or not directive.arguments:
-                continue
-            value = value_from_ast(directive.arguments[0].value, Boolean, dict(self.variables))
-            if (name == "skip" and value is True) or (name == "include" and value is not True):
-                return False
-        return True
+        return included(selection, self.variables)
 
     def value(
         self,
@@ -221,6 +214,22 @@ class _Shaper:
                 return
         field_name = coordinate or next((p for p in reversed(path) if isinstance(p, str)), "")
         self.errors.append(
-            {"message": f"Cannot return null for non-nullable field {field_name}.",
+            {"message": null_error_message(field_name),
              "path": path, "extensions": {"code": "INVALID_GRAPHQL"}}
         )  # fmt: skip
+
+
+def null_error_message(field_name: str) -> str:
+    return f"Cannot return null for non-nullable field {field_name}."
+
+
+def included(selection: Selection, variables: Mapping[str, Any]) -> bool:
+    """Whether ``@skip``/``@include`` keep ``selection`` with these variables."""
+    for directive in selection.directives:
+        name = directive.name.value
+        if name not in ("skip", "include") or not directive.arguments:
+            continue
+        value = value_from_ast(directive.arguments[0].value, Boolean, dict(variables))
+        if (name == "skip" and value is True) or (name == "include" and value is not True):
+            return False
+    return True

@@ -5,42 +5,91 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from graphql import DocumentNode, OperationDefinitionNode
+import orjson
+import shopgraph_native
+from graphql import DocumentNode, OperationDefinitionNode, OperationType
 
 from router.auth.directives import ANONYMOUS, AuthorizationRules, Viewer
 from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
 from router.execution.executor import ErrorPolicy, execute_plan
 from router.execution.introspection import execute_introspection
+from router.execution.native import (
+    NativePlan,
+    compile_cost,
+    compile_plan,
+    compile_shape,
+    execute_native,
+    native_schema,
+    switch_variables,
+)
 from router.execution.prepare import OperationPreparer, PreparedOperation
 from router.execution.response import shape_response
-from router.operation.cost import CostModel
+from router.operation.cost import COST_CAP, MUTATION_COST, CostModel
 from router.operation.document import DocumentLimits, operation_digest
 from router.operation.limits import OperationLimits
 from router.planning import PlanCache
 from router.planning.authorize import authorize_operation
+from router.planning.plan import QueryPlan
 from router.planning.planner import plan_normalized
 from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
+from router.telemetry.metrics import DATA_PATH_EXECUTIONS
 from router.types import JSONObject, RouterError
 
 
-@dataclass
 class GraphQLResult:
-    data: JSONObject | None
-    errors: list[JSONObject] = field(default_factory=list)
-    extensions: JSONObject = field(default_factory=dict)
+    """An operation's result; ``data`` may come already serialized (``data_json``), as the
+    compiled data path gives it, and is then decoded only when read."""
+
+    def __init__(
+        self,
+        data: JSONObject | None = None,
+        errors: list[JSONObject] | None = None,
+        extensions: JSONObject | None = None,
+        *,
+        data_json: bytes | None = None,
+        actual_cost: int | None = None,
+    ) -> None:
+        self._data = data
+        self._data_json = data_json
+        self.errors: list[JSONObject] = errors if errors is not None else []
+        self.extensions: JSONObject = extensions if extensions is not None else {}
+        self.actual_cost = actual_cost
+        """The actual cost, when execution already computed it."""
+
+    @property
+    def data(self) -> JSONObject | None:
+        if self._data_json is not None:
+            self._data, self._data_json = orjson.loads(self._data_json), None
+        return self._data
 
     def to_json(self) -> JSONObject:
         out: JSONObject = {}
         if self.errors:
             out["errors"] = self.errors
-        out["data"] = self.data
+        out["data"] = (
+            orjson.Fragment(self._data_json) if self._data_json is not None else self._data
+        )
         if self.extensions:
             out["extensions"] = self.extensions
         return out
+
+
+@dataclass
+class _Compiled:
+    """What the compiled data path keeps of one plan: its fetches, a shape program per
+    value of the variables ``@skip``/``@include`` read, and the cost program."""
+
+    native: NativePlan | None
+    switches: tuple[str, ...]
+    cost: shopgraph_native.CostProgram | None
+    shapes: dict[tuple[Any, ...], shopgraph_native.Program] = field(default_factory=dict)
+
+
+_SHAPES_PER_PLAN = 16
 
 
 @dataclass(frozen=True)
@@ -67,8 +116,11 @@ class RouterService:
         introspection: bool = True,
         error_policy: ErrorPolicy | None = None,
         default_list_size: int = 10,
+        data_path: Literal["native", "python"] = "native",
     ) -> None:
         caches = caches or CacheBounds()
+        self.data_path = data_path
+        self.tree_schema = native_schema(supergraph) if data_path == "native" else None
         self.supergraph = supergraph
         self.client = client
         self.workers = workers or PreparationWorkers()
@@ -132,10 +184,12 @@ class RouterService:
             return 0
         return self.cost.estimate(prepared.operation, prepared.fragments, variables)
 
-    def actual_cost(self, prepared: PreparedOperation, data: JSONObject | None) -> int:
+    def actual_cost(self, prepared: PreparedOperation, result: GraphQLResult) -> int:
+        if result.actual_cost is not None:
+            return result.actual_cost
         if prepared.operation is None:
             return 0
-        return self.cost.actual(prepared.operation, prepared.fragments, data)
+        return self.cost.actual(prepared.operation, prepared.fragments, result.data)
 
     async def execute(
         self,
@@ -160,6 +214,14 @@ class RouterService:
                 lambda: plan_normalized(self.supergraph, authorized.operation, labels)
             )
             plan = self.plans.store(key, planned)
+        if self.tree_schema is not None and not prepared.introspection:
+            native = await self._execute_native(
+                prepared, plan, variables, headers, authorized.denied
+            )
+            if native is not None:
+                DATA_PATH_EXECUTIONS.labels("native").inc()
+                return native
+        DATA_PATH_EXECUTIONS.labels("python").inc()
         result = await execute_plan(
             plan,
             self.supergraph,
@@ -177,6 +239,51 @@ class RouterService:
         if prepared.introspection and data is not None:
             data = self._with_introspection(document, operation, variables, data, errors)
         return GraphQLResult(data, errors)
+
+    async def _execute_native(
+        self,
+        prepared: PreparedOperation,
+        plan: QueryPlan,
+        variables: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+        denied: frozenset[int],
+    ) -> GraphQLResult | None:
+        """The plan run on the compiled data path; None when it needs the reference path."""
+        assert self.tree_schema is not None
+        assert prepared.operation is not None
+        assert prepared.normalized is not None
+        compiled = plan.executor_cache
+        if not isinstance(compiled, _Compiled):
+            compiled = _Compiled(
+                compile_plan(plan),
+                switch_variables(prepared.normalized),
+                compile_cost(self.cost, prepared.operation, prepared.fragments),
+            )
+            plan.executor_cache = compiled
+        if compiled.native is None:
+            return None
+        switches = tuple(variables.get(name) for name in compiled.switches)
+        shape = compiled.shapes.get(switches)
+        if shape is None:
+            shape = compile_shape(
+                self.supergraph.api_schema, prepared.normalized, variables, denied
+            )
+            if shape is None:
+                return None
+            if len(compiled.shapes) >= _SHAPES_PER_PLAN:
+                compiled.shapes.clear()
+            compiled.shapes[switches] = shape
+        result = await execute_native(
+            compiled.native, self.tree_schema, self.supergraph, self.client, variables, shape,
+            compiled.cost, headers=headers, error_policy=self.error_policy,
+        )  # fmt: skip
+        actual = 0
+        if result.data_json is not None:
+            actual = result.actual_cost
+            if prepared.operation.operation == OperationType.MUTATION:
+                actual = min(actual + MUTATION_COST, COST_CAP)
+        return GraphQLResult(errors=result.errors, data_json=result.data_json,
+                             actual_cost=actual)  # fmt: skip
 
     def _with_introspection(
         self,

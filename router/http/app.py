@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from router.auth.directives import Viewer
-from router.auth.jwt import JwtVerifier
+from router.auth.settings import JwtSettings
 from router.auth.viewer import load_policy_hook, viewer_of
 from router.execution import HttpSubgraphClient
 from router.execution.budget import PreparationWorkers
@@ -48,6 +48,9 @@ from router.operation.variables import VariablesLimits, check_variables
 from router.supergraph import Supergraph
 from router.telemetry.metrics import OPERATION_COST, REFUSED_OPERATIONS, exposition
 from router.types import JSONObject, RouterError
+
+if TYPE_CHECKING:
+    from router.auth.jwt import JwtVerifier
 
 log = logging.getLogger("shopgraph.router")
 
@@ -161,7 +164,7 @@ def create_app(
         middleware.append(
             Middleware(
                 AuthenticationMiddleware,
-                verifier=JwtVerifier(settings.jwt),
+                verifier=_jwt_verifier(settings.jwt),
                 mode=settings.mode,
                 paths=[config.graphql_path],
                 header_name=settings.jwt.header_name,
@@ -197,6 +200,14 @@ def create_app(
     app.state.supergraph = holder
     app.state.inflight = inflight
     return app
+
+
+def _jwt_verifier(settings: JwtSettings) -> JwtVerifier:
+    # Imported by a router that checks tokens only: joserfc and the JWKS client cost a process
+    # about 15 MB.
+    from router.auth.jwt import JwtVerifier
+
+    return JwtVerifier(settings)
 
 
 def _response_type(request: Request) -> str:
@@ -374,7 +385,7 @@ class _Execution:
             errors = [_error("internal router error", "INTERNAL_SERVER_ERROR")]
             return _errors_response(self.media_type, errors, 500)
         if self.demand.enabled:
-            actual = service.actual_cost(prepared, result.data)
+            actual = service.actual_cost(prepared, result)
             OPERATION_COST.labels("actual").observe(actual)
             if self.with_cost:
                 result.extensions["cost"] = {

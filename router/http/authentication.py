@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from router.auth.jwt import AuthenticationError
+from router.auth.errors import AuthenticationError
 from router.auth.settings import Mode
 
 log = logging.getLogger("shopgraph.router.auth")

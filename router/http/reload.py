@@ -99,6 +99,7 @@ class SupergraphHolder:
             override_labels=frozenset(config.override_labels),
             introspection=config.introspection,
             default_list_size=config.demand_control.default_list_size,
+            data_path=config.data_path,
             error_policy=ErrorPolicy(
                 config.subgraph_errors.include_messages, dict(config.subgraph_errors.subgraphs)
             ),

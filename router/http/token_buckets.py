@@ -14,13 +14,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+if TYPE_CHECKING:
+    # redis-py is imported only by a router that keeps its budgets in Redis: importing it
+    # costs a process about 20 MB (it brings OpenTelemetry's SDK and cryptography along).
+    from redis.asyncio import Redis
 
 log = logging.getLogger("shopgraph.router.rate_limit")
 
@@ -159,8 +159,11 @@ class RedisTokenBuckets:
         owns_client: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        from redis.exceptions import RedisError
+
         if recheck_seconds < 0:
             raise ValueError(f"recheck_seconds cannot be negative, got {recheck_seconds}")
+        self._failures: tuple[type[Exception], ...] = (RedisError, OSError)
         self._redis = redis
         self._script = redis.register_script(_TAKE_SCRIPT)
         self.key_prefix = key_prefix
@@ -184,6 +187,10 @@ class RedisTokenBuckets:
     ) -> RedisTokenBuckets:
         """A client of its own with short timeouts, no retries and a bounded pool, so a slow
         or absent Redis costs a request at most about ``timeout_seconds``."""
+        from redis.asyncio import BlockingConnectionPool, Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
         if timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds must be positive, got {timeout_seconds}")
         pool = BlockingConnectionPool.from_url(
@@ -220,7 +227,7 @@ class RedisTokenBuckets:
             reply: Any = await self._script(
                 keys=[self.key_prefix + key], args=[capacity, repr(refill_per_second), cost]
             )
-        except (RedisError, OSError) as error:
+        except self._failures as error:
             self._went_down(error)
             return await self.fallback.take(
                 key, capacity=capacity, refill_per_second=refill_per_second, cost=cost

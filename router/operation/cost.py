@@ -42,7 +42,7 @@ from router.supergraph.metadata import CostDirectives, ListSize
 from router.types import RouterError
 
 MUTATION_COST = 10
-_CAP = 10**18
+COST_CAP = _CAP = 10**18
 _MAX_SPREADS = 64  # spreads followed in a row within one object (cycles are invalid anyway)
 
 

@@ -72,6 +72,9 @@ PlanNode = Fetch | Flatten | Sequence | Parallel | Condition
 @dataclass
 class QueryPlan:
     node: PlanNode | None
+    executor_cache: Any = field(default=None, compare=False, repr=False)
+    """Whatever the executor derives from this plan once and keeps with it (the compiled
+    data path's programs): it lives and is evicted with the plan."""
 
     def to_json(self) -> dict[str, Any]:
         plan: dict[str, Any] = {"kind": "QueryPlan"}

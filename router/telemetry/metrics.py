@@ -28,6 +28,15 @@ DEDUPLICATED_REQUESTS = Counter(
     registry=REGISTRY,
 )
 
+DATA_PATH_EXECUTIONS = Counter(
+    "shopgraph_router_data_path_executions_total",
+    "Operations executed, by where their data was merged and shaped: native (the compiled "
+    "extension) or python (the reference path: configured, or a plan the native path does "
+    "not cover).",
+    ["path"],
+    registry=REGISTRY,
+)
+
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)

@@ -19,8 +19,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from router.auth.errors import AuthenticationError
 from router.auth.jwks import MAX_DOCUMENT_BYTES, JwksError, read_jwks
-from router.auth.jwt import MAX_TOKEN_LENGTH, AuthenticationError, JwtVerifier
+from router.auth.jwt import MAX_TOKEN_LENGTH, JwtVerifier
 from router.auth.settings import JwtSettings
 from tests.support.identity_server import ServedIdentityProvider, served_identity_provider
 from tests.support.oidc import sign_in_to_mobile_app

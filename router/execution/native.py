@@ -1,0 +1,477 @@
+"""The data path compiled: plans run with the response tree held by ``shopgraph_native``.
+
+The executor (``executor.py``), the entity helpers (``entities.py``), response shaping
+(``response.py``) and the actual cost (``CostModel.actual``) are the reference; this module
+runs the same plan with the JSON kept on the Rust side from the subgraphs' bytes to the
+client's: the representations are built there, the answers merged there, and the client's
+``data`` shaped and serialized there. Python still walks the plan, calls the subgraphs and
+words the errors. ``tests/router/native/`` proves both paths give identical responses.
+
+What depends on the schema and the operation is compiled here once per plan, into plain
+tuples the extension reads: a shape program (``compile_shape``), a cost program
+(``compile_cost``) and one ``shopgraph_native.Fetch`` per fetch. A plan this path does not
+cover (contextual arguments) runs on the reference path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import shopgraph_native
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+    is_abstract_type,
+)
+
+from router.execution.client import SubgraphClient, SubgraphError
+from router.execution.context import batch_of_error
+from router.execution.executor import ErrorPolicy, client_error, subgraph_error
+from router.execution.response import included, null_error_message
+from router.operation.cost import _CAP, _MAX_SPREADS, CostModel
+from router.planning.operation import Field, InlineFragment, Operation, Selection
+from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+from router.supergraph import Supergraph
+from router.types import JSONObject
+
+# -- the schema ------------------------------------------------------------------------------
+
+
+def native_schema(supergraph: Supergraph) -> shopgraph_native.Schema:
+    """Which object types each abstract type of the supergraph holds."""
+    schema = supergraph.schema
+    subtypes = {
+        named.name: {t.name for t in schema.get_possible_types(named)}  # type: ignore[arg-type]
+        for named in schema.type_map.values()
+        if is_abstract_type(named)
+    }
+    abstract = {
+        name for name, meta in supergraph.types.items() if meta.kind in ("INTERFACE", "UNION")
+    }
+    return shopgraph_native.Schema(subtypes, abstract)
+
+
+# -- plans -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NativePlan:
+    """A plan with each of its fetches compiled; ``fetches`` is keyed by ``id(fetch)``."""
+
+    plan: QueryPlan
+    fetches: Mapping[int, shopgraph_native.Fetch]
+
+
+def compile_plan(plan: QueryPlan) -> NativePlan | None:
+    """The plan's fetches compiled, or None when the plan needs the reference path."""
+    fetches: dict[int, shopgraph_native.Fetch] = {}
+
+    def visit(node: PlanNode | None, path: list[str]) -> bool:
+        if node is None:
+            return True
+        if isinstance(node, Sequence | Parallel):
+            return all(visit(child, path) for child in node.nodes)
+        if isinstance(node, Condition):
+            return visit(node.if_clause, path) and visit(node.else_clause, path)
+        if isinstance(node, Flatten):
+            return visit(node.node, node.path)
+        if node.context_rewrites:
+            return False
+        rewrites = [(list(r.path), r.type_condition, r.alias, r.key) for r in node.rewrites]
+        requires = _requires(node.requires or [])
+        fetches[id(node)] = shopgraph_native.Fetch(path, requires, node.typename_for, rewrites)
+        return True
+
+    return NativePlan(plan, fetches) if visit(plan.node, []) else None
+
+
+def _requires(selections: list[Selection]) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for selection in selections:
+        if isinstance(selection, Field):
+            out.append(("f", selection.key, selection.name, _requires(selection.selections)))
+        else:
+            out.append(("i", selection.type_condition, _requires(selection.selections)))
+    return out
+
+
+# -- shaping ---------------------------------------------------------------------------------
+
+
+def compile_shape(
+    schema: GraphQLSchema,
+    operation: Operation,
+    variables: Mapping[str, Any],
+    denied: frozenset[int] = frozenset(),
+) -> shopgraph_native.Program | None:
+    """The shape program of ``operation`` with these variables' ``@skip``/``@include``."""
+    root = schema.get_root_type(OperationType(operation.kind))
+    if root is None:
+        return None
+    return shopgraph_native.Program(
+        _ShapeCompiler(schema, variables, denied).compile(root, operation.selections)
+    )
+
+
+class _ShapeCompiler:
+    """``_Shaper`` of ``response.py`` run over the operation instead of the data: each object
+    type and selection list becomes one shape, shared wherever it recurs."""
+
+    def __init__(
+        self, schema: GraphQLSchema, variables: Mapping[str, Any], denied: frozenset[int]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.denied = denied
+        self.shapes: list[Any] = []
+        self.memo: dict[tuple[str, tuple[int, ...]], int] = {}
+
+    def compile(
+        self, root: GraphQLObjectType, selections: list[Selection]
+    ) -> list[tuple[str, list[tuple[Any, ...]]]]:
+        self.object(root, selections)
+        return self.shapes
+
+    def object(
+        self, type_: GraphQLObjectType | GraphQLInterfaceType, selections: list[Selection]
+    ) -> int:
+        memo_key = (type_.name, tuple(map(id, selections)))
+        found = self.memo.get(memo_key)
+        if found is not None:
+            return found
+        index = len(self.shapes)
+        self.memo[memo_key] = index
+        entries: list[tuple[Any, ...]] = []
+        self.shapes.append((type_.name, entries))
+        fields: dict[str, list[Field]] = {}
+        self._collect(type_, selections, fields)
+        for key, same_key in fields.items():
+            first = same_key[0]
+            if first.name == "__typename":
+                entries.append(("t", key))
+                continue
+            definition = type_.fields.get(first.name)
+            if definition is None:
+                continue
+            if self.denied and any(id(f) in self.denied for f in same_key):
+                entries.append(("d", key, isinstance(definition.type, GraphQLNonNull)))
+                continue
+            sub = [s for f in same_key for s in f.selections]
+            wraps, named = _unwrap(definition.type)
+            coordinate = f"{type_.name}.{first.name}"
+            entries.append(("f", key, coordinate, wraps, self.leaf(named, sub)))
+        return index
+
+    def leaf(self, named: GraphQLNamedType, selections: list[Selection]) -> tuple[Any, ...]:
+        if isinstance(named, GraphQLEnumType):
+            return ("e", named.name, set(named.values))
+        if isinstance(named, GraphQLObjectType):
+            return ("o", self.object(named, selections))
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            runtime = {
+                t.name: self.object(t, selections) for t in self.schema.get_possible_types(named)
+            }
+            itself = (
+                self.object(named, selections) if isinstance(named, GraphQLInterfaceType) else None
+            )
+            return ("a", runtime, itself)
+        return ("s",)
+
+    def _collect(
+        self,
+        type_: GraphQLObjectType | GraphQLInterfaceType,
+        selections: list[Selection],
+        into: dict[str, list[Field]],
+    ) -> None:
+        for selection in selections:
+            if not included(selection, self.variables):
+                continue
+            if isinstance(selection, Field):
+                into.setdefault(selection.key, []).append(selection)
+            elif self._applies(type_, selection):
+                self._collect(type_, selection.selections, into)
+
+    def _applies(
+        self, type_: GraphQLObjectType | GraphQLInterfaceType, fragment: InlineFragment
+    ) -> bool:
+        condition = fragment.type_condition
+        if condition is None or condition == type_.name:
+            return True
+        named = self.schema.get_type(condition)
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and isinstance(
+            type_, GraphQLObjectType
+        ):
+            return self.schema.is_sub_type(named, type_)
+        return False
+
+
+def _unwrap(type_: GraphQLOutputType) -> tuple[str, Any]:
+    wraps = ""
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        wraps += "!" if isinstance(type_, GraphQLNonNull) else "["
+        type_ = type_.of_type
+    return wraps, type_
+
+
+def shape_errors(raw: bytes) -> list[JSONObject]:
+    """The errors the compiled shaper found, worded as ``response.py`` words them."""
+    out: list[JSONObject] = []
+    for found in orjson.loads(raw):
+        kind, path = found["kind"], found["path"]
+        if kind == "null":
+            out.append({"message": null_error_message(found["field"]), "path": path,
+                        "extensions": {"code": "INVALID_GRAPHQL"}})  # fmt: skip
+        elif kind == "enum":
+            out.append({"message": f"Enum '{found['enum']}' cannot represent value: "
+                                   f"{found['value']!r}",
+                        "path": path, "extensions": {"code": "INVALID_ENUM_VALUE"}})  # fmt: skip
+        else:
+            out.append({"message": "Unauthorized field or type", "path": path,
+                        "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"}})  # fmt: skip
+    return out
+
+
+def switch_variables(operation: Operation) -> tuple[str, ...]:
+    """The variables ``@skip`` and ``@include`` read anywhere in ``operation``."""
+    names: dict[str, None] = {}
+    stack: list[Selection] = list(operation.selections)
+    while stack:
+        selection = stack.pop()
+        for directive in selection.directives:
+            if directive.name.value in ("skip", "include"):
+                for argument in directive.arguments:
+                    if isinstance(argument.value, VariableNode):
+                        names[argument.value.name.value] = None
+        stack.extend(selection.selections)
+    return tuple(sorted(names))
+
+
+# -- the actual cost -------------------------------------------------------------------------
+
+
+def compile_cost(
+    model: CostModel,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> shopgraph_native.CostProgram | None:
+    """``CostModel._actual_set`` compiled over the document, for ``Tree.shape``."""
+    root = model.schema.get_root_type(operation.operation)
+    if root is None:
+        return None
+    sets: list[list[tuple[Any, ...]]] = []
+    memo: dict[tuple[str, int, int], int] = {}
+
+    def compile_set(parent: GraphQLNamedType, selection_set: SelectionSetNode, spreads: int) -> int:
+        key = (parent.name, id(selection_set), spreads)
+        if key in memo:
+            return memo[key]
+        index = len(sets)
+        memo[key] = index
+        entries: list[tuple[Any, ...]] = []
+        sets.append(entries)
+        for node in selection_set.selections:
+            if isinstance(node, FieldNode):
+                definition = getattr(parent, "fields", {}).get(node.name.value)
+                if definition is None:
+                    continue
+                weight = model.field_weight(parent.name, node.name.value, definition)
+                named = get_named_type(definition.type)
+                inner = compile_set(named, node.selection_set, 0) if node.selection_set else None
+                entries.append(("f", (node.alias or node.name).value, weight, inner))
+                continue
+            if isinstance(node, InlineFragmentNode):
+                condition = node.type_condition
+                inner_type = model.schema.get_type(condition.name.value) if condition else parent
+                inner_set = node.selection_set
+            elif isinstance(node, FragmentSpreadNode) and spreads < _MAX_SPREADS:
+                fragment = fragments.get(node.name.value)
+                if fragment is None:
+                    continue
+                inner_type = model.schema.get_type(fragment.type_condition.name.value)
+                inner_set = fragment.selection_set
+            else:
+                continue
+            if inner_type is not None:
+                entries.append(("g", compile_set(inner_type, inner_set, spreads + 1)))
+        return index
+
+    compile_set(root, operation.selection_set, 0)
+    assert _CAP == 10**18, "the extension caps costs at 10**18 too"
+    return shopgraph_native.CostProgram(sets)
+
+
+# -- running a plan --------------------------------------------------------------------------
+
+
+@dataclass
+class NativeResult:
+    data_json: bytes | None
+    errors: list[JSONObject]
+    actual_cost: int
+
+
+async def execute_native(
+    native: NativePlan,
+    tree_schema: shopgraph_native.Schema,
+    supergraph: Supergraph,
+    client: SubgraphClient,
+    variables: Mapping[str, Any],
+    shape: shopgraph_native.Program,
+    cost: shopgraph_native.CostProgram | None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    error_policy: ErrorPolicy | None = None,
+) -> NativeResult:
+    """Run every fetch of the plan, then shape the client's data: the reference executor
+    and ``shape_response`` in one, with the JSON on the Rust side."""
+    run = _NativeRun(native, tree_schema, supergraph, client, variables, headers or {},
+                     error_policy or ErrorPolicy())  # fmt: skip
+    if native.plan.node is not None:
+        await run.node(native.plan.node)
+    paths = orjson.dumps([error.get("path") for error in run.errors])
+    data, found, actual = run.tree.shape(shape, paths, cost)
+    return NativeResult(data, [*run.errors, *shape_errors(found)], actual)
+
+
+class _NativeRun:
+    def __init__(
+        self,
+        native: NativePlan,
+        tree_schema: shopgraph_native.Schema,
+        supergraph: Supergraph,
+        client: SubgraphClient,
+        variables: Mapping[str, Any],
+        headers: Mapping[str, str],
+        error_policy: ErrorPolicy,
+    ) -> None:
+        self.native = native
+        self.tree = shopgraph_native.Tree(tree_schema)
+        self.supergraph = supergraph
+        self.client = client
+        self.variables = variables
+        self.headers = headers
+        self.error_policy = error_policy
+        self.errors: list[JSONObject] = []
+
+    async def node(self, node: PlanNode) -> None:
+        if isinstance(node, Sequence):
+            for child in node.nodes:
+                await self.node(child)
+        elif isinstance(node, Parallel):
+            await asyncio.gather(*(self.node(child) for child in node.nodes))
+        elif isinstance(node, Flatten):
+            assert isinstance(node.node, Fetch), "Flatten wraps a Fetch"
+            await self.entity_fetch(node.node)
+        elif isinstance(node, Fetch):
+            await self.root_fetch(node)
+        elif isinstance(node, Condition):
+            chosen = node.if_clause if self.variables.get(node.condition) else node.else_clause
+            if chosen is not None:
+                await self.node(chosen)
+
+    def _variables(self, fetch: Fetch) -> JSONObject:
+        return {
+            name: self.variables[name] for name in fetch.variable_usages if name in self.variables
+        }
+
+    async def _send(self, fetch: Fetch, body: bytes) -> tuple[int, bytes] | None:
+        graph = self.supergraph.graphs[fetch.graph]
+        try:
+            return await self.client.send_bytes(graph.name, graph.url, body, self.headers)
+        except SubgraphError as error:
+            self.errors.append(subgraph_error(error, graph.name))
+            return None
+
+    def _merged(self, fetch: Fetch, status: int, merge: Any) -> bytes | None:
+        """``merge()``'s errors; a payload that is not GraphQL is the client's error."""
+        try:
+            errors: bytes | None = merge()
+        except ValueError:
+            name = self.supergraph.graphs[fetch.graph].name
+            error = SubgraphError(
+                f"subgraph '{name}' answered HTTP {status} without a GraphQL response"
+            )
+            self.errors.append(subgraph_error(error, name))
+            return None
+        return errors
+
+    async def root_fetch(self, fetch: Fetch) -> None:
+        body: JSONObject = {"query": fetch.operation}
+        variables = self._variables(fetch)
+        if variables:
+            body["variables"] = variables
+        answer = await self._send(fetch, orjson.dumps(body))
+        if answer is None:
+            return
+        status, payload = answer
+        compiled = self.native.fetches[id(fetch)]
+        errors = self._merged(fetch, status, lambda: self.tree.merge_root(compiled, payload))
+        for error in _errors_of(errors):
+            self.errors.append(self._client_error(error, fetch, error.get("path")))
+
+    async def entity_fetch(self, fetch: Fetch) -> None:
+        compiled = self.native.fetches[id(fetch)]
+        found = self.tree.representations(compiled)
+        if found is None:
+            return
+        batch, representations = found
+        variables = orjson.dumps(self._variables(fetch))
+        query = orjson.dumps(fetch.operation)
+        inner = variables[1:-1] + b"," if len(variables) > 2 else b""
+        body = (
+            b'{"query":'
+            + query
+            + b',"variables":{'
+            + inner
+            + b'"representations":'
+            + representations
+            + b"}}"
+        )
+        answer = await self._send(fetch, body)
+        if answer is None:
+            return
+        status, payload = answer
+        errors = self._merged(
+            fetch, status, lambda: self.tree.merge_entities(compiled, batch, payload)
+        )
+        for error in _errors_of(errors):
+            found_at = batch_of_error(error.get("path"), 1)
+            paths: list[Any] = [None]
+            if found_at is not None:
+                _, index, rest = found_at
+                targets = self.tree.targets(batch, index)
+                if targets:
+                    paths = [target + rest for target in targets]
+            for client_path in paths:
+                self.errors.append(self._client_error(error, fetch, client_path))
+
+    def _client_error(self, error: JSONObject, fetch: Fetch, path: Any) -> JSONObject:
+        service = self.supergraph.graphs[fetch.graph].name
+        return client_error(error, service, path, self.error_policy)
+
+
+def _errors_of(raw: bytes | None) -> list[JSONObject]:
+    if raw is None:
+        return []
+    errors = orjson.loads(raw)
+    return [error for error in errors if isinstance(error, dict)]
