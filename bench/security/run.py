@@ -266,7 +266,9 @@ def start_router(stack: ExitStack, workdir: Path, urls: dict[str, str]) -> tuple
         str(port),
     ]
     log = workdir / "router.log"
-    process = stack.enter_context(running(argv, log, clean_environment(), ROOT))
+    # One process: the RSS read is the router's own, not a supervisor's.
+    environment = clean_environment(SHOPGRAPH_ROUTER__WORKERS="1")
+    process = stack.enter_context(running(argv, log, environment, ROOT))
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(timeout=10) as client:
 

@@ -3,6 +3,7 @@ cached, and what is cached is bounded in bytes. Read from the router process's o
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 import sys
@@ -33,6 +34,8 @@ def router() -> Iterator[tuple[subprocess.Popen[bytes], str]]:
         [sys.executable, "-m", "router.http.serve", "--supergraph",
          str(ROOT / "schema" / "supergraph.graphql"), "--port", str(port)],
         cwd=ROOT,
+        # One process: the RSS read is the router's own, not a supervisor's.
+        env={**os.environ, "SHOPGRAPH_ROUTER__WORKERS": "1"},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
