@@ -10,8 +10,11 @@ import shlex
 import subprocess
 import sys
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from router.http.config import RouterConfig
 
 from .install import HERE, HIVE_ROUTER_VERSION, K6_VERSION, Tools, npm_version
 from .peers import ROOT, TITLES
@@ -51,7 +54,8 @@ def versions(tools: Tools) -> list[str]:
         return f"{package} {npm_version(npm, package)}"
 
     return [
-        f"shopgraph router: git {head}{dirty}, Python {platform.python_version()}",
+        f"shopgraph router: git {head}{dirty}, Python {platform.python_version()}, "
+        f"{native_data_path()}",
         f"Hive Gateway: {js('@graphql-hive/gateway')}",
         f"Hive Router: hive-router {HIVE_ROUTER_VERSION} (cargo install --locked)",
         f"Apollo Gateway: {js('@apollo/gateway')}, {js('@apollo/server')}",
@@ -59,6 +63,16 @@ def versions(tools: Tools) -> list[str]:
         f"subgraphs: async-graphql {match.group(1) if match else '?'} (Rust, release build)",
         f"k6 {K6_VERSION}",
     ]
+
+
+def native_data_path() -> str:
+    """Which data path the router runs by default, and the compiled extension's version."""
+    field = RouterConfig.model_fields.get("data_path")
+    try:
+        native = f"shopgraph-native {metadata.version('shopgraph-native')}"
+    except metadata.PackageNotFoundError:
+        native = "shopgraph-native not installed"
+    return f"data_path {field.default if field else 'python'} ({native})"
 
 
 def machine() -> str:
