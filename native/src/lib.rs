@@ -463,9 +463,18 @@ fn reduce(value: &V, selections: &[Required], schema: &Schema) -> V {
 
 /// Merge a subgraph's answer into the response tree, object into object, item into item.
 fn deep_merge(target: &mut Object, source: Object, schema: &Schema) {
+    let mut hint = 0;
     for (key, value) in source {
-        match target.get_mut(&key) {
-            Some(existing) if !existing.is_null() => {
+        let found = target.position_from(&key, hint);
+        if let Some(at) = found {
+            hint = at + 1;
+        }
+        let Some(existing) = found.and_then(|at| target.value_at_mut(at)) else {
+            target.push(key, value); // not there: no second search
+            continue;
+        };
+        match existing {
+            existing if !existing.is_null() => {
                 if key == "__typename" {
                     if let (V::Str(old), V::Str(new)) = (&*existing, &value) {
                         if old != new {
@@ -480,9 +489,7 @@ fn deep_merge(target: &mut Object, source: Object, schema: &Schema) {
                 }
                 merge_value(existing, value, schema);
             }
-            _ => {
-                target.insert(key, value);
-            }
+            existing => *existing = value,
         }
     }
 }

@@ -202,6 +202,7 @@ impl<'a> Shaper<'a> {
             fields.reserve(shape.entries.len());
         }
         self.out.push(b'{');
+        let mut hint = 0;
         for (i, entry) in shape.entries.iter().enumerate() {
             if i > 0 {
                 self.out.push(b',');
@@ -230,7 +231,11 @@ impl<'a> Shaper<'a> {
                 Entry::Field { key, quoted, coordinate, wraps, leaf } => {
                     self.out.extend_from_slice(quoted);
                     self.path.push(PathStep::Key(key));
-                    let value = self.value(wraps, leaf, raw.get(key), coordinate);
+                    let found = raw.position_from(key, hint);
+                    if let Some(at) = found {
+                        hint = at + 1;
+                    }
+                    let value = self.value(wraps, leaf, found.map(|at| raw.value_at(at)), coordinate);
                     self.path.pop();
                     let value = value?;
                     if self.skeleton {

@@ -53,10 +53,26 @@ impl Obj {
     }
 
     pub fn position(&self, key: &str) -> Option<usize> {
-        match &self.index {
-            Some(index) => index.get(key).copied(),
-            None => self.entries.iter().position(|(k, _)| k == key),
+        self.position_from(key, 0)
+    }
+
+    /// `position`, trying `hint` first: answers list fields in the order the operation
+    /// asked for them, so the entry after the last one found is usually the next one sought.
+    pub fn position_from(&self, key: &str, hint: usize) -> Option<usize> {
+        if let Some(index) = &self.index {
+            return index.get(key).copied();
         }
+        let wanted = key.as_bytes();
+        let same = |(k, _): &(String, V)| {
+            let k = k.as_bytes();
+            k.len() == wanted.len() && k.first() == wanted.first() && k == wanted
+        };
+        if let Some(entry) = self.entries.get(hint) {
+            if same(entry) {
+                return Some(hint);
+            }
+        }
+        self.entries.iter().position(same)
     }
 
     pub fn get(&self, key: &str) -> Option<&V> {
@@ -75,6 +91,10 @@ impl Obj {
         self.entries.get(i).map(|(k, v)| (k.as_str(), v))
     }
 
+    pub fn value_at(&self, i: usize) -> &V {
+        &self.entries[i].1
+    }
+
     pub fn value_at_mut(&mut self, i: usize) -> Option<&mut V> {
         self.entries.get_mut(i).map(|(_, v)| v)
     }
@@ -87,7 +107,8 @@ impl Obj {
         }
     }
 
-    fn push(&mut self, key: String, value: V) {
+    /// Add an entry known not to be there yet.
+    pub fn push(&mut self, key: String, value: V) {
         if let Some(index) = &mut self.index {
             index.insert(key.clone(), self.entries.len());
         }
