@@ -47,9 +47,9 @@ from graphql import (
 from router.execution.client import SubgraphClient, SubgraphError
 from router.execution.context import batch_of_error
 from router.execution.executor import ErrorPolicy, client_error, subgraph_error
-from router.execution.response import included, null_error_message
+from router.execution.response import collect_fields, null_error_message
 from router.operation.cost import _CAP, _MAX_SPREADS, CostModel
-from router.planning.operation import Field, InlineFragment, Operation, Selection
+from router.planning.operation import Field, Operation, Selection
 from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
 from router.supergraph import Supergraph
 from router.types import JSONObject
@@ -164,7 +164,7 @@ class _ShapeCompiler:
         entries: list[tuple[Any, ...]] = []
         self.shapes.append((type_.name, entries))
         fields: dict[str, list[Field]] = {}
-        self._collect(type_, selections, fields)
+        collect_fields(self.schema, self.variables, type_, selections, fields)
         for key, same_key in fields.items():
             first = same_key[0]
             if first.name == "__typename":
@@ -196,33 +196,6 @@ class _ShapeCompiler:
             )
             return ("a", runtime, itself)
         return ("s",)
-
-    def _collect(
-        self,
-        type_: GraphQLObjectType | GraphQLInterfaceType,
-        selections: list[Selection],
-        into: dict[str, list[Field]],
-    ) -> None:
-        for selection in selections:
-            if not included(selection, self.variables):
-                continue
-            if isinstance(selection, Field):
-                into.setdefault(selection.key, []).append(selection)
-            elif self._applies(type_, selection):
-                self._collect(type_, selection.selections, into)
-
-    def _applies(
-        self, type_: GraphQLObjectType | GraphQLInterfaceType, fragment: InlineFragment
-    ) -> bool:
-        condition = fragment.type_condition
-        if condition is None or condition == type_.name:
-            return True
-        named = self.schema.get_type(condition)
-        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and isinstance(
-            type_, GraphQLObjectType
-        ):
-            return self.schema.is_sub_type(named, type_)
-        return False
 
 
 def _unwrap(type_: GraphQLOutputType) -> tuple[str, Any]:

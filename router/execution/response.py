@@ -79,7 +79,7 @@ class _Shaper:
         path: ResponsePath,
     ) -> JSONObject:
         fields: dict[str, list[Field]] = {}
-        self._collect(type_, selections, fields)
+        collect_fields(self.schema, self.variables, type_, selections, fields)
         result: JSONObject = {}
         for key, same_key in fields.items():
             first = same_key[0]
@@ -97,36 +97,6 @@ class _Shaper:
             coordinate = f"{type_.name}.{first.name}"
             result[key] = self.value(definition.type, sub, raw.get(key), [*path, key], coordinate)
         return result
-
-    def _collect(
-        self,
-        type_: GraphQLObjectType | GraphQLInterfaceType,
-        selections: list[Selection],
-        into: dict[str, list[Field]],
-    ) -> None:
-        for selection in selections:
-            if not self._included(selection):
-                continue
-            if isinstance(selection, Field):
-                into.setdefault(selection.key, []).append(selection)
-            elif self._applies(type_, selection):
-                self._collect(type_, selection.selections, into)
-
-    def _applies(
-        self, type_: GraphQLObjectType | GraphQLInterfaceType, fragment: InlineFragment
-    ) -> bool:
-        condition = fragment.type_condition
-        if condition is None or condition == type_.name:
-            return True
-        named = self.schema.get_type(condition)
-        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and isinstance(
-            type_, GraphQLObjectType
-        ):
-            return self.schema.is_sub_type(named, type_)
-        return False
-
-    def _included(self, selection: Selection) -> bool:
-        return included(selection, self.variables)
 
     def value(
         self,
@@ -217,6 +187,38 @@ class _Shaper:
             {"message": null_error_message(field_name),
              "path": path, "extensions": {"code": "INVALID_GRAPHQL"}}
         )  # fmt: skip
+
+
+def collect_fields(
+    schema: GraphQLSchema,
+    variables: Mapping[str, Any],
+    type_: GraphQLObjectType | GraphQLInterfaceType,
+    selections: list[Selection],
+    into: dict[str, list[Field]],
+) -> None:
+    """The fields ``selections`` ask of an object of ``type_``, by response key: fragments
+    that apply to it are flattened, ``@skip``/``@include`` applied with ``variables``."""
+    for selection in selections:
+        if not included(selection, variables):
+            continue
+        if isinstance(selection, Field):
+            into.setdefault(selection.key, []).append(selection)
+        elif _applies(schema, type_, selection):
+            collect_fields(schema, variables, type_, selection.selections, into)
+
+
+def _applies(
+    schema: GraphQLSchema, type_: GraphQLObjectType | GraphQLInterfaceType, fragment: InlineFragment
+) -> bool:
+    condition = fragment.type_condition
+    if condition is None or condition == type_.name:
+        return True
+    named = schema.get_type(condition)
+    if isinstance(named, GraphQLInterfaceType | GraphQLUnionType) and isinstance(
+        type_, GraphQLObjectType
+    ):
+        return schema.is_sub_type(named, type_)
+    return False
 
 
 def null_error_message(field_name: str) -> str:
