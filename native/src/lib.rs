@@ -2,8 +2,9 @@
 //! built from it, subgraph answers merged into it, and the client's response shaped out of it.
 //!
 //! Every function here has a pure-Python twin in `router/execution/` (`entities.py`,
-//! `response.py`, `operation/cost.py`) that stays the reference: `tests/router/native/` runs
-//! both on the same corpus and requires byte-identical responses. The Python side compiles
+//! `response.py`, `operation/cost.py`) that stays the reference:
+//! `tests/differential/test_data_paths.py` runs both on the same corpus and requires
+//! byte-identical responses. The Python side compiles
 //! what depends on the schema and the operation (shapes, fetch programs) once per plan, in
 //! plain tuples; this side only walks JSON.
 
@@ -158,21 +159,38 @@ pub struct Tree {
     batches: Vec<Batch>,
 }
 
-/// A subgraph's answer, parsed: `None` when it is not a GraphQL response.
-fn parse_response(payload: &[u8]) -> Option<Object> {
-    match serde_json::from_slice::<V>(payload) {
-        Ok(V::Obj(map)) if map.contains_key("data") || map.contains_key("errors") => Some(map),
-        _ => None,
-    }
+/// A subgraph's answer, parsed once: identical requests in flight share one subgraph call
+/// (the client's deduplication), and with it this parse; each merges from it by copying
+/// what its own tree takes.
+#[pyclass(frozen, module = "shopgraph_native")]
+pub struct Answer {
+    data: Option<V>,
+    /// The answer's `errors` as JSON, when it has a list of them.
+    errors: Option<Vec<u8>>,
 }
 
-fn errors_bytes<'py>(py: Python<'py>, response: &mut Object) -> Option<Bound<'py, PyBytes>> {
-    match response.take("errors") {
-        Some(errors @ V::Arr(_)) => {
-            let bytes = serde_json::to_vec(&errors).unwrap_or_else(|_| b"[]".to_vec());
-            Some(PyBytes::new(py, &bytes))
-        }
-        _ => None,
+#[pymethods]
+impl Answer {
+    /// Raises ValueError when the payload is not a GraphQL response.
+    #[new]
+    fn new(payload: &[u8]) -> PyResult<Self> {
+        let mut response = match serde_json::from_slice::<V>(payload) {
+            Ok(V::Obj(map)) if map.contains_key("data") || map.contains_key("errors") => map,
+            _ => return Err(PyValueError::new_err("not a GraphQL response")),
+        };
+        let errors = match response.take("errors") {
+            Some(errors @ V::Arr(_)) => {
+                Some(serde_json::to_vec(&errors).unwrap_or_else(|_| b"[]".to_vec()))
+            }
+            _ => None,
+        };
+        Ok(Answer { data: response.take("data"), errors })
+    }
+
+    /// The answer's `errors` as JSON; None when it has none.
+    #[getter]
+    fn errors<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.errors.as_ref().map(|e| PyBytes::new(py, e))
     }
 }
 
@@ -183,24 +201,17 @@ impl Tree {
         Tree { schema, data: V::Obj(Object::new()), batches: Vec::new() }
     }
 
-    /// Merge a root fetch's answer. Returns the subgraph's `errors` as JSON (None when it has
-    /// none); raises ValueError when the payload is not a GraphQL response.
-    fn merge_root<'py>(
-        &mut self,
-        py: Python<'py>,
-        fetch: &Fetch,
-        payload: &[u8],
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let mut response =
-            parse_response(payload).ok_or_else(|| PyValueError::new_err("not a GraphQL response"))?;
+    /// Merge a root fetch's answer.
+    fn merge_root(&mut self, fetch: &Fetch, answer: &Answer) {
         let schema = self.schema.get();
-        if let Some(V::Obj(mut data)) = response.take("data") {
+        let (Some(V::Obj(data)), V::Obj(target)) = (&answer.data, &mut self.data) else { return };
+        if fetch.rewrites.is_empty() {
+            deep_merge_ref(target, data, schema);
+        } else {
+            let mut data = data.clone();
             undo_aliases(&mut data, &fetch.rewrites, schema);
-            if let V::Obj(target) = &mut self.data {
-                deep_merge(target, data, schema);
-            }
+            deep_merge(target, data, schema);
         }
-        Ok(errors_bytes(py, &mut response))
     }
 
     /// The representations of the objects at the fetch's path, deduplicated, as a JSON array;
@@ -231,13 +242,22 @@ impl Tree {
             }) else {
                 continue;
             };
-            let Some(mut representation) = build_representation(obj, selections, schema) else {
-                continue;
-            };
             let condition = condition.as_deref().unwrap_or(typename);
             let sent_as = fetch.typename_for.get(condition).unwrap_or(typename);
-            representation.insert("__typename".to_string(), V::Str(sent_as.clone()));
-            let key = serde_json::to_vec(&representation).unwrap_or_default();
+            let mut key = Vec::with_capacity(64);
+            match write_representation(obj, selections, schema, Some(sent_as), &mut key) {
+                Written::Done => {}
+                Written::Missing => continue,
+                Written::Repeated => {
+                    // A field named twice: build it as an object, the later value winning.
+                    let Some(mut representation) = build_representation(obj, selections, schema)
+                    else {
+                        continue;
+                    };
+                    representation.insert("__typename".to_string(), V::Str(sent_as.clone()));
+                    key = serde_json::to_vec(&representation).unwrap_or_default();
+                }
+            }
             match seen.get(&key) {
                 Some(&i) => targets[i].push(obj_path),
                 None => {
@@ -258,41 +278,33 @@ impl Tree {
         Some((self.batches.len() - 1, PyBytes::new(py, &out)))
     }
 
-    /// Merge an `_entities` answer into the objects of `batch`. Returns the subgraph's
-    /// `errors` as JSON (None when it has none); raises ValueError when the payload is not a
-    /// GraphQL response.
-    fn merge_entities<'py>(
-        &mut self,
-        py: Python<'py>,
-        fetch: &Fetch,
-        batch: usize,
-        payload: &[u8],
-    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-        let mut response =
-            parse_response(payload).ok_or_else(|| PyValueError::new_err("not a GraphQL response"))?;
+    /// Merge an `_entities` answer into the objects of `batch`.
+    fn merge_entities(&mut self, fetch: &Fetch, batch: usize, answer: &Answer) -> PyResult<()> {
         let schema = self.schema.get();
         let Some(batch) = self.batches.get(batch) else {
             return Err(PyValueError::new_err("no such batch"));
         };
-        if let Some(V::Obj(mut data)) = response.take("data") {
-            if let Some(V::Arr(entities)) = data.take("_entities") {
-                for (entity, receivers) in entities.into_iter().zip(batch.targets.iter()) {
-                    let V::Obj(mut entity) = entity else { continue };
-                    undo_aliases(&mut entity, &fetch.rewrites, schema);
-                    let last = receivers.len().saturating_sub(1);
-                    let mut entity = Some(entity);
-                    for (i, path) in receivers.iter().enumerate() {
-                        let source = if i == last { entity.take().unwrap_or_default() } else {
-                            entity.clone().unwrap_or_default()
-                        };
-                        if let Some(V::Obj(target)) = value_at_mut(&mut self.data, path) {
-                            deep_merge(target, source, schema);
-                        }
+        let Some(V::Obj(data)) = &answer.data else { return Ok(()) };
+        let Some(V::Arr(entities)) = data.get("_entities") else { return Ok(()) };
+        for (entity, receivers) in entities.iter().zip(batch.targets.iter()) {
+            let V::Obj(entity) = entity else { continue };
+            if fetch.rewrites.is_empty() {
+                for path in receivers {
+                    if let Some(V::Obj(target)) = value_at_mut(&mut self.data, path) {
+                        deep_merge_ref(target, entity, schema);
                     }
+                }
+                continue;
+            }
+            let mut entity = entity.clone();
+            undo_aliases(&mut entity, &fetch.rewrites, schema);
+            for path in receivers {
+                if let Some(V::Obj(target)) = value_at_mut(&mut self.data, path) {
+                    deep_merge_ref(target, &entity, schema);
                 }
             }
         }
-        Ok(errors_bytes(py, &mut response))
+        Ok(())
     }
 
     /// The response paths of the objects representation `index` of `batch` stands for.
@@ -413,6 +425,129 @@ fn flatten_objects<'a>(
     }
 }
 
+/// What `write_representation` did.
+enum Written {
+    Done,
+    /// A key field is missing: no representation.
+    Missing,
+    /// A name came twice: the caller builds the object instead.
+    Repeated,
+}
+
+/// The object reduced to `selections` as JSON, keyed by field name, written straight into
+/// `out` (what `build_representation` then serializing gives, without building the object).
+/// `typename` replaces the `__typename` value, or is added last when no selection asks it.
+fn write_representation(
+    obj: &Object,
+    selections: &[Required],
+    schema: &Schema,
+    typename: Option<&str>,
+    out: &mut Vec<u8>,
+) -> Written {
+    out.push(b'{');
+    let mut names: Vec<&str> = Vec::new();
+    let written = write_fields(obj, selections, schema, typename, &mut names, out);
+    if !matches!(written, Written::Done) {
+        return written;
+    }
+    if let Some(typename) = typename {
+        if !names.contains(&"__typename") {
+            if !names.is_empty() {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"__typename\":");
+            let _ = serde_json::to_writer(&mut *out, typename);
+        }
+    }
+    out.push(b'}');
+    Written::Done
+}
+
+fn write_fields<'s>(
+    obj: &Object,
+    selections: &'s [Required],
+    schema: &Schema,
+    typename: Option<&str>,
+    names: &mut Vec<&'s str>,
+    out: &mut Vec<u8>,
+) -> Written {
+    for selection in selections {
+        match selection {
+            Required::Fragment { condition, selections } => {
+                let applies = match obj.get("__typename") {
+                    Some(V::Str(t)) => schema.type_matches(t, condition.as_deref()),
+                    _ => false,
+                };
+                if applies {
+                    let written = write_fields(obj, selections, schema, typename, names, out);
+                    if !matches!(written, Written::Done) {
+                        return written;
+                    }
+                }
+            }
+            Required::Field { key, name, selections } => {
+                let Some(value) = obj.get(key) else { return Written::Missing };
+                if names.contains(&name.as_str()) {
+                    return Written::Repeated;
+                }
+                if !names.is_empty() {
+                    out.push(b',');
+                }
+                names.push(name);
+                let _ = serde_json::to_writer(&mut *out, name.as_str());
+                out.push(b':');
+                match typename {
+                    Some(t) if name == "__typename" => {
+                        let _ = serde_json::to_writer(&mut *out, t);
+                    }
+                    _ if selections.is_empty() => {
+                        let _ = serde_json::to_writer(&mut *out, value);
+                    }
+                    _ => {
+                        if let Written::Repeated = write_reduced(value, selections, schema, out) {
+                            return Written::Repeated;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Written::Done
+}
+
+/// `reduce` written as JSON.
+fn write_reduced(value: &V, selections: &[Required], schema: &Schema, out: &mut Vec<u8>) -> Written {
+    match value {
+        V::Arr(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if let Written::Repeated = write_reduced(item, selections, schema, out) {
+                    return Written::Repeated;
+                }
+            }
+            out.push(b']');
+        }
+        V::Obj(map) => {
+            let start = out.len();
+            match write_representation(map, selections, schema, None, out) {
+                Written::Done => {}
+                Written::Missing => {
+                    out.truncate(start);
+                    out.extend_from_slice(b"null");
+                }
+                Written::Repeated => return Written::Repeated,
+            }
+        }
+        other => {
+            let _ = serde_json::to_writer(&mut *out, other);
+        }
+    }
+    Written::Done
+}
+
 /// The object reduced to `selections`, keyed by field name; None if a key is missing.
 fn build_representation(obj: &Object, selections: &[Required], schema: &Schema) -> Option<Object> {
     let mut out = Object::new();
@@ -506,6 +641,48 @@ fn merge_value(existing: &mut V, value: V, schema: &Schema) {
     }
 }
 
+/// `deep_merge` from an answer that other requests share: what the tree takes is copied.
+fn deep_merge_ref(target: &mut Object, source: &Object, schema: &Schema) {
+    let mut hint = 0;
+    for (key, value) in source.iter() {
+        let found = target.position_from(key, hint);
+        if let Some(at) = found {
+            hint = at + 1;
+        }
+        let Some(existing) = found.and_then(|at| target.value_at_mut(at)) else {
+            target.push(key.to_string(), value.clone());
+            continue;
+        };
+        if existing.is_null() {
+            *existing = value.clone();
+            continue;
+        }
+        if key == "__typename" {
+            if let (V::Str(old), V::Str(new)) = (&*existing, value) {
+                if old != new {
+                    if !schema.abstract_types.contains(new) {
+                        *existing = value.clone();
+                    }
+                    continue;
+                }
+            }
+        }
+        merge_value_ref(existing, value, schema);
+    }
+}
+
+fn merge_value_ref(existing: &mut V, value: &V, schema: &Schema) {
+    match (existing, value) {
+        (V::Obj(old), V::Obj(new)) => deep_merge_ref(old, new, schema),
+        (V::Arr(old), V::Arr(new)) if old.len() == new.len() => {
+            for (slot, item) in old.iter_mut().zip(new) {
+                merge_value_ref(slot, item, schema);
+            }
+        }
+        (slot, value) => *slot = value.clone(),
+    }
+}
+
 /// Put values the planner fetched under an alias back under the client's key.
 fn undo_aliases(data: &mut Object, rewrites: &[Rewrite], schema: &Schema) {
     for rewrite in rewrites {
@@ -555,6 +732,7 @@ fn shopgraph_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Schema>()?;
     m.add_class::<Fetch>()?;
     m.add_class::<Tree>()?;
+    m.add_class::<Answer>()?;
     m.add_class::<shape::Program>()?;
     m.add_class::<cost::CostProgram>()?;
     Ok(())

@@ -4,7 +4,9 @@
 //! objects have a handful of fields, and hashing every key on every parse, merge and lookup
 //! (what an index map does) cost the data path a fifth of its time. An object past
 //! `INDEXED_FROM` entries (a JSON scalar, a hostile answer) gets a hash index, so no object
-//! costs quadratic time.
+//! costs quadratic time. Each object also keeps a 64-bit summary of its keys (a bit per key,
+//! chosen by length and first and last bytes), so that a key it does not hold (every key of
+//! a parse, every field a merge adds) is known absent without reading the others.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -35,6 +37,18 @@ impl V {
 pub struct Obj {
     entries: Vec<(String, V)>,
     index: Option<Box<HashMap<String, usize>>>,
+    /// `key_bit` of every key held (a key removed may leave its bit set).
+    keys: u64,
+}
+
+fn key_bit(key: &[u8]) -> u64 {
+    let (first, last) = match key {
+        [] => (0, 0),
+        [only] => (*only, *only),
+        [first, .., last] => (*first, *last),
+    };
+    let mixed = (key.len() as u32).wrapping_mul(31) ^ u32::from(first).wrapping_mul(7) ^ u32::from(last);
+    1 << (mixed % 64)
 }
 
 impl PartialEq for Obj {
@@ -63,6 +77,9 @@ impl Obj {
             return index.get(key).copied();
         }
         let wanted = key.as_bytes();
+        if self.keys & key_bit(wanted) == 0 {
+            return None;
+        }
         let same = |(k, _): &(String, V)| {
             let k = k.as_bytes();
             k.len() == wanted.len() && k.first() == wanted.first() && k == wanted
@@ -109,6 +126,7 @@ impl Obj {
 
     /// Add an entry known not to be there yet.
     pub fn push(&mut self, key: String, value: V) {
+        self.keys |= key_bit(key.as_bytes());
         if let Some(index) = &mut self.index {
             index.insert(key.clone(), self.entries.len());
         }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 import orjson
@@ -29,6 +30,18 @@ class SubgraphError(RouterError):
     code = "SUBREQUEST_HTTP_ERROR"
 
 
+@dataclass(slots=True)
+class SubgraphAnswer:
+    """A subgraph's HTTP answer, undecoded. Requests that share one call (identical ones in
+    flight at once) get the same object."""
+
+    status: int
+    body: bytes
+    decoded: object = None
+    """What a reader made of ``body`` (the compiled data path's parse), kept here so that the
+    requests sharing the call decode it once."""
+
+
 class SubgraphClient(Protocol):
     async def send(
         self, subgraph: str, url: str, body: JSONObject, headers: Mapping[str, str]
@@ -38,9 +51,9 @@ class SubgraphClient(Protocol):
 
     async def send_bytes(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
-        """POST a GraphQL request already serialized; return the answer's HTTP status and
-        bytes undecoded (whoever reads them checks they are a GraphQL response)."""
+    ) -> SubgraphAnswer:
+        """POST a GraphQL request already serialized; return the answer undecoded (whoever
+        reads it checks it is a GraphQL response)."""
         ...
 
 
@@ -63,14 +76,15 @@ class HttpSubgraphClient:
         self._timeout = timeout
         self._timeouts = dict(timeouts or {})
         self._dedupe = dedupe
-        self._in_flight: dict[_Key, asyncio.Future[tuple[int, bytes]]] = {}
+        self._in_flight: dict[_Key, asyncio.Future[SubgraphAnswer]] = {}
 
     async def send(
         self, subgraph: str, url: str, body: JSONObject, headers: Mapping[str, str]
     ) -> JSONObject:
-        status, content = await self._shared(subgraph, url, orjson.dumps(body), headers)
+        answer = await self.send_bytes(subgraph, url, orjson.dumps(body), headers)
+        status = answer.status
         try:
-            decoded = orjson.loads(content)
+            decoded = orjson.loads(answer.body)
         except orjson.JSONDecodeError:
             decoded = None
         if not isinstance(decoded, dict) or ("data" not in decoded and "errors" not in decoded):
@@ -81,20 +95,15 @@ class HttpSubgraphClient:
 
     async def send_bytes(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
-        return await self._shared(subgraph, url, payload, headers)
-
-    async def _shared(
-        self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
-        """The answer's status and bytes; identical requests in flight share one call."""
+    ) -> SubgraphAnswer:
+        """The answer; identical requests in flight share one call, and one answer."""
         if not self._dedupe:
             return await self._post(subgraph, url, payload, headers)
-        key = (url, payload, tuple(sorted(headers.items())))
+        key = (url, payload, tuple(sorted(headers.items())) if headers else ())
         pending = self._in_flight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        future: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[SubgraphAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             result = await self._post(subgraph, url, payload, headers)
@@ -110,10 +119,11 @@ class HttpSubgraphClient:
 
     async def _post(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
-    ) -> tuple[int, bytes]:
+    ) -> SubgraphAnswer:
         timeout = self._timeouts.get(subgraph, self._timeout)
         try:
-            return await self._http.post(url, payload, headers, timeout)
+            status, body = await self._http.post(url, payload, headers, timeout)
+            return SubgraphAnswer(status, body)
         except TimeoutError as error:
             raise SubgraphError(
                 f"subgraph '{subgraph}' did not answer within {timeout:g}s",

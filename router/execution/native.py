@@ -5,7 +5,8 @@ The executor (``executor.py``), the entity helpers (``entities.py``), response s
 runs the same plan with the JSON kept on the Rust side from the subgraphs' bytes to the
 client's: the representations are built there, the answers merged there, and the client's
 ``data`` shaped and serialized there. Python still walks the plan, calls the subgraphs and
-words the errors. ``tests/router/native/`` proves both paths give identical responses.
+words the errors. ``tests/differential/test_data_paths.py`` proves both paths give identical
+responses.
 
 What depends on the schema and the operation is compiled here once per plan, into plain
 tuples the extension reads: a shape program (``compile_shape``), a cost program
@@ -44,7 +45,7 @@ from graphql import (
     is_abstract_type,
 )
 
-from router.execution.client import SubgraphClient, SubgraphError
+from router.execution.client import SubgraphAnswer, SubgraphClient, SubgraphError
 from router.execution.context import batch_of_error
 from router.execution.executor import ErrorPolicy, client_error, subgraph_error
 from router.execution.response import collect_fields, null_error_message
@@ -76,15 +77,18 @@ def native_schema(supergraph: Supergraph) -> shopgraph_native.Schema:
 
 @dataclass(frozen=True)
 class NativePlan:
-    """A plan with each of its fetches compiled; ``fetches`` is keyed by ``id(fetch)``."""
+    """A plan with each of its fetches compiled; ``fetches`` and ``queries`` (the fetch's
+    operation as a JSON string, ready to send) are keyed by ``id(fetch)``."""
 
     plan: QueryPlan
     fetches: Mapping[int, shopgraph_native.Fetch]
+    queries: Mapping[int, bytes]
 
 
 def compile_plan(plan: QueryPlan) -> NativePlan | None:
     """The plan's fetches compiled, or None when the plan needs the reference path."""
     fetches: dict[int, shopgraph_native.Fetch] = {}
+    queries: dict[int, bytes] = {}
 
     def visit(node: PlanNode | None, path: list[str]) -> bool:
         if node is None:
@@ -100,9 +104,10 @@ def compile_plan(plan: QueryPlan) -> NativePlan | None:
         rewrites = [(list(r.path), r.type_condition, r.alias, r.key) for r in node.rewrites]
         requires = _requires(node.requires or [])
         fetches[id(node)] = shopgraph_native.Fetch(path, requires, node.typename_for, rewrites)
+        queries[id(node)] = orjson.dumps(node.operation)
         return True
 
-    return NativePlan(plan, fetches) if visit(plan.node, []) else None
+    return NativePlan(plan, fetches, queries) if visit(plan.node, []) else None
 
 
 def _requires(selections: list[Selection]) -> list[tuple[Any, ...]]:
@@ -363,43 +368,46 @@ class _NativeRun:
                 await self.node(chosen)
 
     def _variables(self, fetch: Fetch) -> JSONObject:
+        if not fetch.variable_usages:
+            return {}
         return {
             name: self.variables[name] for name in fetch.variable_usages if name in self.variables
         }
 
-    async def _send(self, fetch: Fetch, body: bytes) -> tuple[int, bytes] | None:
+    async def _send(self, fetch: Fetch, body: bytes) -> shopgraph_native.Answer | None:
+        """The subgraph's answer parsed (once for all the requests sharing the call); None,
+        with the error noted, when there is none or it is not a GraphQL response."""
         graph = self.supergraph.graphs[fetch.graph]
         try:
-            return await self.client.send_bytes(graph.name, graph.url, body, self.headers)
+            answer: SubgraphAnswer = await self.client.send_bytes(
+                graph.name, graph.url, body, self.headers
+            )
         except SubgraphError as error:
             self.errors.append(subgraph_error(error, graph.name))
             return None
-
-    def _merged(self, fetch: Fetch, status: int, merge: Any) -> bytes | None:
-        """``merge()``'s errors; a payload that is not GraphQL is the client's error."""
+        parsed = answer.decoded
+        if isinstance(parsed, shopgraph_native.Answer):
+            return parsed
         try:
-            errors: bytes | None = merge()
+            parsed = answer.decoded = shopgraph_native.Answer(answer.body)
         except ValueError:
-            name = self.supergraph.graphs[fetch.graph].name
-            error = SubgraphError(
-                f"subgraph '{name}' answered HTTP {status} without a GraphQL response"
+            unreadable = SubgraphError(
+                f"subgraph '{graph.name}' answered HTTP {answer.status} without a GraphQL response"
             )
-            self.errors.append(subgraph_error(error, name))
+            self.errors.append(subgraph_error(unreadable, graph.name))
             return None
-        return errors
+        return parsed
 
     async def root_fetch(self, fetch: Fetch) -> None:
-        body: JSONObject = {"query": fetch.operation}
+        body = b'{"query":' + self.native.queries[id(fetch)]
         variables = self._variables(fetch)
         if variables:
-            body["variables"] = variables
-        answer = await self._send(fetch, orjson.dumps(body))
+            body += b',"variables":' + orjson.dumps(variables)
+        answer = await self._send(fetch, body + b"}")
         if answer is None:
             return
-        status, payload = answer
-        compiled = self.native.fetches[id(fetch)]
-        errors = self._merged(fetch, status, lambda: self.tree.merge_root(compiled, payload))
-        for error in _errors_of(errors):
+        self.tree.merge_root(self.native.fetches[id(fetch)], answer)
+        for error in _errors_of(answer.errors):
             self.errors.append(self._client_error(error, fetch, error.get("path")))
 
     async def entity_fetch(self, fetch: Fetch) -> None:
@@ -408,26 +416,15 @@ class _NativeRun:
         if found is None:
             return
         batch, representations = found
-        variables = orjson.dumps(self._variables(fetch))
-        query = orjson.dumps(fetch.operation)
-        inner = variables[1:-1] + b"," if len(variables) > 2 else b""
-        body = (
-            b'{"query":'
-            + query
-            + b',"variables":{'
-            + inner
-            + b'"representations":'
-            + representations
-            + b"}}"
-        )
+        variables = self._variables(fetch)
+        inner = orjson.dumps(variables)[1:-1] + b"," if variables else b""
+        body = b"".join((b'{"query":', self.native.queries[id(fetch)], b',"variables":{', inner,
+                         b'"representations":', representations, b"}}"))  # fmt: skip
         answer = await self._send(fetch, body)
         if answer is None:
             return
-        status, payload = answer
-        errors = self._merged(
-            fetch, status, lambda: self.tree.merge_entities(compiled, batch, payload)
-        )
-        for error in _errors_of(errors):
+        self.tree.merge_entities(compiled, batch, answer)
+        for error in _errors_of(answer.errors):
             found_at = batch_of_error(error.get("path"), 1)
             paths: list[Any] = [None]
             if found_at is not None:

@@ -197,9 +197,12 @@ class RouterService:
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None = None,
         viewer: Viewer = ANONYMOUS,
+        *,
+        with_cost: bool = True,
     ) -> GraphQLResult:
         """Run a prepared, valid operation whose variables are already coerced, as ``viewer``
-        may see it."""
+        may see it. ``with_cost=False`` says nobody will read the actual cost (demand control
+        is off): the compiled path then does not compute it."""
         document, operation, normalized = prepared.document, prepared.operation, prepared.normalized
         if document is None or operation is None or normalized is None:
             raise RouterError("the operation is not valid", code="GRAPHQL_VALIDATION_FAILED")
@@ -216,7 +219,7 @@ class RouterService:
             plan = self.plans.store(key, planned)
         if self.tree_schema is not None and not prepared.introspection:
             native = await self._execute_native(
-                prepared, plan, variables, headers, authorized.denied
+                prepared, plan, variables, headers, authorized.denied, with_cost=with_cost
             )
             if native is not None:
                 DATA_PATH_EXECUTIONS.labels("native").inc()
@@ -247,6 +250,8 @@ class RouterService:
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None,
         denied: frozenset[int],
+        *,
+        with_cost: bool,
     ) -> GraphQLResult | None:
         """The plan run on the compiled data path; None when it needs the reference path."""
         assert self.tree_schema is not None
@@ -275,12 +280,15 @@ class RouterService:
             compiled.shapes[switches] = shape
         result = await execute_native(
             compiled.native, self.tree_schema, self.supergraph, self.client, variables, shape,
-            compiled.cost, headers=headers, error_policy=self.error_policy,
+            compiled.cost if with_cost else None, headers=headers, error_policy=self.error_policy,
         )  # fmt: skip
-        actual = 0
-        if result.data_json is not None:
-            actual = result.actual_cost
-            if prepared.operation.operation == OperationType.MUTATION:
+        actual = None  # not computed: nobody reads it
+        if with_cost:
+            actual = 0 if result.data_json is None else result.actual_cost
+            if (
+                result.data_json is not None
+                and prepared.operation.operation == OperationType.MUTATION
+            ):
                 actual = min(actual + MUTATION_COST, COST_CAP)
         return GraphQLResult(errors=result.errors, data_json=result.data_json,
                              actual_cost=actual)  # fmt: skip

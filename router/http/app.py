@@ -376,7 +376,9 @@ class _Execution:
     async def respond(self) -> Response:
         service, prepared = self.service, self.prepared
         try:
-            result = await service.execute(prepared, self.variables, self.headers, self.viewer)
+            result = await service.execute(
+                prepared, self.variables, self.headers, self.viewer, with_cost=self.demand.enabled
+            )
         except RouterError as error:
             errors = [_error(error.message, error.code)]
             return _errors_response(self.media_type, errors, 500)
