@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
+import shopgraph_native
 from starlette.testclient import TestClient
 
 from router.execution import HttpSubgraphClient
+from router.execution.client import SubgraphAnswer
+from router.execution.service import GraphQLResult, RouterService
 from router.http.app import create_app
 from router.http.config import SubgraphErrorSettings, SubgraphSettings
+from router.supergraph import load_supergraph
 from tests.router.conftest import SUPERGRAPH, Subgraphs, router_config
 
 
@@ -128,6 +133,43 @@ def test_identical_requests_in_flight_share_one_subgraph_call(subgraphs: Subgrap
     first, second = asyncio.run(twice())
     assert first == second == {"data": {"slow": "slept 0.3s"}}
     assert len(subgraphs.requests("products")) == 1
+
+
+def test_requests_sharing_a_call_share_its_answer_and_its_parse(subgraphs: Subgraphs) -> None:
+    """The compiled data path keeps its parse on the shared answer: two identical operations
+    in flight at once cost one subgraph call and one parse, and each gets the whole data."""
+    answers: list[SubgraphAnswer] = []
+
+    class Recording(HttpSubgraphClient):
+        async def send_bytes(
+            self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
+        ) -> SubgraphAnswer:
+            answer = await super().send_bytes(subgraph, url, payload, headers)
+            answers.append(answer)
+            return answer
+
+    async def twice() -> tuple[GraphQLResult, GraphQLResult]:
+        client = Recording()
+        sdl = SUPERGRAPH.read_text()
+        for name in subgraphs.urls:
+            sdl = sdl.replace(f"http://{name}.local/graphql", subgraphs.url(name))
+        service = RouterService(load_supergraph(sdl), client)
+        prepared = await service.prepare('{ slow(seconds: 0.3) product(id: "p1") { name } }', None)
+        try:
+            return await asyncio.gather(
+                service.execute(prepared, {}), service.execute(prepared, {})
+            )
+        finally:
+            await client.aclose()
+
+    subgraphs.forget()
+    first, second = asyncio.run(twice())
+    assert first.data == second.data == {"slow": "slept 0.3s", "product": {"name": "Kettle"}}
+    assert len(subgraphs.requests("products")) == 1
+    first_answer, second_answer = answers
+    assert first_answer is second_answer
+    # Parsed by the first reader, kept for the second.
+    assert isinstance(first_answer.decoded, shopgraph_native.Answer)
 
 
 def test_non_null_violations_propagate_to_the_nearest_nullable_parent(router: TestClient) -> None:
