@@ -56,6 +56,12 @@ class SubgraphClient(Protocol):
         reads it checks it is a GraphQL response)."""
         ...
 
+    def start(
+        self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
+    ) -> asyncio.Future[SubgraphAnswer]:
+        """``send_bytes``, started at once; the answer as a future."""
+        ...
+
 
 class HttpSubgraphClient:
     """One connection pool per subgraph origin.
@@ -97,24 +103,28 @@ class HttpSubgraphClient:
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
     ) -> SubgraphAnswer:
         """The answer; identical requests in flight share one call, and one answer."""
+        return await self.start(subgraph, url, payload, headers)
+
+    def start(
+        self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
+    ) -> asyncio.Future[SubgraphAnswer]:
+        """The call, started now; its answer as a future (``send_bytes`` without the
+        coroutine, so that a plan's parallel fetches need no task each). Identical calls in
+        flight share one: the first caller gets the call itself, each other one a future of
+        its own, so that cancelling it cancels nobody else's."""
         if not self._dedupe:
-            return await self._post(subgraph, url, payload, headers)
+            return asyncio.ensure_future(self._post(subgraph, url, payload, headers))
         key = (url, payload, tuple(sorted(headers.items())) if headers else ())
         pending = self._in_flight.get(key)
         if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[SubgraphAnswer] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        try:
-            result = await self._post(subgraph, url, payload, headers)
-        except BaseException as error:
-            future.set_exception(error)
-            future.exception()  # mark retrieved: waiters re-raise it themselves
-            raise
-        else:
-            future.set_result(result)
-            return result
-        finally:
+            return asyncio.shield(pending)
+        call = asyncio.ensure_future(self._post(subgraph, url, payload, headers))
+        self._in_flight[key] = call
+        call.add_done_callback(lambda _: self._forget(key, call))
+        return call
+
+    def _forget(self, key: _Key, call: asyncio.Future[SubgraphAnswer]) -> None:
+        if self._in_flight.get(key) is call:
             del self._in_flight[key]
 
     async def _post(

@@ -356,16 +356,45 @@ class _NativeRun:
             for child in node.nodes:
                 await self.node(child)
         elif isinstance(node, Parallel):
-            await asyncio.gather(*(self.node(child) for child in node.nodes))
+            await self.parallel(node.nodes)
         elif isinstance(node, Flatten):
             assert isinstance(node.node, Fetch), "Flatten wraps a Fetch"
-            await self.entity_fetch(node.node)
+            started = self.start_entity_fetch(node.node)
+            if started is not None:
+                await self.finish_entity_fetch(*started)
         elif isinstance(node, Fetch):
-            await self.root_fetch(node)
+            await self.finish_root_fetch(node, self.start_root_fetch(node))
         elif isinstance(node, Condition):
             chosen = node.if_clause if self.variables.get(node.condition) else node.else_clause
             if chosen is not None:
                 await self.node(chosen)
+
+    async def parallel(self, children: list[PlanNode]) -> None:
+        """Start every child, then finish each. A fetch's call is started without a task of
+        its own (``SubgraphClient.start``), and its answer merged once every call is under
+        way, in the children's order; any other child runs as a task."""
+        running: list[Any] = []
+        for child in children:
+            if isinstance(child, Flatten) and isinstance(child.node, Fetch):
+                running.append(("entity", child.node, self.start_entity_fetch(child.node)))
+            elif isinstance(child, Fetch):
+                running.append(("root", child, self.start_root_fetch(child)))
+            else:
+                running.append(("task", child, asyncio.ensure_future(self.node(child))))
+        failure: Exception | None = None
+        for kind, child, started in running:
+            try:
+                if kind == "entity":
+                    if started is not None:
+                        await self.finish_entity_fetch(*started)
+                elif kind == "root":
+                    await self.finish_root_fetch(child, started)
+                else:
+                    await started
+            except Exception as error:  # finish the others first, as gather would
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     def _variables(self, fetch: Fetch) -> JSONObject:
         if not fetch.variable_usages:
@@ -374,16 +403,19 @@ class _NativeRun:
             name: self.variables[name] for name in fetch.variable_usages if name in self.variables
         }
 
-    async def _send(self, fetch: Fetch, body: bytes) -> shopgraph_native.Answer | None:
+    def _start(self, fetch: Fetch, body: bytes) -> asyncio.Future[SubgraphAnswer]:
+        graph = self.supergraph.graphs[fetch.graph]
+        return self.client.start(graph.name, graph.url, body, self.headers)
+
+    async def _answer(
+        self, fetch: Fetch, call: asyncio.Future[SubgraphAnswer]
+    ) -> shopgraph_native.Answer | None:
         """The subgraph's answer parsed (once for all the requests sharing the call); None,
         with the error noted, when there is none or it is not a GraphQL response."""
-        graph = self.supergraph.graphs[fetch.graph]
         try:
-            answer: SubgraphAnswer = await self.client.send_bytes(
-                graph.name, graph.url, body, self.headers
-            )
+            answer = await call
         except SubgraphError as error:
-            self.errors.append(subgraph_error(error, graph.name))
+            self.errors.append(subgraph_error(error, self.supergraph.graphs[fetch.graph].name))
             return None
         parsed = answer.decoded
         if isinstance(parsed, shopgraph_native.Answer):
@@ -391,39 +423,51 @@ class _NativeRun:
         try:
             parsed = answer.decoded = shopgraph_native.Answer(answer.body)
         except ValueError:
+            name = self.supergraph.graphs[fetch.graph].name
             unreadable = SubgraphError(
-                f"subgraph '{graph.name}' answered HTTP {answer.status} without a GraphQL response"
+                f"subgraph '{name}' answered HTTP {answer.status} without a GraphQL response"
             )
-            self.errors.append(subgraph_error(unreadable, graph.name))
+            self.errors.append(subgraph_error(unreadable, name))
             return None
         return parsed
 
-    async def root_fetch(self, fetch: Fetch) -> None:
+    def start_root_fetch(self, fetch: Fetch) -> asyncio.Future[SubgraphAnswer]:
         body = b'{"query":' + self.native.queries[id(fetch)]
         variables = self._variables(fetch)
         if variables:
             body += b',"variables":' + orjson.dumps(variables)
-        answer = await self._send(fetch, body + b"}")
+        return self._start(fetch, body + b"}")
+
+    async def finish_root_fetch(self, fetch: Fetch, call: asyncio.Future[SubgraphAnswer]) -> None:
+        answer = await self._answer(fetch, call)
         if answer is None:
             return
         self.tree.merge_root(self.native.fetches[id(fetch)], answer)
         for error in _errors_of(answer.errors):
             self.errors.append(self._client_error(error, fetch, error.get("path")))
 
-    async def entity_fetch(self, fetch: Fetch) -> None:
-        compiled = self.native.fetches[id(fetch)]
-        found = self.tree.representations(compiled)
+    def start_entity_fetch(
+        self, fetch: Fetch
+    ) -> tuple[Fetch, int, asyncio.Future[SubgraphAnswer]] | None:
+        """The fetch's representations, and its call started; None when there is nothing to
+        fetch."""
+        found = self.tree.representations(self.native.fetches[id(fetch)])
         if found is None:
-            return
+            return None
         batch, representations = found
         variables = self._variables(fetch)
         inner = orjson.dumps(variables)[1:-1] + b"," if variables else b""
         body = b"".join((b'{"query":', self.native.queries[id(fetch)], b',"variables":{', inner,
                          b'"representations":', representations, b"}}"))  # fmt: skip
-        answer = await self._send(fetch, body)
+        return fetch, batch, self._start(fetch, body)
+
+    async def finish_entity_fetch(
+        self, fetch: Fetch, batch: int, call: asyncio.Future[SubgraphAnswer]
+    ) -> None:
+        answer = await self._answer(fetch, call)
         if answer is None:
             return
-        self.tree.merge_entities(compiled, batch, answer)
+        self.tree.merge_entities(self.native.fetches[id(fetch)], batch, answer)
         for error in _errors_of(answer.errors):
             found_at = batch_of_error(error.get("path"), 1)
             paths: list[Any] = [None]

@@ -138,15 +138,15 @@ def test_identical_requests_in_flight_share_one_subgraph_call(subgraphs: Subgrap
 def test_requests_sharing_a_call_share_its_answer_and_its_parse(subgraphs: Subgraphs) -> None:
     """The compiled data path keeps its parse on the shared answer: two identical operations
     in flight at once cost one subgraph call and one parse, and each gets the whole data."""
-    answers: list[SubgraphAnswer] = []
+    calls: list[asyncio.Future[SubgraphAnswer]] = []
 
     class Recording(HttpSubgraphClient):
-        async def send_bytes(
+        def start(
             self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
-        ) -> SubgraphAnswer:
-            answer = await super().send_bytes(subgraph, url, payload, headers)
-            answers.append(answer)
-            return answer
+        ) -> asyncio.Future[SubgraphAnswer]:
+            call = super().start(subgraph, url, payload, headers)
+            calls.append(call)
+            return call
 
     async def twice() -> tuple[GraphQLResult, GraphQLResult]:
         client = Recording()
@@ -166,7 +166,7 @@ def test_requests_sharing_a_call_share_its_answer_and_its_parse(subgraphs: Subgr
     first, second = asyncio.run(twice())
     assert first.data == second.data == {"slow": "slept 0.3s", "product": {"name": "Kettle"}}
     assert len(subgraphs.requests("products")) == 1
-    first_answer, second_answer = answers
+    first_answer, second_answer = (call.result() for call in calls)
     assert first_answer is second_answer
     # Parsed by the first reader, kept for the second.
     assert isinstance(first_answer.decoded, shopgraph_native.Answer)
