@@ -110,8 +110,8 @@ class HttpSubgraphClient:
     ) -> asyncio.Future[SubgraphAnswer]:
         """The call, started now; its answer as a future (``send_bytes`` without the
         coroutine, so that a plan's parallel fetches need no task each). Identical calls in
-        flight share one: the first caller gets the call itself, each other one a future of
-        its own, so that cancelling it cancels nobody else's."""
+        flight share one; each caller gets a future of its own, so that cancelling it (a
+        client gone) cancels nobody else's: the call runs on, within its timeout."""
         if not self._dedupe:
             return asyncio.ensure_future(self._post(subgraph, url, payload, headers))
         key = (url, payload, tuple(sorted(headers.items())) if headers else ())
@@ -121,11 +121,13 @@ class HttpSubgraphClient:
         call = asyncio.ensure_future(self._post(subgraph, url, payload, headers))
         self._in_flight[key] = call
         call.add_done_callback(lambda _: self._forget(key, call))
-        return call
+        return asyncio.shield(call)
 
     def _forget(self, key: _Key, call: asyncio.Future[SubgraphAnswer]) -> None:
         if self._in_flight.get(key) is call:
             del self._in_flight[key]
+        if not call.cancelled():
+            call.exception()  # retrieved: each caller still gets it from its own future
 
     async def _post(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]

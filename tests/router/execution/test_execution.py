@@ -135,6 +135,26 @@ def test_identical_requests_in_flight_share_one_subgraph_call(subgraphs: Subgrap
     assert len(subgraphs.requests("products")) == 1
 
 
+def test_a_caller_that_goes_away_does_not_cancel_a_shared_call(subgraphs: Subgraphs) -> None:
+    async def first_gives_up() -> SubgraphAnswer:
+        client = HttpSubgraphClient()
+        payload = b'{"query":"{ slow(seconds: 0.3) }"}'
+        url = subgraphs.url("products")
+        try:
+            first = client.start("products", url, payload, {})
+            second = client.start("products", url, payload, {})
+            await asyncio.sleep(0.05)
+            first.cancel()
+            return await second
+        finally:
+            await client.aclose()
+
+    subgraphs.forget()
+    answer = asyncio.run(first_gives_up())
+    assert (answer.status, answer.body) == (200, b'{"data":{"slow":"slept 0.3s"}}')
+    assert len(subgraphs.requests("products")) == 1
+
+
 def test_requests_sharing_a_call_share_its_answer_and_its_parse(subgraphs: Subgraphs) -> None:
     """The compiled data path keeps its parse on the shared answer: two identical operations
     in flight at once cost one subgraph call and one parse, and each gets the whole data."""
