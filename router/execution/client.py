@@ -15,7 +15,9 @@ from typing import Protocol
 
 import orjson
 
+from router.execution.breaker import BreakerSettings, CircuitBreaker, State
 from router.execution.http1 import AnswerTooLargeError, Http1Client, HttpCallError
+from router.telemetry.metrics import SUBGRAPH_CIRCUIT_REFUSALS, SUBGRAPH_CIRCUIT_STATE
 from router.types import JSONObject, RouterError
 
 log = logging.getLogger("shopgraph.router")
@@ -67,7 +69,8 @@ class HttpSubgraphClient:
     """One connection pool per subgraph origin.
 
     Identical requests in flight at the same time (same URL, body and forwarded headers) share
-    one HTTP call. ``timeouts`` gives per-subgraph timeouts in seconds.
+    one HTTP call. ``timeouts`` gives per-subgraph timeouts in seconds; ``breakers`` each
+    subgraph's circuit breaker settings (``breaker`` for the others; None for none).
     """
 
     def __init__(
@@ -77,8 +80,13 @@ class HttpSubgraphClient:
         timeouts: Mapping[str, float] | None = None,
         dedupe: bool = True,
         max_connections: int = 200,
+        breaker: BreakerSettings | None = BreakerSettings(),  # noqa: B008 (frozen)
+        breakers: Mapping[str, BreakerSettings | None] | None = None,
     ) -> None:
         self._http = Http1Client(max_connections=max_connections)
+        self._breaker_settings = breaker
+        self._breaker_overrides = dict(breakers or {})
+        self._breakers: dict[str, CircuitBreaker | None] = {}
         self._timeout = timeout
         self._timeouts = dict(timeouts or {})
         self._dedupe = dedupe
@@ -133,22 +141,73 @@ class HttpSubgraphClient:
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
     ) -> SubgraphAnswer:
         timeout = self._timeouts.get(subgraph, self._timeout)
+        breaker = self._breaker(subgraph)
+        if breaker is not None and not breaker.allow():
+            SUBGRAPH_CIRCUIT_REFUSALS.labels(subgraph).inc()
+            raise SubgraphError(
+                f"subgraph '{subgraph}' is failing and is not called for now (circuit open)",
+                code="SUBREQUEST_CIRCUIT_OPEN",
+            )
         try:
             status, body = await self._http.post(url, payload, headers, timeout)
-            return SubgraphAnswer(status, body)
         except TimeoutError as error:
+            _failed(breaker)
             raise SubgraphError(
                 f"subgraph '{subgraph}' did not answer within {timeout:g}s",
                 code="SUBREQUEST_TIMEOUT",
             ) from error
         except AnswerTooLargeError as error:
+            _succeeded(breaker)  # it answers: too much, which is no outage
             raise SubgraphError(
                 f"subgraph '{subgraph}' answered more than the router reads"
             ) from error
         except HttpCallError as error:
+            _failed(breaker)
             # The cause names hosts and ports: it goes to the log, not to the client.
             log.warning("subgraph %s could not be reached: %s", subgraph, error)
             raise SubgraphError(f"subgraph '{subgraph}' could not be reached") from error
+        except BaseException:
+            if breaker is not None:
+                breaker.abandoned()
+            raise
+        if status >= 500:
+            _failed(breaker)
+        else:
+            _succeeded(breaker)
+        return SubgraphAnswer(status, body)
+
+    def _breaker(self, subgraph: str) -> CircuitBreaker | None:
+        if subgraph in self._breakers:
+            return self._breakers[subgraph]
+        settings = self._breaker_overrides.get(subgraph, self._breaker_settings)
+        breaker = None
+        if settings is not None:
+
+            def changed(state: State) -> None:
+                SUBGRAPH_CIRCUIT_STATE.labels(subgraph).set(_STATE_VALUES[state])
+                log.warning("subgraph %s: circuit %s", subgraph, state.replace("_", " "))
+
+            breaker = CircuitBreaker(settings, on_change=changed)
+            SUBGRAPH_CIRCUIT_STATE.labels(subgraph).set(0)
+        self._breakers[subgraph] = breaker
+        return breaker
+
+    def circuit_states(self) -> dict[str, State]:
+        """Each called subgraph's circuit, for readiness reports."""
+        return {name: b.state for name, b in self._breakers.items() if b is not None}
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+_STATE_VALUES: dict[State, int] = {"closed": 0, "half_open": 1, "open": 2}
+
+
+def _failed(breaker: CircuitBreaker | None) -> None:
+    if breaker is not None:
+        breaker.failed()
+
+
+def _succeeded(breaker: CircuitBreaker | None) -> None:
+    if breaker is not None:
+        breaker.succeeded()

@@ -75,6 +75,8 @@ def create_app(
         timeout=config.subgraph_defaults.timeout_seconds,
         timeouts={name: s.timeout_seconds for name, s in config.subgraphs.items()},
         dedupe=config.dedupe_subgraph_requests,
+        breaker=config.subgraph_defaults.circuit_breaker.breaker(),
+        breakers={name: s.circuit_breaker.breaker() for name, s in config.subgraphs.items()},
     )
     limits = config.limits
     workers = PreparationWorkers(
@@ -120,7 +122,8 @@ def create_app(
     async def ready(_: Request) -> Response:
         if holder.service is None:
             return _ORJSONResponse({"status": "DOWN", "reason": holder.last_error}, status_code=503)
-        return _ORJSONResponse({"status": "UP", "supergraph": holder.digest})
+        circuits = client.circuit_states()
+        return _ORJSONResponse({"status": "UP", "supergraph": holder.digest, "circuits": circuits})
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from router.auth.settings import AuthenticationSettings
+from router.execution.breaker import BreakerSettings
 from router.http.rate_limit import RateLimitSettings
 from router.operation.document import DocumentLimits
 from router.operation.limits import OperationLimits
@@ -29,10 +30,28 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class CircuitBreakerSettings(_Section):
+    """The platform's rule by default: open after 5 failures in a row (timeouts, unreachable,
+    HTTP 5xx), probe after 30 s, close after 2 successes in a row."""
+
+    enabled: bool = True
+    failures: int = Field(5, ge=1)
+    successes: int = Field(2, ge=1)
+    probe_after_seconds: float = Field(30.0, gt=0)
+
+    def breaker(self) -> BreakerSettings | None:
+        if not self.enabled:
+            return None
+        return BreakerSettings(self.failures, self.successes, self.probe_after_seconds)
+
+
 class SubgraphSettings(_Section):
-    timeout_seconds: float = Field(30.0, gt=0)
+    timeout_seconds: float = Field(10.0, gt=0)
     url: str | None = None
     """Override the routing URL the supergraph gives for this subgraph."""
+    circuit_breaker: CircuitBreakerSettings = Field(
+        default_factory=lambda: CircuitBreakerSettings()
+    )
 
 
 # The production defaults are the operation stage's own, in one place.

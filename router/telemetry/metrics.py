@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -34,6 +34,21 @@ DATA_PATH_EXECUTIONS = Counter(
     "extension) or python (the reference path: configured, or a plan the native path does "
     "not cover).",
     ["path"],
+    registry=REGISTRY,
+)
+
+SUBGRAPH_CIRCUIT_STATE = Gauge(
+    "shopgraph_router_subgraph_circuit_state",
+    "Each subgraph's circuit breaker: 0 closed (called), 1 half open (one probe at a time), "
+    "2 open (not called).",
+    ["subgraph"],
+    registry=REGISTRY,
+)
+
+SUBGRAPH_CIRCUIT_REFUSALS = Counter(
+    "shopgraph_router_subgraph_circuit_refusals_total",
+    "Subgraph calls not made because the subgraph's circuit was open.",
+    ["subgraph"],
     registry=REGISTRY,
 )
 

@@ -53,6 +53,6 @@ def test_reload_on_change_keeps_in_flight_requests_and_survives_a_broken_file(
         path.write_text("this is not a supergraph")
         time.sleep(1.0)
         ready = client.get("/health/ready").json()
-        assert ready == {"status": "UP", "supergraph": second}
+        assert ready == {"status": "UP", "supergraph": second, "circuits": {"products": "closed"}}
         body = client.post("/graphql", json={"query": '{ product(id: "p1") { name } }'}).json()
         assert body == {"data": {"product": {"name": "Kettle"}}}

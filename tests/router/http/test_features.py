@@ -92,7 +92,7 @@ def test_config_from_yaml_with_environment_overrides(tmp_path: Path) -> None:
     )
     assert (config.port, config.introspection) == (4600, True)
     assert config.subgraph("products").timeout_seconds == 2
-    assert config.subgraph("users").timeout_seconds == 30
+    assert config.subgraph("users").timeout_seconds == 10
 
 
 @pytest.mark.parametrize(
