@@ -206,11 +206,11 @@ impl Tree {
         let schema = self.schema.get();
         let (Some(V::Obj(data)), V::Obj(target)) = (&answer.data, &mut self.data) else { return };
         if fetch.rewrites.is_empty() {
-            deep_merge_ref(target, data, schema);
+            deep_merge(target, data, schema);
         } else {
             let mut data = data.clone();
             undo_aliases(&mut data, &fetch.rewrites, schema);
-            deep_merge(target, data, schema);
+            deep_merge(target, &data, schema);
         }
     }
 
@@ -291,7 +291,7 @@ impl Tree {
             if fetch.rewrites.is_empty() {
                 for path in receivers {
                     if let Some(V::Obj(target)) = value_at_mut(&mut self.data, path) {
-                        deep_merge_ref(target, entity, schema);
+                        deep_merge(target, entity, schema);
                     }
                 }
                 continue;
@@ -300,7 +300,7 @@ impl Tree {
             undo_aliases(&mut entity, &fetch.rewrites, schema);
             for path in receivers {
                 if let Some(V::Obj(target)) = value_at_mut(&mut self.data, path) {
-                    deep_merge_ref(target, &entity, schema);
+                    deep_merge(target, &entity, schema);
                 }
             }
         }
@@ -597,52 +597,8 @@ fn reduce(value: &V, selections: &[Required], schema: &Schema) -> V {
 }
 
 /// Merge a subgraph's answer into the response tree, object into object, item into item.
-fn deep_merge(target: &mut Object, source: Object, schema: &Schema) {
-    let mut hint = 0;
-    for (key, value) in source {
-        let found = target.position_from(&key, hint);
-        if let Some(at) = found {
-            hint = at + 1;
-        }
-        let Some(existing) = found.and_then(|at| target.value_at_mut(at)) else {
-            target.push(key, value); // not there: no second search
-            continue;
-        };
-        match existing {
-            existing if !existing.is_null() => {
-                if key == "__typename" {
-                    if let (V::Str(old), V::Str(new)) = (&*existing, &value) {
-                        if old != new {
-                            // An interface object answers with the interface's name; the
-                            // concrete type wins.
-                            if !schema.abstract_types.contains(new) {
-                                *existing = value;
-                            }
-                            continue;
-                        }
-                    }
-                }
-                merge_value(existing, value, schema);
-            }
-            existing => *existing = value,
-        }
-    }
-}
-
-fn merge_value(existing: &mut V, value: V, schema: &Schema) {
-    match (existing, value) {
-        (V::Obj(old), V::Obj(new)) => deep_merge(old, new, schema),
-        (V::Arr(old), V::Arr(new)) if old.len() == new.len() => {
-            for (slot, item) in old.iter_mut().zip(new) {
-                merge_value(slot, item, schema);
-            }
-        }
-        (slot, value) => *slot = value,
-    }
-}
-
-/// `deep_merge` from an answer that other requests share: what the tree takes is copied.
-fn deep_merge_ref(target: &mut Object, source: &Object, schema: &Schema) {
+/// The answer may be shared by other requests: what the tree takes is copied.
+fn deep_merge(target: &mut Object, source: &Object, schema: &Schema) {
     let mut hint = 0;
     for (key, value) in source.iter() {
         let found = target.position_from(key, hint);
@@ -667,16 +623,16 @@ fn deep_merge_ref(target: &mut Object, source: &Object, schema: &Schema) {
                 }
             }
         }
-        merge_value_ref(existing, value, schema);
+        merge_value(existing, value, schema);
     }
 }
 
-fn merge_value_ref(existing: &mut V, value: &V, schema: &Schema) {
+fn merge_value(existing: &mut V, value: &V, schema: &Schema) {
     match (existing, value) {
-        (V::Obj(old), V::Obj(new)) => deep_merge_ref(old, new, schema),
+        (V::Obj(old), V::Obj(new)) => deep_merge(old, new, schema),
         (V::Arr(old), V::Arr(new)) if old.len() == new.len() => {
             for (slot, item) in old.iter_mut().zip(new) {
-                merge_value_ref(slot, item, schema);
+                merge_value(slot, item, schema);
             }
         }
         (slot, value) => *slot = value.clone(),

@@ -17,7 +17,8 @@ cover (contextual arguments) runs on the reference path.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -357,13 +358,8 @@ class _NativeRun:
                 await self.node(child)
         elif isinstance(node, Parallel):
             await self.parallel(node.nodes)
-        elif isinstance(node, Flatten):
-            assert isinstance(node.node, Fetch), "Flatten wraps a Fetch"
-            started = self.start_entity_fetch(node.node)
-            if started is not None:
-                await self.finish_entity_fetch(*started)
-        elif isinstance(node, Fetch):
-            await self.finish_root_fetch(node, self.start_root_fetch(node))
+        elif isinstance(node, Flatten | Fetch):
+            await self.parallel([node])
         elif isinstance(node, Condition):
             chosen = node.if_clause if self.variables.get(node.condition) else node.else_clause
             if chosen is not None:
@@ -373,24 +369,23 @@ class _NativeRun:
         """Start every child, then finish each. A fetch's call is started without a task of
         its own (``SubgraphClient.start``), and its answer merged once every call is under
         way, in the children's order; any other child runs as a task."""
-        running: list[Any] = []
+        finishes: list[Callable[[], Awaitable[None]]] = []
         for child in children:
-            if isinstance(child, Flatten) and isinstance(child.node, Fetch):
-                running.append(("entity", child.node, self.start_entity_fetch(child.node)))
+            if isinstance(child, Flatten):
+                assert isinstance(child.node, Fetch), "Flatten wraps a Fetch"
+                started = self.start_entity_fetch(child.node)
+                if started is not None:
+                    finishes.append(functools.partial(self.finish_entity_fetch, *started))
             elif isinstance(child, Fetch):
-                running.append(("root", child, self.start_root_fetch(child)))
+                call = self.start_root_fetch(child)
+                finishes.append(functools.partial(self.finish_root_fetch, child, call))
             else:
-                running.append(("task", child, asyncio.ensure_future(self.node(child))))
+                task = asyncio.ensure_future(self.node(child))
+                finishes.append(lambda task=task: task)  # type: ignore[misc]
         failure: Exception | None = None
-        for kind, child, started in running:
+        for finish in finishes:
             try:
-                if kind == "entity":
-                    if started is not None:
-                        await self.finish_entity_fetch(*started)
-                elif kind == "root":
-                    await self.finish_root_fetch(child, started)
-                else:
-                    await started
+                await finish()
             except Exception as error:  # finish the others first, as gather would
                 failure = failure or error
         if failure is not None:

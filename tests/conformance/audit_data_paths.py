@@ -37,6 +37,7 @@ from router.http.app import create_app
 from router.http.config import RouterConfig
 from router.supergraph import load_supergraph
 from router.telemetry.metrics import DATA_PATH_EXECUTIONS, REGISTRY
+from tests.conformance.audit_composition import fetch_suites
 
 TIMEOUT_SECONDS = 30.0
 DataPath = Literal["native", "python"]
@@ -65,12 +66,6 @@ class SuiteResult:
     """... and those it handed to the reference path (plans with contextual arguments,
     introspection); the rest were refused before execution (validation, planning)."""
     differences: list[str] = field(default_factory=list)
-
-
-def fetch_suites(client: httpx.Client) -> list[str]:
-    answer = client.get("/ids")
-    answer.raise_for_status()
-    return [str(suite) for suite in answer.json()]
 
 
 def fetch_tests(client: httpx.Client, suite: str) -> list[AuditTest]:
