@@ -6,12 +6,12 @@ Codes that the router or a subgraph set (``UNAUTHENTICATED``, ``OUT_OF_STOCK``,
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from graphql import GraphQLError
 
-log = logging.getLogger("shopgraph.bff_mobile")
+from observability.asgi import log_unexpected
+from observability.context import current_request
 
 CODES = {
     "BAD_REQUEST": "the HTTP request is not a well-formed GraphQL request",
@@ -74,8 +74,10 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         formatted["message"] = error.original_error.message
     elif "code" not in extensions:
         if error.original_error is not None:
-            log.error("a resolver failed", exc_info=error.original_error)
-            formatted["message"] = "internal error"
+            error_id = log_unexpected(error.original_error, f"the resolver of {error.path}")
+            formatted["message"] = f"internal error (error id {error_id})"
+            extensions["errorId"] = error_id
         extensions["code"] = "INTERNAL_SERVER_ERROR"
+    current_request().add_error_code(extensions["code"])
     formatted["extensions"] = extensions
     return formatted

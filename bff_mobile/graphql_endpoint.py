@@ -19,6 +19,7 @@ from bff_mobile.persisted import PersistedOperations, operation_id
 from bff_mobile.resolvers import MobileContext
 from bff_mobile.router_client import RouterClient
 from bff_mobile.settings import MobileSettings
+from observability.context import current_request, note_operation
 
 JSON = "application/json"
 
@@ -44,12 +45,14 @@ class GraphQLEndpoint:
             check_app_version(request.headers.get(VERSION_HEADER), self.minimum_version)
             incoming = await read_app_request(request)
             prepared = self._prepared(incoming)
+            note_operation(prepared.operation.operation.value, prepared.name)
             if request.method != "POST" and not prepared.is_query:
                 raise MobileError(
                     "mutations must be sent with POST", "METHOD_NOT_ALLOWED", status=405
                 )
             body = await run(self.schema, prepared, incoming.variables, context)
         except MobileError as error:
+            current_request().add_error_code(error.code)
             return _error_response(error)
         return self._answer(request, prepared, context, body)
 

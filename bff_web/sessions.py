@@ -5,11 +5,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import orjson
+from prometheus_client import Gauge
 from redis.asyncio import Redis
+
+from observability.metrics import service_registry
+
+ACTIVE_KEY = "bffweb:sessions:active"
+"""A sorted set of live sessions (a digest of each id, scored by its expiry): their count is
+``shopgraph_bff_web_active_sessions``, shared by every BFF instance."""
+ACTIVE_SESSIONS = Gauge(
+    "shopgraph_bff_web_active_sessions",
+    "Browser sessions alive (signed in or holding an anonymous cart), across instances.",
+    registry=service_registry("bff_web"),
+)
 
 SIGN_IN_TTL_SECONDS = 600
 """How long a started sign-in (its state, and the browser's sign-in cookie) stays valid."""
@@ -48,6 +61,10 @@ class PendingSignIn:
         return hmac.compare_digest(binding(browser_value), self.browser_binding)
 
 
+def _member(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()[:32]
+
+
 def binding(browser_value: str) -> str:
     """What is stored of a browser's sign-in cookie: its hash, never the value itself."""
     return hashlib.sha256(browser_value.encode()).hexdigest()
@@ -65,8 +82,14 @@ class SessionStore:
         return Session(**orjson.loads(raw)) if raw else None
 
     async def save(self, session: Session) -> None:
-        await self.redis.set(f"bffweb:session:{session.id}", orjson.dumps(asdict(session)),
-                             ex=self.ttl)  # fmt: skip
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(f"bffweb:session:{session.id}", orjson.dumps(asdict(session)), ex=self.ttl)
+            pipe.zadd(ACTIVE_KEY, {_member(session.id): now + self.ttl})
+            pipe.zremrangebyscore(ACTIVE_KEY, "-inf", now)
+            pipe.zcard(ACTIVE_KEY)
+            *_, active = await pipe.execute()
+        ACTIVE_SESSIONS.set(active)
 
     async def create(self, **values: Any) -> Session:
         session = Session(id=secrets.token_urlsafe(32), **values)
@@ -74,7 +97,12 @@ class SessionStore:
         return session
 
     async def delete(self, session_id: str) -> None:
-        await self.redis.delete(f"bffweb:session:{session_id}")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(f"bffweb:session:{session_id}")
+            pipe.zrem(ACTIVE_KEY, _member(session_id))
+            pipe.zcard(ACTIVE_KEY)
+            *_, active = await pipe.execute()
+        ACTIVE_SESSIONS.set(active)
 
     async def start_sign_in(self, pending: PendingSignIn) -> None:
         await self.redis.set(f"bffweb:signin:{pending.state}", orjson.dumps(asdict(pending)),

@@ -19,7 +19,12 @@ def _not_in_this_build(command: str) -> click.ClickException:
 def _serve(svc: Service, host: str, port: int | None) -> None:
     if not svc.available:
         raise _not_in_this_build(svc.name)
-    uvicorn.run(svc.create_app(), host=host, port=port or svc.port)
+    from observability.process import configure
+
+    configure(svc.name)
+    # Our logging set-up and access log (observability) stand in for uvicorn's.
+    uvicorn.run(svc.create_app(), host=host, port=port or svc.port, log_config=None,
+                access_log=False)  # fmt: skip
 
 
 host_option = click.option(
@@ -259,15 +264,14 @@ def search_indexer() -> None:
     For running the indexer on its own; the search subgraph runs one itself unless
     SHOPGRAPH_SEARCH_RUN_INDEXER=false.
     """
-    import logging
-
     from datastores.embedded import redis_client
     from datastores.settings import StoreSettings
+    from observability.process import configure
     from subgraphs.search.app import open_index
     from subgraphs.search.indexer import CatalogIndexer
     from subgraphs.search.settings import SearchSettings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure("search-indexer")
 
     async def run() -> None:
         stores, settings = StoreSettings(), SearchSettings()

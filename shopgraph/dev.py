@@ -27,6 +27,7 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
     """Run every available service until SIGINT/SIGTERM; return the exit status."""
     # A developer's mobile BFF runs documents too, not only the app's persisted operations.
     os.environ.setdefault("SHOPGRAPH_BFF_MOBILE_MODE", "development")
+    _configure_telemetry()
     runnable = [s for s in services if s.available]
     for missing in (s for s in services if not s.available):
         click.echo(f"  {missing.name:<11} (not part of this build yet)")
@@ -48,6 +49,19 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
     return asyncio.run(_supervise(runnable, host))
 
 
+def _configure_telemetry() -> None:
+    """Readable log lines, and every trace kept for the viewer (the ``traces`` service)
+    unless an exporter is configured."""
+    from observability.process import configure
+    from observability.settings import TelemetrySettings
+    from observability.viewer import RECENT
+
+    os.environ.setdefault("SHOPGRAPH_LOG_FORMAT", "text")
+    os.environ.setdefault("SHOPGRAPH_TRACES_EXPORTER", "viewer")
+    settings = TelemetrySettings()
+    configure(None, settings, RECENT if settings.traces_exporter == "viewer" else None)
+
+
 async def _load_demo_catalog() -> None:
     """Seed the configured (by default embedded) catalog and search stores; quick when seeded."""
     from shopgraph.catalog import open_catalog_stores, open_order_store, seed
@@ -63,7 +77,7 @@ async def _supervise(services: Sequence[Service], host: str) -> int:
     servers = [
         _SupervisedServer(
             uvicorn.Config(s.create_app(), host=host, port=s.port, log_level="warning",
-                           lifespan="on")
+                           lifespan="on", log_config=None, access_log=False)
         )
         for s in services
     ]  # fmt: skip

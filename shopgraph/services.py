@@ -18,6 +18,8 @@ class Service:
     base_port: int
     factory: str  # "package.module:function" returning an ASGI app
     description: str
+    observed: bool = True
+    """Served through :class:`observability.asgi.ObservedApp` (traces, metrics, access log)."""
 
     @property
     def port(self) -> int:
@@ -40,7 +42,12 @@ class Service:
     def create_app(self) -> ASGIApp:
         module_name, _, function = self.factory.partition(":")
         factory: Callable[[], ASGIApp] = getattr(importlib.import_module(module_name), function)
-        return factory()
+        app = factory()
+        if not self.observed:
+            return app
+        from observability.asgi import ObservedApp
+
+        return ObservedApp(app, service=self.name)
 
 
 SERVICES: tuple[Service, ...] = (
@@ -54,6 +61,8 @@ SERVICES: tuple[Service, ...] = (
     Service("router", 4000, "shopgraph.dev:create_router_app", "federation router with GraphiQL"),
     Service("bff_web", 3000, "bff_web.app:create_app", "web BFF"),
     Service("bff_mobile", 3001, "bff_mobile.app:create_app", "mobile BFF"),
+    Service("traces", 16686, "observability.viewer:create_app",
+            "the last traces of every service (development only)", observed=False),
 )  # fmt: skip
 
 SUBGRAPHS = ("products", "orders", "search", "users")

@@ -28,6 +28,7 @@ class BoundedCache(Generic[K, V]):
         self._lock = Lock()
         self.hits = 0
         self.misses = 0
+        self.evictions = 0
 
     def get(self, key: K) -> V | None:
         with self._lock:
@@ -54,6 +55,7 @@ class BoundedCache(Generic[K, V]):
             ):
                 _, (_, evicted) = self._entries.popitem(last=False)
                 self._bytes -= evicted
+                self.evictions += 1
         return True
 
     @property

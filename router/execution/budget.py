@@ -10,6 +10,7 @@ too, so a flood of new documents is refused rather than queued without end.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import ctypes
 import threading
 import time
@@ -38,6 +39,8 @@ def _raise_in_thread(ident: int, exception: type[BaseException] | None) -> None:
 class _Job(Generic[T]):
     def __init__(self, fn: Callable[[], T]) -> None:
         self.fn = fn
+        # The caller's context goes with the job: its span is the parent of the job's spans.
+        self.context = contextvars.copy_context()
         self.lock = threading.Lock()
         self.ident: int | None = None
         self.clock: int | None = None
@@ -51,7 +54,7 @@ class _Job(Generic[T]):
             self.clock = time.pthread_getcpuclockid(self.ident)
             self.started_cpu = time.clock_gettime(self.clock)
         try:
-            return self.fn()
+            return self.context.run(self.fn)
         finally:
             with self.lock:
                 self.done = True

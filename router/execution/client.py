@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,7 +18,12 @@ import orjson
 
 from router.execution.breaker import BreakerSettings, CircuitBreaker, State
 from router.execution.http1 import AnswerTooLargeError, Http1Client, HttpCallError
-from router.telemetry.metrics import SUBGRAPH_CIRCUIT_REFUSALS, SUBGRAPH_CIRCUIT_STATE
+from router.telemetry.metrics import (
+    SUBGRAPH_CIRCUIT_REFUSALS,
+    SUBGRAPH_CIRCUIT_STATE,
+    SUBGRAPH_REQUESTS,
+)
+from router.telemetry.spans import end_fetch, fetch_span, with_trace_context
 from router.types import JSONObject, RouterError
 
 log = logging.getLogger("shopgraph.router")
@@ -140,6 +146,31 @@ class HttpSubgraphClient:
     async def _post(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
     ) -> SubgraphAnswer:
+        """One call, measured (``http_client_request_duration_seconds``) and, when traces
+        are exported, in a client span whose context goes along as ``traceparent``."""
+        span = fetch_span(subgraph, url)
+        if span is not None:
+            headers = with_trace_context(span, headers)
+        started = time.perf_counter()
+        try:
+            answer = await self._call(subgraph, url, payload, headers)
+        except SubgraphError as error:
+            SUBGRAPH_REQUESTS.labels(subgraph, "", error.code).observe(
+                time.perf_counter() - started
+            )
+            end_fetch(span, None, error)
+            raise
+        except BaseException as error:
+            end_fetch(span, None, error)
+            raise
+        SUBGRAPH_REQUESTS.labels(subgraph, _STATUS.get(answer.status) or str(answer.status),
+                                 "").observe(time.perf_counter() - started)  # fmt: skip
+        end_fetch(span, answer.status)
+        return answer
+
+    async def _call(
+        self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
+    ) -> SubgraphAnswer:
         timeout = self._timeouts.get(subgraph, self._timeout)
         breaker = self._breaker(subgraph)
         if breaker is not None and not breaker.allow():
@@ -201,6 +232,7 @@ class HttpSubgraphClient:
 
 
 _STATE_VALUES: dict[State, int] = {"closed": 0, "half_open": 1, "open": 2}
+_STATUS = {code: str(code) for code in (200, 400, 401, 403, 404, 429, 500, 502, 503, 504)}
 
 
 def _failed(breaker: CircuitBreaker | None) -> None:

@@ -54,6 +54,7 @@ from router.operation.cost import _CAP, _MAX_SPREADS, CostModel
 from router.planning.operation import Field, Operation, Selection
 from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
 from router.supergraph import Supergraph
+from router.telemetry.spans import step
 from router.types import JSONObject
 
 # -- the schema ------------------------------------------------------------------------------
@@ -328,7 +329,8 @@ async def execute_native(
     if native.plan.node is not None:
         await run.node(native.plan.node)
     paths = orjson.dumps([error.get("path") for error in run.errors])
-    data, found, actual = run.tree.shape(shape, paths, cost)
+    with step("graphql.merge"):
+        data, found, actual = run.tree.shape(shape, paths, cost)
     return NativeResult(data, [*run.errors, *shape_errors(found)], actual)
 
 

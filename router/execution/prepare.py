@@ -34,6 +34,7 @@ from router.operation.limits import Measures, OperationLimits, check_limits, mea
 from router.operation.suggestions import without_suggestions
 from router.planning.normalize import normalize_operation
 from router.planning.operation import Operation
+from router.telemetry.spans import step
 
 log = logging.getLogger("shopgraph.router")
 
@@ -102,21 +103,23 @@ class OperationPreparer:
             # Past the operation limits already in its text: refused before the parse (unless
             # the limits only warn, when the measures below log them).
             early = not self.operation_limits.warn_only
-            document = parse_document(
-                source,
-                max_bytes=limits.max_bytes,
-                max_tokens=limits.max_tokens,
-                max_nesting=limits.max_nesting,
-                max_aliases=self.operation_limits.max_aliases if early else 0,
-                max_selections=self.operation_limits.max_expanded_selections if early else 0,
-            )
+            with step("graphql.parse"):
+                document = parse_document(
+                    source,
+                    max_bytes=limits.max_bytes,
+                    max_tokens=limits.max_tokens,
+                    max_nesting=limits.max_nesting,
+                    max_aliases=self.operation_limits.max_aliases if early else 0,
+                    max_selections=self.operation_limits.max_expanded_selections if early else 0,
+                )
         except GraphQLSyntaxError as error:
             return PreparedOperation(digest, operation_name, errors=[error],
                                      error_code="GRAPHQL_PARSE_FAILED")  # fmt: skip
         measures = measure_document(document)
         self._check(measures)
         drop_repeated_fields(document)
-        errors = validate(self.schema, document, self.rules)
+        with step("graphql.validate"):
+            errors = validate(self.schema, document, self.rules)
         if errors:
             return PreparedOperation(digest, operation_name, document,
                                      errors=self._shown(errors),

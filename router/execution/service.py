@@ -36,7 +36,8 @@ from router.planning.plan import QueryPlan
 from router.planning.planner import plan_normalized
 from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
-from router.telemetry.metrics import DATA_PATH_EXECUTIONS
+from router.telemetry.metrics import DATA_PATH_EXECUTIONS, watch_cache
+from router.telemetry.spans import step
 from router.types import JSONObject, RouterError
 
 
@@ -136,6 +137,8 @@ class RouterService:
             cache_entries=caches.operation_entries,
             cache_bytes=caches.operation_bytes,
         )
+        watch_cache("plan", self.plans.cache)
+        watch_cache("operation", self.operations.cache)
         self.index = SchemaIndex(supergraph)
         self.authorization = AuthorizationRules.from_directives(supergraph.directives)
         self.policy_names = self.authorization.policy_names()
@@ -216,9 +219,10 @@ class RouterService:
         key = self.plans.key(prepared.digest, prepared.operation_name, labels, authorized.signature)
         plan = self.plans.cached(key)
         if plan is None:
-            planned = await self.workers.run(
-                lambda: plan_normalized(self.supergraph, authorized.operation, labels)
-            )
+            with step("graphql.plan"):
+                planned = await self.workers.run(
+                    lambda: plan_normalized(self.supergraph, authorized.operation, labels)
+                )
             plan = self.plans.store(key, planned)
         if self.tree_schema is not None and not prepared.introspection:
             native = await self._execute_native(
@@ -238,10 +242,11 @@ class RouterService:
             error_policy=self.error_policy,
         )
         errors = result.errors
-        data = shape_response(
-            self.supergraph.api_schema, normalized, result.data, variables, errors,
-            authorized.denied,
-        )  # fmt: skip
+        with step("graphql.merge"):
+            data = shape_response(
+                self.supergraph.api_schema, normalized, result.data, variables, errors,
+                authorized.denied,
+            )  # fmt: skip
         if prepared.introspection and data is not None:
             data = self._with_introspection(document, operation, variables, data, errors)
         return GraphQLResult(data, errors)

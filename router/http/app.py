@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from observability.asgi import log_unexpected
+from observability.context import current_request, note_operation
 from router.auth.directives import Viewer
 from router.auth.settings import JwtSettings
 from router.auth.viewer import load_policy_hook, viewer_of
@@ -219,6 +221,7 @@ def _response_type(request: Request) -> str:
 
 
 def _error_response(status: int, message: str, code: str, request: Request) -> Response:
+    current_request().add_error_code(code)
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return _ORJSONResponse(body, status_code=status, media_type=_response_type(request))
 
@@ -228,10 +231,19 @@ def _request_error(request: Request, errors: list[JSONObject], status: int) -> R
 
 
 def _errors_response(media_type: str, errors: list[JSONObject], status: int) -> Response:
+    _note_error_codes(errors)
     # application/json clients get 200 for GraphQL errors, per GraphQL over HTTP.
     if media_type == JSON:
         status = 200
     return _ORJSONResponse({"errors": errors}, status_code=status, media_type=media_type)
+
+
+def _note_error_codes(errors: list[JSONObject]) -> None:
+    info = current_request()
+    for error in errors[:8]:
+        extensions = error.get("extensions")
+        if isinstance(extensions, dict):
+            info.add_error_code(extensions.get("code"))
 
 
 def _error(message: str, code: str) -> JSONObject:
@@ -300,6 +312,7 @@ async def _handle_graphql(
     operation = prepared.operation
     schema = service.supergraph.api_schema
     assert operation is not None
+    note_operation(operation.operation.value, operation.name.value if operation.name else None)
     if request.method == "GET" and operation.operation != OperationType.QUERY:
         response = _error_response(
             405, "mutations and subscriptions must be sent with POST", "METHOD_NOT_ALLOWED", request
@@ -385,9 +398,11 @@ class _Execution:
         except RouterError as error:
             errors = [_error(error.message, error.code)]
             return _errors_response(self.media_type, errors, 500)
-        except Exception:
-            log.exception("operation failed inside the router")
-            errors = [_error("internal router error", "INTERNAL_SERVER_ERROR")]
+        except Exception as unexpected:
+            error_id = log_unexpected(unexpected, "the router's execution of an operation")
+            errors = [_error(f"internal router error (error id {error_id})",
+                             "INTERNAL_SERVER_ERROR")]  # fmt: skip
+            errors[0]["extensions"]["errorId"] = error_id
             return _errors_response(self.media_type, errors, 500)
         if self.demand.enabled:
             actual = service.actual_cost(prepared, result)
@@ -398,6 +413,8 @@ class _Execution:
                     "actual": actual,
                     "max": self.demand.max_cost,
                 }
+        if result.errors:
+            _note_error_codes(result.errors)
         return _ORJSONResponse(result.to_json(), media_type=self.media_type)
 
 

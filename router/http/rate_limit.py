@@ -18,6 +18,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, field_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from observability.context import current_request
 from router.http.token_buckets import (
     DEFAULT_KEY_PREFIX,
     DEFAULT_MAX_KEYS,
@@ -27,6 +28,7 @@ from router.http.token_buckets import (
     RedisTokenBuckets,
     TokenBuckets,
 )
+from router.telemetry.metrics import REFUSED_OPERATIONS
 
 RATE_LIMITED = "RATE_LIMITED"
 VENDOR_CLAIM = "extension_VendorId"
@@ -141,6 +143,8 @@ class RateLimitMiddleware:
 
 
 async def _refuse(send: Send, decision: Decision, limit_headers: list[tuple[bytes, bytes]]) -> None:
+    REFUSED_OPERATIONS.labels(RATE_LIMITED).inc()
+    current_request().add_error_code(RATE_LIMITED)
     seconds = max(1, math.ceil(decision.retry_after_seconds))
     body = orjson.dumps(
         {

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
+from observability.process import configure
 from router.http.config import ConfigError, RouterConfig, load_config
 from router.http.workers import serve_workers
 from router.supergraph import SupergraphError, load_supergraph
@@ -26,6 +26,7 @@ def serve(
 
     Raises ``ConfigError`` for a configuration that cannot run with its ``workers``.
     """
+    configure("router")
     if config.workers > 1:
         return serve_workers(
             config,
@@ -39,13 +40,20 @@ def serve(
     # Imported here: a supervisor serves nothing, and stays smaller without the app.
     import uvicorn
 
+    from observability.asgi import ObservedApp
     from router.http.app import create_app
 
-    app = create_app(config, supergraph_path=supergraph_path)
+    app = ObservedApp(create_app(config, supergraph_path=supergraph_path), service="router")
     # The router alone decides whose X-Forwarded-For it believes (rate_limit.trusted_proxies),
-    # never uvicorn's default of trusting 127.0.0.1.
+    # never uvicorn's default of trusting 127.0.0.1. Logging is observability's (log_config).
     uvicorn.run(
-        app, host=host, port=port, log_level=log_level, access_log=access_log, proxy_headers=False
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        proxy_headers=False,
+        log_config=None,
     )
     return 0
 
@@ -62,7 +70,6 @@ def main(argv: list[str] | None = None) -> None:
         load_supergraph(Path(args.supergraph).read_text())
     except (ConfigError, SupergraphError, OSError) as error:
         parser.exit(1, f"router: {args.supergraph}: {error}\n")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         status = serve(
             config,

@@ -20,6 +20,8 @@ import sys
 
 import uvicorn
 
+from observability.asgi import ObservedApp
+from observability.process import configure
 from router.http.app import create_app
 from router.http.config import ConfigError, load_config
 from router.http.reload import SupergraphHolder
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     _exit_with_parent(args.parent_pid)
     # A terminal hang-up reaches the whole process group; only the supervisor acts on it.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure("router")
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -87,7 +89,8 @@ def main(argv: list[str] | None = None) -> None:
     listener = socket.socket(fileno=args.listen_fd)
     server = WorkerServer(
         uvicorn.Config(
-            app,
+            ObservedApp(app, service="router"),
+            log_config=None,
             log_level=args.log_level,
             access_log=args.access_log,
             # The router alone decides whose X-Forwarded-For it believes.

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from observability.process import configure
 from router.http.config import ConfigError, RouterConfig
 
 log = logging.getLogger("shopgraph.router")
@@ -312,7 +313,7 @@ def serve_workers(
 ) -> int:
     """Bind ``host:port`` and run ``config.workers`` workers on it; the exit status."""
     refuse_per_worker_state(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure("router")
     listener = bind_listener(host, port)
     bound = listener.getsockname()
     log.info("router on http://%s:%d with %d worker processes", host, bound[1], config.workers)

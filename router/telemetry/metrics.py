@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+import weakref
+from collections.abc import Iterator
+from typing import Protocol
 
-REGISTRY = CollectorRegistry(auto_describe=True)
+from prometheus_client import Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from observability.metrics import service_registry
+
+REGISTRY = service_registry("router")
+"""The router service's registry: these metrics and the ones every service has (HTTP,
+operations), all served on the router's ``/metrics``."""
 
 OPERATION_COST = Histogram(
     "shopgraph_router_operation_cost",
@@ -17,7 +27,8 @@ OPERATION_COST = Histogram(
 
 REFUSED_OPERATIONS = Counter(
     "shopgraph_router_refused_operations_total",
-    "Operations refused before planning, by the limit's error code.",
+    "Requests refused before planning, by code: an operation limit, demand control, or the "
+    "rate limit (RATE_LIMITED).",
     ["code"],
     registry=REGISTRY,
 )
@@ -37,6 +48,16 @@ DATA_PATH_EXECUTIONS = Counter(
     registry=REGISTRY,
 )
 
+SUBGRAPH_REQUESTS = Histogram(
+    "http_client_request_duration_seconds",
+    "Subgraph calls (OTel http.client.request.duration), by subgraph and HTTP status, or by "
+    "the error code of a call that got no answer (SUBREQUEST_TIMEOUT, …). Identical calls "
+    "shared in flight count once.",
+    ["subgraph", "http_response_status_code", "error_type"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+    registry=REGISTRY,
+)
+
 SUBGRAPH_CIRCUIT_STATE = Gauge(
     "shopgraph_router_subgraph_circuit_state",
     "Each subgraph's circuit breaker: 0 closed (called), 1 half open (one probe at a time), "
@@ -51,6 +72,63 @@ SUBGRAPH_CIRCUIT_REFUSALS = Counter(
     ["subgraph"],
     registry=REGISTRY,
 )
+
+
+class CacheStats(Protocol):
+    """What a bounded cache tells about itself (``router.cache.BoundedCache``)."""
+
+    hits: int
+    misses: int
+    evictions: int
+
+    @property
+    def size_bytes(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+
+class _CacheCollector(Collector):
+    """Reads the watched caches at each scrape: nothing is counted on the request path."""
+
+    def __init__(self) -> None:
+        self._caches: dict[str, weakref.ref[CacheStats]] = {}
+
+    def watch(self, name: str, cache: CacheStats) -> None:
+        self._caches[name] = weakref.ref(cache)  # a reloaded supergraph brings new caches
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "shopgraph_router_cache_requests", "Cache lookups, by cache and result.",
+            labels=["cache", "result"],
+        )  # fmt: skip
+        evictions = CounterMetricFamily(
+            "shopgraph_router_cache_evictions", "Entries evicted to stay within bounds.",
+            labels=["cache"],
+        )  # fmt: skip
+        entries = GaugeMetricFamily("shopgraph_router_cache_entries", "Entries held.",
+                                    labels=["cache"])  # fmt: skip
+        size = GaugeMetricFamily("shopgraph_router_cache_bytes",
+                                 "Estimated bytes held (each cache is bounded in bytes).",
+                                 labels=["cache"])  # fmt: skip
+        for name, ref in sorted(self._caches.items()):
+            cache = ref()
+            if cache is None:
+                continue
+            requests.add_metric([name, "hit"], cache.hits)
+            requests.add_metric([name, "miss"], cache.misses)
+            evictions.add_metric([name], cache.evictions)
+            entries.add_metric([name], len(cache))
+            size.add_metric([name], cache.size_bytes)
+        yield from (requests, evictions, entries, size)
+
+
+_CACHES = _CacheCollector()
+REGISTRY.register(_CACHES)
+
+
+def watch_cache(name: str, cache: CacheStats) -> None:
+    """Export ``cache``'s hits, misses, evictions and size as the ``name`` cache."""
+    _CACHES.watch(name, cache)
 
 
 def exposition() -> bytes:

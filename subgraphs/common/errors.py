@@ -7,6 +7,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from observability.asgi import log_unexpected
+from observability.context import current_request
+
 log = logging.getLogger(__name__)
 
 CODES = {
@@ -37,6 +40,7 @@ def report(error: GraphQLError) -> None:
     an unexpected failure with its traceback (``add_code`` logs those)."""
     add_code(error)
     code = (error.extensions or {}).get("code")
+    current_request().add_error_code(code)
     if code != "INTERNAL_SERVER_ERROR":
         log.info("%s at %s: %s", code, error.path, error.message)
 
@@ -68,9 +72,10 @@ def add_code(error: GraphQLError) -> None:
         return
     original = error.original_error
     if original is not None and not isinstance(original, GraphQLError):
-        log.error("resolver failed: %s", error.message, exc_info=original)
-        error.message = "internal error"
+        error_id = log_unexpected(original, f"the resolver of {error.path}")
+        error.message = f"internal error (error id {error_id})"
         extensions["code"] = "INTERNAL_SERVER_ERROR"
+        extensions["errorId"] = error_id
     elif error.path is None or error.message.startswith("Variable "):
         bad_variables = error.message.startswith("Variable ")
         extensions["code"] = "BAD_USER_INPUT" if bad_variables else "GRAPHQL_VALIDATION_FAILED"

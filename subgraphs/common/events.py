@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from observability.tracing import inject
+
 CATALOG_STREAM = "catalog:changes"
 
 
@@ -61,13 +63,15 @@ class CatalogEvents:
     async def product_changed(self, snapshot: ProductSnapshot, change: str) -> str:
         entry_id = await self.redis.xadd(
             self.stream,
-            {
-                "type": "CatalogChanged",
-                "product_id": snapshot.id,
-                "change": change,
-                "at": datetime.now(UTC).isoformat(),
-                "snapshot": snapshot.to_json(),
-            },
+            inject(
+                {
+                    "type": "CatalogChanged",
+                    "product_id": snapshot.id,
+                    "change": change,
+                    "at": datetime.now(UTC).isoformat(),
+                    "snapshot": snapshot.to_json(),
+                }
+            ),
             maxlen=self.max_length,
             approximate=True,
         )

@@ -15,6 +15,7 @@ from subgraphs.common.auth import Viewer
 from subgraphs.common.entities import guard_entities
 from subgraphs.common.errors import report
 from subgraphs.common.http import viewer_of
+from subgraphs.common.telemetry import schema_extensions
 
 S = TypeVar("S")
 C = TypeVar("C")
@@ -26,6 +27,7 @@ class CodedSchema(Schema):
     :func:`guard_entities`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["extensions"] = [*kwargs.get("extensions", ()), *schema_extensions()]
         super().__init__(*args, **kwargs)
         guard_entities(self._schema, self.as_str())
 

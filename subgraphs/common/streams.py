@@ -18,17 +18,57 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
+from prometheus_client import Counter, Gauge
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
+
+from observability.context import current_service
+from observability.metrics import service_registry
+from observability.tracing import consumer_span
 
 log = logging.getLogger(__name__)
 
 IDLE_PAUSE = 0.05
 """Seconds between reads of a server that does not block on XREADGROUP (fakeredis)."""
 
+GROUP_INFO_EVERY_SECONDS = 5.0
+"""How often a consumer reads its group's backlog (XINFO GROUPS) for the metrics."""
+
 Entry = tuple[str, dict[str, str]]
 Handler = Callable[[Sequence[Entry]], Awaitable[dict[str, str]]]
 """Processes a batch; returns the entry ids it can never process, each with the reason."""
+
+
+class StreamMetrics:
+    """A consuming service's stream metrics (one set per service registry)."""
+
+    def __init__(self, service: str) -> None:
+        registry = service_registry(service)
+        labels = ["stream", "group"]
+        self.processed = Counter("shopgraph_stream_processed_entries_total",
+                                 "Stream entries handled and acknowledged.", labels,
+                                 registry=registry)  # fmt: skip
+        self.dead_letters = Counter("shopgraph_stream_dead_letters_total",
+                                    "Stream entries set aside as never processable.", labels,
+                                    registry=registry)  # fmt: skip
+        self.lag = Gauge("shopgraph_stream_consumer_lag_seconds",
+                         "Age of the newest entry handled when it was handled: how far the "
+                         "consumer runs behind its producers.", labels,
+                         registry=registry)  # fmt: skip
+        self.backlog = Gauge("shopgraph_stream_consumer_backlog_entries",
+                             "Entries of the stream the group has not read yet, and read but "
+                             "not acknowledged (XINFO GROUPS lag + pending).", labels,
+                             registry=registry)  # fmt: skip
+
+
+_metrics: dict[str, StreamMetrics] = {}
+
+
+def stream_metrics(service: str) -> StreamMetrics:
+    """The stream metrics of ``service``, registered on first use."""
+    if service not in _metrics:
+        _metrics[service] = StreamMetrics(service)
+    return _metrics[service]
 
 
 class StreamConsumer:
@@ -46,6 +86,8 @@ class StreamConsumer:
         self.batch_size = batch_size
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
+        self.metrics = stream_metrics(current_service())
+        self._next_group_info = 0.0
 
     async def ensure_group(self) -> None:
         """Create the consumer group at the start of the stream (so nothing is skipped)."""
@@ -87,6 +129,7 @@ class StreamConsumer:
             count=self.batch_size, block=self.block_ms,
         )  # fmt: skip
         entries = _entries(response)
+        await self.observe_backlog()
         if entries:
             return await self._handle(entries)
         if time.monotonic() - started < self.block_ms / 2000:
@@ -120,15 +163,44 @@ class StreamConsumer:
                 backoff = min(backoff * 2, 30.0)
 
     async def _handle(self, entries: Sequence[Entry]) -> int:
-        rejected = await self.handler(entries)
-        fields_by_id = dict(entries)
-        for entry_id, reason in rejected.items():
-            await self.dead_letter(entry_id, fields_by_id.get(entry_id, {}), reason)
-        await self.redis.xack(self.stream, self.group, *[entry_id for entry_id, _ in entries])
+        attributes: dict[str, str | int] = {
+            "messaging.system": "redis", "messaging.operation.type": "process",
+            "messaging.destination.name": self.stream,
+            "messaging.consumer.group.name": self.group,
+            "messaging.batch.message_count": len(entries),
+        }  # fmt: skip
+        with consumer_span(f"process {self.stream}", [f for _, f in entries], attributes):
+            rejected = await self.handler(entries)
+            fields_by_id = dict(entries)
+            for entry_id, reason in rejected.items():
+                await self.dead_letter(entry_id, fields_by_id.get(entry_id, {}), reason)
+            await self.redis.xack(self.stream, self.group, *[entry_id for entry_id, _ in entries])
+        labels = self.metrics.processed.labels(self.stream, self.group)
+        labels.inc(len(entries))
+        newest_ms = int(entries[-1][0].split("-", 1)[0])
+        self.metrics.lag.labels(self.stream, self.group).set(
+            max(time.time() - newest_ms / 1000, 0.0)
+        )
         return len(entries)
+
+    async def observe_backlog(self) -> None:
+        """Set the backlog gauge from XINFO GROUPS, at most every few seconds."""
+        if time.monotonic() < self._next_group_info:
+            return
+        self._next_group_info = time.monotonic() + GROUP_INFO_EVERY_SECONDS
+        try:
+            groups = await self.redis.xinfo_groups(self.stream)
+        except ResponseError:  # no such stream yet
+            return
+        for group in groups:
+            name = _text(group.get("name", b""))
+            if name == self.group:
+                backlog = int(group.get("lag") or 0) + int(group.get("pending") or 0)
+                self.metrics.backlog.labels(self.stream, self.group).set(backlog)
 
     async def dead_letter(self, entry_id: str, fields: dict[str, str], error: str) -> None:
         log.warning("%s entry %s dead-lettered: %s", self.stream, entry_id, error)
+        self.metrics.dead_letters.labels(self.stream, self.group).inc()
         await self.redis.xadd(self.dead_letter_stream, {
             "entry_id": entry_id, "stream": self.stream, "group": self.group, "error": error,
             "event": orjson.dumps(fields).decode(),

@@ -19,8 +19,10 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError
+from prometheus_client import Counter
 from redis.asyncio import Redis
 
+from observability.metrics import service_registry
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
 from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_WRITE, require_scope
@@ -38,6 +40,16 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_STOCK = 1_000_000
 STOCK_CACHE_TTL = 300
 SHIPPING_FIELDS = {"recipient": 100, "line1": 200, "line2": 200, "city": 100, "postal_code": 20}
+
+
+CHECKOUTS = Counter(
+    "shopgraph_orders_checkouts_total",
+    "Orders attempted from a cart, by outcome: placed, declined (payment), out_of_stock, or "
+    "refused (another client error).",
+    ["outcome"],
+    registry=service_registry("orders"),
+)
+_OUTCOMES = {"PAYMENT_DECLINED": "declined", "OUT_OF_STOCK": "out_of_stock"}
 
 
 class StockCache:
@@ -183,10 +195,15 @@ class OrdersService:
         try:
             order, created = await self._order_lines(user_id, idempotency_key, claim.lines,
                                                      address, card)  # fmt: skip
+        except GraphQLError as error:
+            code = (error.extensions or {}).get("code")
+            CHECKOUTS.labels(_OUTCOMES.get(str(code), "refused")).inc()
+            raise
         finally:
             if not created:  # failed, or a retry of the key that another attempt won
                 await self.carts.release(cart, user_id, idempotency_key)
         if created:
+            CHECKOUTS.labels("placed").inc()
             await self.carts.complete(cart, user_id, idempotency_key)
             await self.cache.invalidate([item.product_id for item in order.items])
         return order

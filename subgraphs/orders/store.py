@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from observability.tracing import inject
 from subgraphs.orders.model import (
     CartLine,
     Order,
@@ -70,6 +71,8 @@ class OutboxEvent:
     stream: str
     event_type: str
     payload: dict[str, Any]
+    traceparent: str | None = None
+    """The W3C trace context of the request that wrote the event."""
 
 
 class OrderStore(Protocol):
@@ -121,6 +124,10 @@ class OrderStore(Protocol):
         self, limit: int, publish: Callable[[Sequence[OutboxEvent]], Awaitable[None]]
     ) -> int:
         """Publish unpublished outbox events in order and mark them; return how many."""
+        ...
+
+    async def outbox_backlog(self) -> int:
+        """How many outbox events are not published yet."""
         ...
 
     async def close(self) -> None: ...
@@ -361,13 +368,19 @@ class SqlOrderStore:
             rows = (await conn.execute(query)).all()
             if not rows:
                 return 0
-            events = [OutboxEvent(r.id, r.stream, r.event_type, dict(r.payload)) for r in rows]
+            events = [OutboxEvent(r.id, r.stream, r.event_type, dict(r.payload), r.traceparent)
+                      for r in rows]  # fmt: skip
             await publish(events)
             await conn.execute(
                 update(outbox).where(outbox.c.id.in_([e.id for e in events]))
                 .values(published_at=_now())
             )  # fmt: skip
         return len(events)
+
+    async def outbox_backlog(self) -> int:
+        async with self.engine.connect() as conn:
+            query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            return int((await conn.execute(query)).scalar_one())
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -401,6 +414,7 @@ async def _append_event(
 ) -> None:
     await conn.execute(outbox.insert().values(
         stream=ORDER_EVENTS_STREAM, event_type=event_type, payload=payload, created_at=now,
+        traceparent=inject(dict[str, str]()).get("traceparent"),
     ))  # fmt: skip
 
 

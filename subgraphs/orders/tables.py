@@ -81,6 +81,7 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True)),
+    Column("traceparent", String(64)),
     Index("outbox_unpublished", "id", postgresql_where=text("published_at IS NULL"),
           sqlite_where=text("published_at IS NULL")),
 )  # fmt: skip

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
+from subgraphs.common.telemetry import measured_batch
 from subgraphs.products.model import Category, Product, Vendor
 from subgraphs.products.store import CatalogStore, CategoryTree
 
@@ -41,8 +42,8 @@ def create_loaders(store: CatalogStore) -> Loaders:
         return await store.vendors_by_ids(ids)
 
     return Loaders(
-        product_by_id=DataLoader(products_by_id),
-        product_by_sku=DataLoader(products_by_sku),
-        vendor_by_id=DataLoader(vendors_by_id),
+        product_by_id=DataLoader(measured_batch("product_by_id", products_by_id)),
+        product_by_sku=DataLoader(measured_batch("product_by_sku", products_by_sku)),
+        vendor_by_id=DataLoader(measured_batch("vendor_by_id", vendors_by_id)),
         store=store,
     )

@@ -18,11 +18,14 @@ def test_codes_are_registered() -> None:
 
 def test_an_unexpected_failure_says_nothing_of_its_insides() -> None:
     error = GraphQLError("'secret' KeyError", path=["home"], original_error=KeyError("secret"))
-    assert format_error(error) == {
-        "message": "internal error",
+    formatted = format_error(error)
+    error_id = formatted["extensions"]["errorId"]
+    assert formatted == {
+        "message": f"internal error (error id {error_id})",
         "path": ["home"],
-        "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "errorId": error_id},
     }
+    assert "secret" not in str(formatted)
 
 
 def test_a_bff_error_keeps_its_code_and_details() -> None:

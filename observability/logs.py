@@ -1,0 +1,110 @@
+"""Log lines: JSON in production, readable in development; each names its service and
+carries the trace and span ids of the span it was written in."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+import orjson
+from opentelemetry import trace
+
+from observability.context import current_service
+from observability.settings import TelemetrySettings
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "service",
+                                                     "trace_id", "span_id"}  # fmt: skip
+
+
+class ContextFilter(logging.Filter):
+    """Adds ``service``, ``trace_id`` and ``span_id`` to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.service = current_service()
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        else:
+            record.trace_id = record.span_id = None
+        return True
+
+
+def _extra(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, service, logger, message, trace ids, the
+    record's ``extra`` fields, and the traceback of an exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": _timestamp(record.created),
+            "level": record.levelname.lower(),
+            "service": getattr(record, "service", None),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "trace_id", None):
+            entry["trace_id"] = record.trace_id  # type: ignore[attr-defined]
+            entry["span_id"] = record.span_id  # type: ignore[attr-defined]
+        entry.update(_extra(record))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(entry, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """``12:00:01.234 INFO  orders      message  key=value … trace=…`` for a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        clock = time.strftime("%H:%M:%S", time.localtime(record.created))
+        fields = " ".join(f"{k}={_short(v)}" for k, v in _extra(record).items() if v is not None)
+        line = (f"{clock}.{int(record.msecs):03d} {record.levelname:<7} "
+                f"{getattr(record, 'service', '-'):<11} {record.getMessage()}")  # fmt: skip
+        if fields:
+            line += f"  {fields}"
+        if getattr(record, "trace_id", None):
+            line += f"  trace={record.trace_id}"  # type: ignore[attr-defined]
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(settings: TelemetrySettings) -> None:
+    """Send every logger's records to stderr in the configured format (replacing handlers
+    set before, such as uvicorn's)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    # Our access log replaces uvicorn's; the drivers' chatter stays at warnings.
+    logging.getLogger("uvicorn.access").disabled = True
+    if not settings.access_log:
+        logging.getLogger("shopgraph.access").setLevel(logging.WARNING)
+    for noisy in ("httpx", "httpcore", "elastic_transport", "pymongo", "aiosqlite", "asyncio",
+                  "alembic"):  # fmt: skip
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _timestamp(created: float) -> str:
+    return (
+        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        + f".{int(created % 1 * 1000):03d}Z"
+    )
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if " " not in text else repr(text)
