@@ -1,4 +1,4 @@
-"""The mobile BFF's ASGI app: ``/graphql`` for the app and ``/health``."""
+"""The mobile BFF's ASGI app: ``/graphql`` for the app, ``/health`` and ``/health/ready``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bff_mobile.persisted import PersistedOperations
 from bff_mobile.router_client import RouterClient
 from bff_mobile.schema import build_schema
 from bff_mobile.settings import MobileSettings
+from bff_web.health import readiness_route, router_check
 
 
 def create_app(settings: MobileSettings | None = None) -> Starlette:
@@ -32,8 +33,22 @@ def create_app(settings: MobileSettings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=settings.router_timeout_seconds) as http:
-            clients.append(RouterClient(http, settings.router_url, operations))
+        timeout = httpx.Timeout(
+            settings.router_timeout_seconds, connect=settings.router_connect_timeout_seconds
+        )
+        limits = httpx.Limits(
+            max_connections=settings.router_max_connections,
+            max_keepalive_connections=settings.router_max_keepalive_connections,
+        )
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
+            client = RouterClient(
+                http,
+                settings.router_url,
+                operations,
+                timeout_seconds=settings.router_timeout_seconds,
+                retry_backoff_seconds=settings.router_retry_backoff_seconds,
+            )
+            clients.append(client)
             yield
             clients.clear()
 
@@ -49,6 +64,8 @@ def create_app(settings: MobileSettings | None = None) -> Starlette:
     routes = [
         Route("/graphql", endpoint.handle, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
+        # Before the lifespan has started, clients[0] is a LookupError: not ready.
+        readiness_route(lambda: [router_check(clients[0].http, settings.router_url)]),
     ]
     middleware = [Middleware(GZipMiddleware, minimum_size=settings.gzip_minimum_size)]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -2,42 +2,69 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 from bff_mobile.errors import CODES, MobileError
 
 log = logging.getLogger("shopgraph.bff_mobile")
 
 ACCEPT = "application/graphql-response+json, application/json;q=0.9"
+CLIENT_NAME = "shopgraph-mobile"
+"""Who the router's logs and metrics say called it (``apollographql-client-name``)."""
+RETRY_STATUSES = frozenset({502, 503, 504})
+NOT_ANSWERED = (httpx.ConnectTimeout, httpx.NetworkError, httpx.RemoteProtocolError)
+"""The connection failed before the router answered: a query may go again, a mutation not."""
 
 
 class RouterClient:
-    """One shared ``httpx.AsyncClient`` (pooled connections) and the loaded operations."""
+    """One shared ``httpx.AsyncClient`` (pooled connections) and the loaded operations.
 
-    def __init__(self, http: httpx.AsyncClient, url: str, operations: Mapping[str, str]) -> None:
+    A call takes ``timeout_seconds`` at most. A query goes once more, after a jittered pause
+    of about ``retry_backoff_seconds``, when the connection failed or the router answered 502,
+    503 or 504; a mutation never does, since it may have run.
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        url: str,
+        operations: Mapping[str, str],
+        *,
+        timeout_seconds: float = 10.0,
+        retry_backoff_seconds: float = 0.1,
+    ) -> None:
         self.http = http
         self.url = url
         self.operations = operations
+        self.queries = {name for name, text in operations.items() if _is_query(text, name)}
+        self.timeout_seconds = timeout_seconds
+        self.retry_backoff_seconds = retry_backoff_seconds
 
     async def run(
         self, name: str, variables: dict[str, Any], authorization: str | None = None
     ) -> dict[str, Any]:
         """The operation's ``data``; a router error is raised as a GraphQL error with its code."""
-        headers = {"content-type": "application/json", "accept": ACCEPT}
+        headers = {"content-type": "application/json", "accept": ACCEPT,
+                   "apollographql-client-name": CLIENT_NAME}  # fmt: skip
         if authorization:
             headers["authorization"] = authorization
         payload = {"query": self.operations[name], "operationName": name, "variables": variables}
+        content = orjson.dumps(payload)
         try:
-            response = await self.http.post(
-                self.url, content=orjson.dumps(payload), headers=headers
-            )
-        except httpx.TimeoutException as error:
+            async with asyncio.timeout(self.timeout_seconds):
+                response = await self._post(name, content, headers)
+        except httpx.ConnectTimeout as error:
+            log.warning("router request %s failed: %r", name, error)
+            raise MobileError("the router cannot be reached", "ROUTER_UNAVAILABLE") from error
+        except (TimeoutError, httpx.TimeoutException) as error:
             raise MobileError("the router did not answer in time", "ROUTER_UNAVAILABLE") from error
         except httpx.HTTPError as error:
             log.warning("router request %s failed: %r", name, error)
@@ -50,6 +77,24 @@ class RouterClient:
         if not isinstance(data, dict):
             raise MobileError("the router answered without data", "ROUTER_UNAVAILABLE")
         return data
+
+    async def _post(self, name: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
+        if name in self.queries:
+            try:
+                response = await self.http.post(self.url, content=content, headers=headers)
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                log.info("router answered %s to %s: once more", response.status_code, name)
+            except NOT_ANSWERED as error:
+                log.info("router request %s failed (%r): once more", name, error)
+            jitter = random.uniform(0.5, 1.5)  # noqa: S311 (spreads retries; no secret)
+            await asyncio.sleep(self.retry_backoff_seconds * jitter)
+        return await self.http.post(self.url, content=content, headers=headers)
+
+
+def _is_query(document: str, name: str) -> bool:
+    operation = get_operation_ast(parse(document), name)
+    return operation is not None and operation.operation == OperationType.QUERY
 
 
 def _graphql_body(response: httpx.Response) -> dict[str, Any]:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bff_mobile.app_version import AppVersion
@@ -31,6 +38,12 @@ class MobileSettings(BaseSettings):
         validation_alias=AliasChoices("SHOPGRAPH_BFF_MOBILE_ROUTER_URL", "SHOPGRAPH_ROUTER_URL"),
     )
     router_timeout_seconds: PositiveFloat = 10.0
+    """A whole call to the router, a query's one retry included."""
+    router_connect_timeout_seconds: PositiveFloat = 2.0
+    router_max_connections: PositiveInt = 100
+    router_max_keepalive_connections: PositiveInt = 20
+    router_retry_backoff_seconds: NonNegativeFloat = 0.1
+    """The pause before a query's one retry, give or take half of it (jitter)."""
     min_app_version: str = "1.0.0"
     """Apps older than this (``X-App-Version``, semver) are told to upgrade (426)."""
     anonymous_max_age_seconds: int = Field(30, ge=0)

@@ -3,8 +3,10 @@ forwarded to the router with the session's access token. The browser never sees 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import random
 import re
 import secrets
 import time
@@ -16,7 +18,7 @@ from typing import Any
 import fakeredis
 import httpx
 import orjson
-from graphql import GraphQLError, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -26,11 +28,15 @@ from starlette.routing import Route
 
 from bff_web.body_limit import BodyLimit
 from bff_web.csrf import CsrfProtection
+from bff_web.health import ReadinessCheck, readiness_route, redis_check, router_check
 from bff_web.oidc import OidcClient, SignInError, expires_at
 from bff_web.request_id import RequestId
 from bff_web.sessions import SIGN_IN_TTL_SECONDS, PendingSignIn, Session, SessionStore, binding
 from bff_web.settings import WebSettings
+from observability.context import current_request, note_operation
 
+CLIENT_NAME = "shopgraph-web"
+"""Who the router's logs and metrics say called it (``apollographql-client-name``)."""
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PAGE = (STATIC / "index.html").read_text()
@@ -45,6 +51,12 @@ SIGN_IN_VALUE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MERGE_CART = """mutation MergeAnonymousCart($cartId: ID!) {
   mergeCart(anonymousCartId: $cartId) { id }
 }"""
+MAX_TOKENS = 10_000
+"""A forwarded document is parsed (to know whether it is a query) only up to this many tokens;
+a larger one is forwarded as it is, neither cached nor retried."""
+RETRY_STATUSES = frozenset({502, 503, 504})
+NOT_ANSWERED = (httpx.ConnectTimeout, httpx.NetworkError, httpx.RemoteProtocolError)
+"""The connection failed before the router answered: a query may go again, a mutation not."""
 
 
 @dataclass
@@ -62,11 +74,20 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         redis: Redis = (
-            Redis.from_url(settings.redis_url, decode_responses=True)
+            Redis.from_url(settings.redis_url, decode_responses=True,
+                           socket_timeout=settings.redis_timeout_seconds,
+                           socket_connect_timeout=settings.redis_connect_timeout_seconds)
             if settings.redis_url
             else fakeredis.FakeAsyncRedis(decode_responses=True)
+        )  # fmt: skip
+        timeout = httpx.Timeout(
+            settings.router_timeout_seconds, connect=settings.router_connect_timeout_seconds
         )
-        async with httpx.AsyncClient(timeout=30) as http:
+        limits = httpx.Limits(
+            max_connections=settings.router_max_connections,
+            max_keepalive_connections=settings.router_max_keepalive_connections,
+        )
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
             sessions = SessionStore(redis, settings.session_ttl_seconds)
             holder["services"] = Services(settings, sessions, OidcClient(settings, http), http)
             yield
@@ -74,6 +95,10 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
 
     def services() -> Services:
         return holder["services"]
+
+    def readiness_checks() -> list[ReadinessCheck]:
+        s = services()
+        return [redis_check(s.sessions.redis), router_check(s.http, settings.router_url)]
 
     async def page(_: Request) -> Response:
         return HTMLResponse(PAGE, headers={"cache-control": "no-store",
@@ -194,7 +219,8 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         # for the browser; application/json would answer it with 200.
         headers = {"content-type": "application/json",
                    "accept": "application/graphql-response+json",
-                   "x-request-id": request.scope["state"]["request_id"]}  # fmt: skip
+                   "x-request-id": request.scope["state"]["request_id"],
+                   "apollographql-client-name": CLIENT_NAME}  # fmt: skip
         if session is not None and session.signed_in:
             if not await _fresh(s, session):
                 response = _graphql_error(401, "the session has ended: sign in again",
@@ -202,13 +228,19 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
                 response.delete_cookie(settings.cookie_name, path="/")
                 return response
             headers["authorization"] = f"Bearer {session.access_token}"
+        kind = _operation_type(payload)
+        name = payload.get("operationName") if isinstance(payload, dict) else None
+        note_operation(kind, name if isinstance(name, str) else None)
+        query = kind == "query"
         try:
-            answer = await s.http.post(settings.router_url, content=body, headers=headers)
-        except httpx.HTTPError as error:
-            return _graphql_error(502, f"the router cannot be reached: {type(error).__name__}",
-                                  "BAD_GATEWAY")  # fmt: skip
+            answer = await _call_router(s, body, headers, retry=query)
+        except RouterUnavailableError as error:
+            return _graphql_error(error.status, str(error), "ROUTER_UNAVAILABLE")
+        if answer.status_code in RETRY_STATUSES and not _is_json(answer.content):
+            return _graphql_error(502, f"the router answered {answer.status_code}",
+                                  "ROUTER_UNAVAILABLE")  # fmt: skip
         signed_in = session is not None and session.signed_in
-        cacheable = not signed_in and answer.status_code == 200 and _is_query(payload)
+        cacheable = not signed_in and answer.status_code == 200 and query
         cache = (f"public, max-age={settings.anonymous_cache_seconds}" if cacheable
                  else "private, no-store")  # fmt: skip
         return Response(answer.content, answer.status_code, {"cache-control": cache},
@@ -219,6 +251,7 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
             Route("/", page),
             Route("/app.js", script),
             Route("/health", health),
+            readiness_route(readiness_checks),
             Route("/auth/login", login),
             Route("/auth/callback", callback),
             Route("/auth/logout", logout, methods=["POST"]),
@@ -260,25 +293,81 @@ async def _fresh(s: Services, session: Session) -> bool:
 async def _merge_cart(s: Services, session: Session, cart: str, request: Request) -> None:
     body = orjson.dumps({"query": MERGE_CART, "variables": {"cartId": cart}})
     try:
-        answer = await s.http.post(s.settings.router_url, content=body, headers={
+        answer = await _call_router(s, body, retry=False, headers={
             "content-type": "application/json", "authorization": f"Bearer {session.access_token}",
             "x-request-id": request.scope["state"]["request_id"],
         })  # fmt: skip
         if answer.json().get("errors"):
             log.warning("cart merge failed: %s", answer.text)
-    except (httpx.HTTPError, ValueError) as error:
+    except (RouterUnavailableError, ValueError) as error:
         log.warning("cart merge failed: %s", error)
 
 
-def _is_query(payload: Any) -> bool:
-    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return False
+class RouterUnavailableError(Exception):
+    """No answer from the router: ``status`` is what the browser gets (502 or 504)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _call_router(
+    s: Services, body: bytes, headers: dict[str, str], *, retry: bool
+) -> httpx.Response:
+    """POST ``body`` to the router, in ``router_timeout_seconds`` at most. A query (``retry``)
+    goes once more, after a jittered pause, when the connection failed or the router answered
+    502, 503 or 504; a mutation never does, since it may have run."""
+    settings = s.settings
     try:
-        document = parse(payload["query"])
-    except GraphQLError:
+        async with asyncio.timeout(settings.router_timeout_seconds):
+            if retry:
+                answer = await _first_try(s, body, headers)
+                if answer is not None:
+                    return answer
+                jitter = random.uniform(0.5, 1.5)  # noqa: S311 (spreads retries; no secret)
+                await asyncio.sleep(settings.router_retry_backoff_seconds * jitter)
+            return await s.http.post(settings.router_url, content=body, headers=headers)
+    except httpx.ConnectTimeout as error:
+        raise RouterUnavailableError("the router cannot be reached: ConnectTimeout", 502) from error
+    except (TimeoutError, httpx.TimeoutException) as error:
+        raise RouterUnavailableError("the router did not answer in time", 504) from error
+    except httpx.HTTPError as error:
+        message = f"the router cannot be reached: {type(error).__name__}"
+        raise RouterUnavailableError(message, 502) from error
+
+
+async def _first_try(s: Services, body: bytes, headers: dict[str, str]) -> httpx.Response | None:
+    """The router's answer to a query, or None when the query should go once more."""
+    try:
+        answer = await s.http.post(s.settings.router_url, content=body, headers=headers)
+    except NOT_ANSWERED as error:
+        log.info("router call failed (%r): the query goes once more", error)
+        return None
+    if answer.status_code in RETRY_STATUSES:
+        log.info("the router answered %s: the query goes once more", answer.status_code)
+        return None
+    return answer
+
+
+def _is_json(content: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(content), dict)
+    except orjson.JSONDecodeError:
         return False
-    operations = [d for d in document.definitions if hasattr(d, "operation")]
-    return bool(operations) and all(o.operation == OperationType.QUERY for o in operations)
+
+
+def _operation_type(payload: Any) -> str | None:
+    """``query``, ``mutation`` or ``subscription`` when every operation of the document is of
+    that type; None for a document that does not parse (or a mix, a batch, an APQ hash)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+        return None
+    try:
+        document = parse(payload["query"], no_location=True, max_lexical_tokens=MAX_TOKENS,
+                         max_comments=MAX_TOKENS)  # fmt: skip
+    except GraphQLError:
+        return None
+    kinds = {d.operation for d in document.definitions if isinstance(d, OperationDefinitionNode)}
+    return kinds.pop().value if len(kinds) == 1 else None
 
 
 def _set_cookie(response: Response, settings: WebSettings, session_id: str) -> None:
@@ -289,6 +378,7 @@ def _set_cookie(response: Response, settings: WebSettings, session_id: str) -> N
 
 
 def _graphql_error(status: int, message: str, code: str) -> JSONResponse:
+    current_request().add_error_code(code)
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
                         status_code=status)  # fmt: skip
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, NonNegativeFloat, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 POLICY_PATH = "/shopgraph.onmicrosoft.com/b2c_1_signupsignin"
@@ -52,6 +52,28 @@ class WebSettings(BaseSettings):
     max_request_bytes: int = Field(default=1_000_000, gt=0)
     """The largest request body any route reads; a larger one gets 413 (REQUEST_TOO_LARGE)."""
     redis_url: str | None = Field(default=None, validation_alias="SHOPGRAPH_REDIS_URL")
+    redis_timeout_seconds: PositiveFloat = Field(
+        5.0,
+        validation_alias=AliasChoices(
+            "SHOPGRAPH_BFF_WEB_REDIS_TIMEOUT_SECONDS", "SHOPGRAPH_REDIS_TIMEOUT_SECONDS"
+        ),
+    )
+    """Each session-store command; ``SHOPGRAPH_REDIS_TIMEOUT_SECONDS`` (the subgraphs') too."""
+    redis_connect_timeout_seconds: PositiveFloat = Field(
+        2.0,
+        validation_alias=AliasChoices(
+            "SHOPGRAPH_BFF_WEB_REDIS_CONNECT_TIMEOUT_SECONDS",
+            "SHOPGRAPH_REDIS_CONNECT_TIMEOUT_SECONDS",
+        ),
+    )
+    router_timeout_seconds: PositiveFloat = 10.0
+    """A whole call to the router, a query's one retry included."""
+    router_connect_timeout_seconds: PositiveFloat = 2.0
+    router_max_connections: PositiveInt = 100
+    """Connections open at once to the router and the identity provider (one shared pool)."""
+    router_max_keepalive_connections: PositiveInt = 20
+    router_retry_backoff_seconds: NonNegativeFloat = 0.1
+    """The pause before a query's one retry, give or take half of it (jitter)."""
 
     @property
     def redirect_uri(self) -> str:

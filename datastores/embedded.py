@@ -14,6 +14,9 @@ from typing import Any
 
 import fakeredis
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -27,7 +30,19 @@ def _fake_server() -> Any:
 
 def redis_client(settings: StoreSettings) -> Redis:
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url, decode_responses=True)
+        return Redis.from_url(
+            settings.redis_url,
+            decode_responses=True,
+            socket_timeout=settings.redis_timeout_seconds,
+            socket_connect_timeout=settings.redis_connect_timeout_seconds,
+            health_check_interval=settings.redis_health_check_interval_seconds,
+            # After a connection error only: a command that timed out may have run.
+            retry=Retry(
+                ExponentialWithJitterBackoff(base=0.05, cap=0.5),
+                settings.redis_retries,
+                supported_errors=(RedisConnectionError,),
+            ),
+        )
     client: Redis = fakeredis.FakeAsyncRedis(server=_fake_server(), decode_responses=True)
     return client
 

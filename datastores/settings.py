@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The environment variables that point a service at a store; compose.yaml sets these.
@@ -27,10 +29,49 @@ class StoreSettings(BaseSettings):
     redis_url: str | None = None
     data_dir: Path = Path(".shopgraph")
 
+    # Every store call is bounded: about 5 s for a call, 2 s to connect.
+    postgres_command_timeout_seconds: PositiveFloat = 5.0
+    """The longest one statement may run (asyncpg's ``command_timeout``)."""
+    postgres_connect_timeout_seconds: PositiveFloat = 2.0
+    postgres_pool_timeout_seconds: PositiveFloat = 5.0
+    """How long a call waits for a pooled connection while all of them are in use."""
+    mongo_timeout_seconds: PositiveFloat = 5.0
+    """Each MongoDB operation, its retries and server selection included (``timeoutMS``)."""
+    mongo_connect_timeout_seconds: PositiveFloat = 2.0
+    mongo_server_selection_timeout_seconds: PositiveFloat = 2.0
+    elasticsearch_request_timeout_seconds: PositiveFloat = 5.0
+    elasticsearch_max_retries: NonNegativeInt = 2
+    """Retries on another node after a connection error or a 429/502/503/504."""
+    elasticsearch_retry_on_timeout: bool = False
+    """A timed-out search is likely to time out again, and adds load while it does."""
+    redis_timeout_seconds: PositiveFloat = 5.0
+    """Each Redis command; longer than any ``XREADGROUP BLOCK`` of the stream readers (1 s)."""
+    redis_connect_timeout_seconds: PositiveFloat = 2.0
+    redis_health_check_interval_seconds: PositiveInt = 30
+    """A connection idle this long is pinged before use, so a dropped one is replaced first."""
+    redis_retries: NonNegativeInt = 1
+    """Tries again after a connection error only: a command that timed out may have run."""
+
     def with_redis(self, redis_url: str | None) -> StoreSettings:
         """These settings with Redis at ``redis_url`` when one is given (tests point an app at
         their own Redis this way)."""
         return self if redis_url is None else self.model_copy(update={"redis_url": redis_url})
+
+    def mongo_client_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``AsyncMongoClient``."""
+        return {
+            "timeoutMS": round(self.mongo_timeout_seconds * 1000),
+            "connectTimeoutMS": round(self.mongo_connect_timeout_seconds * 1000),
+            "serverSelectionTimeoutMS": round(self.mongo_server_selection_timeout_seconds * 1000),
+        }
+
+    def elasticsearch_client_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``AsyncElasticsearch``."""
+        return {
+            "request_timeout": self.elasticsearch_request_timeout_seconds,
+            "max_retries": self.elasticsearch_max_retries,
+            "retry_on_timeout": self.elasticsearch_retry_on_timeout,
+        }
 
     @property
     def embedded(self) -> bool:

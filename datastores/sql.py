@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datastores.embedded import sqlite_engine
 from datastores.settings import StoreSettings
+from observability.tracing import observe_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMAS = ("orders", "users")
@@ -34,8 +35,20 @@ def asyncpg_url(url: str) -> str:
 def sql_engine(stores: StoreSettings, embedded_name: str) -> AsyncEngine:
     """PostgreSQL when ``SHOPGRAPH_POSTGRES_URL`` is set, else ``<data dir>/<name>.db``."""
     if stores.postgres_url:
-        return create_async_engine(asyncpg_url(stores.postgres_url), pool_size=10, max_overflow=10)
-    return sqlite_engine(stores.data_dir / f"{embedded_name}.db")
+        engine = create_async_engine(
+            asyncpg_url(stores.postgres_url),
+            pool_size=10,
+            max_overflow=10,
+            pool_timeout=stores.postgres_pool_timeout_seconds,
+            connect_args={
+                "timeout": stores.postgres_connect_timeout_seconds,
+                "command_timeout": stores.postgres_command_timeout_seconds,
+            },
+        )
+    else:
+        engine = sqlite_engine(stores.data_dir / f"{embedded_name}.db")
+    observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
+    return engine
 
 
 def alembic_config(url: str, schema: str) -> Config:

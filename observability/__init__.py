@@ -10,6 +10,7 @@ of ours, so the router (which stands alone) may use it as well as the subgraphs 
 - :mod:`observability.metrics`: a Prometheus registry per service, served on ``/metrics``.
 - :mod:`observability.logs`: JSON lines in production, readable lines in development, each
   with the service name and the trace and span ids.
+- :mod:`observability.health`: `/health/ready`, the round trips to every store a service uses.
 - :mod:`observability.asgi`: the ASGI wrapper every service's app is served through (server
   span, request metrics, one access-log line, an error id for an unexpected failure).
 """

@@ -20,9 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from observability import tracing
 from observability.context import REQUEST, SERVICE, RequestInfo
+from observability.logs import ACCESS_LOG
 from observability.metrics import CONTENT_TYPE, service_metrics
 
-access_log = logging.getLogger("shopgraph.access")
 error_log = logging.getLogger("shopgraph.errors")
 
 QUIET_PATHS = frozenset({"/health", "/health/ready", "/metrics", "/favicon.ico"})
@@ -116,30 +116,34 @@ class ObservedApp:
         route = getattr(scope.get("route"), "path", None)
         label = self.metrics.routes(route) if route else "unmatched"
         method = scope["method"] if scope["method"] in _METHODS else "_OTHER"
-        self.metrics.http_duration.labels(method, label, str(status)).observe(seconds)
+        self.metrics.observe_request(method, label, status, seconds)
         if info.operation_name is not None or info.operation_type is not None:
             self.metrics.observe_operation(
                 info.operation_name, info.operation_type, seconds, info.error_codes
             )
-        level = logging.DEBUG if scope["path"] in QUIET_PATHS else logging.INFO
-        if not access_log.isEnabledFor(level):
+        quiet = scope["path"] in QUIET_PATHS
+        if not ACCESS_LOG.writes(quiet=quiet):
             return
         operation = " ".join(filter(None, (info.operation_type, info.operation_name)))
-        access_log.log(
-            level, "%s %s %d %.1f ms%s", method, route or _printable(scope["path"]), status,
-            seconds * 1000, f" {operation}" if operation else "",
-            extra={"http_method": method, "http_route": route, "status": status,
-                   "duration_ms": round(seconds * 1000, 2),
-                   "operation_name": info.operation_name, "operation_type": info.operation_type,
-                   "client": info.client, "error_codes": info.error_codes or None},
+        ACCESS_LOG.write(
+            f"{method} {route or _printable(scope['path'])} {status} {seconds * 1000:.1f} ms"
+            + (f" {operation}" if operation else ""),
+            {"http_method": method, "http_route": route, "status": status,
+             "duration_ms": round(seconds * 1000, 2), "operation_name": info.operation_name,
+             "operation_type": info.operation_type, "client": info.client,
+             "error_codes": info.error_codes or None},
+            quiet=quiet,
         )  # fmt: skip
 
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
-def _printable(path: str) -> str:
-    return "".join(c if c.isprintable() else "?" for c in path[:100])
+def _printable(text: str) -> str:
+    text = text[:100]
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _client(scope: Scope) -> str | None:

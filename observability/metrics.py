@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -68,6 +69,7 @@ class ServiceMetrics:
             ["http_request_method", "http_route", "http_response_status_code"],
             buckets=LATENCY_BUCKETS, registry=self.registry,
         )  # fmt: skip
+        self._request_children: dict[tuple[str, str, int], Any] = {}
         self.operation_duration = Histogram(
             "graphql_server_operation_duration_seconds",
             "Duration of GraphQL operations served, by operation name and type.",
@@ -93,6 +95,15 @@ class ServiceMetrics:
             ["loader"],
             buckets=BATCH_BUCKETS, registry=self.registry,
         )  # fmt: skip
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        child = self._request_children.get(key)
+        if child is None:  # bounded: methods, routes (bounded), statuses
+            child = self._request_children[key] = self.http_duration.labels(
+                method, route, str(status)
+            )
+        child.observe(seconds)
 
     def observe_operation(
         self, name: str | None, kind: str | None, seconds: float, error_codes: Iterable[str]

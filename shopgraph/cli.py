@@ -258,20 +258,42 @@ def search_reindex() -> None:
 
 
 @search.command("indexer")
-def search_indexer() -> None:
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface of the /metrics endpoint.",
+)
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=9464,
+    show_default=True,
+    envvar="SHOPGRAPH_METRICS_PORT",
+    help="Port of the /metrics endpoint (0: none).",
+)
+def search_indexer(metrics_host: str, metrics_port: int) -> None:  # fmt: skip
     """Follow the catalog event stream into the search index (stop with Ctrl-C).
 
     For running the indexer on its own; the search subgraph runs one itself unless
-    SHOPGRAPH_SEARCH_RUN_INDEXER=false.
+    SHOPGRAPH_SEARCH_RUN_INDEXER=false. Its metrics (lag, backlog, dead letters, store
+    calls) are served on http://METRICS_HOST:METRICS_PORT/metrics.
     """
+    from prometheus_client import start_http_server
+
     from datastores.embedded import redis_client
     from datastores.settings import StoreSettings
+    from observability.metrics import service_registry
     from observability.process import configure
+    from subgraphs.common.streams import stream_metrics
     from subgraphs.search.app import open_index
     from subgraphs.search.indexer import CatalogIndexer
     from subgraphs.search.settings import SearchSettings
 
     configure("search-indexer")
+    stream_metrics("search-indexer")
+    if metrics_port:
+        start_http_server(metrics_port, metrics_host, registry=service_registry("search-indexer"))
 
     async def run() -> None:
         stores, settings = StoreSettings(), SearchSettings()

@@ -14,6 +14,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from subgraphs.common.auth import ANONYMOUS, AuthenticationError, TokenVerifier, Viewer
+from subgraphs.common.health import Checks, readiness_route
 
 
 class BearerAuthentication:
@@ -58,21 +59,29 @@ async def health(_: Request) -> Response:
     return JSONResponse({"status": "UP"})
 
 
-def subgraph_routes(graphql: Any, extra: list[Route] | None = None) -> list[Route]:
+def subgraph_routes(
+    graphql: Any, readiness: Checks, extra: list[Route] | None = None
+) -> list[Route]:
     return [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
+        readiness_route(readiness),
         *(extra or []),
     ]
 
 
 def subgraph_app(
-    graphql: Any, *, verifier: Callable[[], TokenVerifier], lifespan: Lifespan[Starlette]
+    graphql: Any,
+    *,
+    verifier: Callable[[], TokenVerifier],
+    lifespan: Lifespan[Starlette],
+    readiness: Checks,
 ) -> Starlette:
-    """A subgraph's ASGI app: its GraphQL endpoint and health check behind bearer-token
+    """A subgraph's ASGI app: its GraphQL endpoint, liveness (``/health``) and readiness
+    (``/health/ready``: a round trip to each of ``readiness``'s stores) behind bearer-token
     authentication, with its stores opened and closed by ``lifespan``."""
     return Starlette(
-        routes=subgraph_routes(graphql),
+        routes=subgraph_routes(graphql, readiness),
         middleware=[Middleware(BearerAuthentication, verifier=verifier)],
         lifespan=lifespan,
     )

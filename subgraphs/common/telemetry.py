@@ -18,6 +18,17 @@ B = TypeVar("B", bound=Callable[..., Awaitable[Any]])
 _tracer = trace.get_tracer("shopgraph.subgraphs")
 
 
+def note_request_operation(data: object) -> None:
+    """The operation of a GraphQL request body (``{"query": …, "operationName": …}``), for a
+    framework that gives no parsed document to hook into (ariadne)."""
+    if not isinstance(data, dict):
+        return
+    query, name = data.get("query"), data.get("operationName")
+    first = query.lstrip().split(None, 1)[0] if isinstance(query, str) and query.strip() else ""
+    kind = first if first in ("query", "mutation", "subscription") else "query"
+    note_operation(kind, name if isinstance(name, str) else None)
+
+
 class OperationTelemetry(SchemaExtension):
     """Tells :mod:`observability` which operation the request runs."""
 

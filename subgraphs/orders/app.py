@@ -15,6 +15,7 @@ from datastores.embedded import redis_client
 from datastores.settings import StoreSettings
 from datastores.sql import migrate_sql, sql_engine
 from subgraphs.common.auth import TokenVerifier, Viewer
+from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
 from subgraphs.common.http import subgraph_app
 from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.common.settings import IdentitySettings
@@ -38,6 +39,12 @@ class Services:
 def request_context(s: Services, viewer: Viewer) -> Context:
     service = OrdersService(s.store, Carts(s.redis), s.payments, StockCache(s.redis))
     return Context(viewer=viewer, service=service, loaders=Loaders(service))
+
+
+def readiness_checks(s: Services) -> list[ReadinessCheck]:
+    """A round trip to the order store (the SQL one; a test's own has none) and to Redis."""
+    store = [sql_check(s.store.engine)] if isinstance(s.store, SqlOrderStore) else []
+    return [*store, redis_check(s.redis)]
 
 
 async def open_store(stores: StoreSettings) -> SqlOrderStore:
@@ -85,4 +92,5 @@ def create_app(
             await services.redis.aclose()
 
     graphql = SubgraphGraphQL(schema, lambda: holder["services"], request_context)
-    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)
+    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan,
+                        readiness=lambda: readiness_checks(holder["services"]))  # fmt: skip

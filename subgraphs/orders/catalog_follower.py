@@ -15,13 +15,16 @@ from datetime import UTC, datetime
 from redis.asyncio import Redis
 
 from subgraphs.common.events import CATALOG_STREAM, parse_event
-from subgraphs.common.streams import Entry, StreamConsumer
+from subgraphs.common.streams import Entry, StreamConsumer, stream_metrics
 from subgraphs.orders.model import StockLevel
 from subgraphs.orders.service import StockCache
 from subgraphs.orders.store import OrderStore
 
 GROUP = "orders-catalog"
 DEAD_LETTER_STREAM = f"{CATALOG_STREAM}:dead"
+
+
+stream_metrics("orders")  # on /metrics from the start, before the first entry
 
 
 class CatalogFollower:

@@ -16,6 +16,7 @@ from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
 from subgraphs.common.auth import TokenVerifier, Viewer
 from subgraphs.common.events import CatalogEvents
+from subgraphs.common.health import ReadinessCheck, mongo_check, redis_check, sql_check
 from subgraphs.common.http import subgraph_app
 from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.products.loaders import create_loaders
@@ -44,10 +45,22 @@ def request_context(services: Services, viewer: Viewer) -> Context:
     )
 
 
+def readiness_checks(s: Services) -> list[ReadinessCheck]:
+    """A round trip to the catalog store (MongoDB or SQLite) and to Redis."""
+    store = []
+    if isinstance(s.store, MongoCatalogStore):
+        store.append(mongo_check(s.store.client))
+    elif isinstance(s.store, SqlCatalogStore):
+        store.append(sql_check(s.store.engine))
+    return [*store, redis_check(s.redis)]
+
+
 async def open_store(stores: StoreSettings) -> CatalogStore:
     """MongoDB when configured (with its migration step), else embedded SQLite."""
     if stores.mongo_url:
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(stores.mongo_url)
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            stores.mongo_url, **stores.mongo_client_options()
+        )
         store = MongoCatalogStore(client, stores.mongo_database)
         await migrate_catalog(store.db)
         return store
@@ -85,4 +98,5 @@ def create_app(
         await services.redis.aclose()
 
     graphql = SubgraphGraphQL(schema, lambda: holder["services"], request_context)
-    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)
+    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan,
+                        readiness=lambda: readiness_checks(holder["services"]))  # fmt: skip

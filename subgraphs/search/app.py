@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ariadne.asgi import GraphQL
+from ariadne.asgi.handlers import GraphQLHTTPHandler
 from elasticsearch import AsyncElasticsearch
 from graphql import GraphQLError
 from redis.asyncio import Redis
@@ -18,9 +19,17 @@ from starlette.requests import Request
 
 from datastores.embedded import redis_client, sqlite_engine
 from datastores.settings import StoreSettings
+from observability import tracing
 from subgraphs.common.auth import TokenVerifier
 from subgraphs.common.errors import ErrorLog, add_code
+from subgraphs.common.health import (
+    ReadinessCheck,
+    elasticsearch_check,
+    redis_check,
+    sql_check,
+)
 from subgraphs.common.http import subgraph_app, viewer_of
+from subgraphs.common.telemetry import note_request_operation
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
 from subgraphs.search.index import SearchIndex
@@ -38,16 +47,31 @@ class Services:
     verifier: TokenVerifier
 
 
+def readiness_checks(s: Services) -> list[ReadinessCheck]:
+    """A round trip to the search index (Elasticsearch or SQLite FTS5) and to Redis."""
+    index = []
+    if isinstance(s.index, ElasticsearchSearchIndex):
+        index.append(elasticsearch_check(s.index.client))
+    elif isinstance(s.index, SqliteSearchIndex):
+        index.append(sql_check(s.index.engine))
+    return [*index, redis_check(s.redis)]
+
+
 async def open_index(stores: StoreSettings, settings: SearchSettings) -> SearchIndex:
     """Elasticsearch when configured, else SQLite FTS5; the index exists when this returns."""
     index: SearchIndex
     if stores.elasticsearch_url:
         index = ElasticsearchSearchIndex(
-            AsyncElasticsearch(stores.elasticsearch_url), settings.search_alias
+            AsyncElasticsearch(stores.elasticsearch_url, **stores.elasticsearch_client_options()),
+            settings.search_alias,
         )
     else:
         index = SqliteSearchIndex(sqlite_engine(stores.data_dir / "search.db"))
-    await index.ensure_index()
+    try:
+        await index.ensure_index()
+    except BaseException:
+        await index.close()  # its client, with its connections
+        raise
     return index
 
 
@@ -94,9 +118,17 @@ def create_app(
             await services.index.close()
             await services.redis.aclose()
 
-    def context(request: Request, _: Any) -> Context:
+    def context(request: Request, data: Any) -> Context:
+        note_request_operation(data)
         return Context(viewer=viewer_of(request), index=holder["services"].index)
 
+    extensions: list[Any] = []
+    if tracing.enabled():  # resolver spans, by ariadne's own OpenTelemetry extension
+        from ariadne.contrib.tracing.opentelemetry import OpenTelemetryExtension
+
+        extensions.append(OpenTelemetryExtension)
     graphql = GraphQL(schema, context_value=context, error_formatter=format_error,
-                      logger=ErrorLog())  # fmt: skip
-    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)
+                      logger=ErrorLog(),
+                      http_handler=GraphQLHTTPHandler(extensions=extensions))  # fmt: skip
+    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan,
+                        readiness=lambda: readiness_checks(holder["services"]))  # fmt: skip

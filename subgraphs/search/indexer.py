@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from subgraphs.common.events import CATALOG_STREAM, CatalogChanged, parse_event
-from subgraphs.common.streams import Entry, StreamConsumer
+from subgraphs.common.streams import Entry, StreamConsumer, stream_metrics
 from subgraphs.search.index import SearchIndex
 
 GROUP = "search-indexer"
 DEAD_LETTER_STREAM = f"{CATALOG_STREAM}:dead"
+
+
+stream_metrics("search")  # on /metrics from the start, before the first entry
 
 
 @dataclass

@@ -14,9 +14,11 @@ from datastores.embedded import redis_client
 from datastores.settings import StoreSettings
 from datastores.sql import migrate_sql, sql_engine
 from subgraphs.common.auth import TokenVerifier, Viewer
+from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
 from subgraphs.common.http import subgraph_app
 from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.common.settings import IdentitySettings
+from subgraphs.common.telemetry import measured_batch
 from subgraphs.users.schema import Context, schema
 from subgraphs.users.store import ProfileStore, RecentlyViewed, SqlProfileStore
 
@@ -29,8 +31,15 @@ class Services:
 
 
 def request_context(s: Services, viewer: Viewer) -> Context:
+    preferences = measured_batch("preferences", s.store.preferences)
     return Context(viewer=viewer, store=s.store, viewed=RecentlyViewed(s.redis),
-                   preferences=DataLoader(s.store.preferences))  # fmt: skip
+                   preferences=DataLoader(preferences))  # fmt: skip
+
+
+def readiness_checks(s: Services) -> list[ReadinessCheck]:
+    """A round trip to the profile store (the SQL one; a test's own has none) and to Redis."""
+    store = [sql_check(s.store.engine)] if isinstance(s.store, SqlProfileStore) else []
+    return [*store, redis_check(s.redis)]
 
 
 async def open_store(stores: StoreSettings) -> SqlProfileStore:
@@ -59,4 +68,5 @@ def create_app(
         await services.redis.aclose()
 
     graphql = SubgraphGraphQL(schema, lambda: holder["services"], request_context)
-    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan)
+    return subgraph_app(graphql, verifier=lambda: holder["services"].verifier, lifespan=lifespan,
+                        readiness=lambda: readiness_checks(holder["services"]))  # fmt: skip

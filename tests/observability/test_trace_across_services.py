@@ -192,6 +192,8 @@ def _the_request_trace(collector: Collector) -> list[dict[str, Any]]:
                 time.sleep(0.5)  # the last batches
                 return collector.trace(root["trace_id"])
         time.sleep(0.2)
-    seen = [(s["service"], s["name"], s["trace_id"][:6], s["parent_id"][:4], s["attributes"])
-            for s in collector.spans]
+    seen = [
+        (s["service"], s["name"], s["trace_id"][:6], s["parent_id"][:4], s["attributes"])
+        for s in collector.spans
+    ]
     raise AssertionError(f"no complete trace: {seen}")

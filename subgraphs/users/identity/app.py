@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from subgraphs.common.health import readiness_route
 from subgraphs.common.http import health
 from subgraphs.users.identity.accounts import Account
 from subgraphs.users.identity.provider import IdentityProvider
@@ -55,6 +56,7 @@ class IdentityEndpoints:
             Route(f"{prefix}/oauth2/v2.0/token", self.token, methods=["POST"]),
             Route(f"{prefix}/oauth2/v2.0/logout", self.logout, methods=["GET", "POST"]),
             Route("/health", health),
+            readiness_route(lambda: ()),  # keys, accounts and grants live in memory: no store
         ]
 
     def _known_policy(self, request: Request) -> bool:

@@ -1,0 +1,65 @@
+"""The subgraphs' readiness checks, one per kind of store (the runner and ``/health/ready``
+are :mod:`observability.health`'s)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+
+from observability.health import (
+    CHECK_TIMEOUT_SECONDS,
+    Checks,
+    ReadinessCheck,
+    describe,
+    ping_check,
+    readiness,
+    readiness_route,
+)
+
+if TYPE_CHECKING:
+    from elasticsearch import AsyncElasticsearch
+    from pymongo import AsyncMongoClient
+    from redis.asyncio import Redis
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+def sql_check(engine: AsyncEngine) -> ReadinessCheck:
+    """``SELECT 1`` through the service's engine (and so through its pool)."""
+
+    async def probe() -> None:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    name = "postgres" if engine.dialect.name == "postgresql" else engine.dialect.name
+    return ReadinessCheck(name, probe)
+
+
+def mongo_check(client: AsyncMongoClient[Any]) -> ReadinessCheck:
+    async def probe() -> None:
+        await client.admin.command("ping")
+
+    return ReadinessCheck("mongo", probe)
+
+
+class ClusterUnhealthyError(Exception):
+    """Elasticsearch answers, but some primary shard has no copy (cluster health red)."""
+
+
+def elasticsearch_check(
+    client: AsyncElasticsearch, timeout: float = CHECK_TIMEOUT_SECONDS
+) -> ReadinessCheck:
+    async def probe() -> None:
+        health = await client.options(request_timeout=timeout, max_retries=0).cluster.health()
+        if health["status"] == "red":
+            raise ClusterUnhealthyError("cluster health is red")
+
+    return ReadinessCheck("elasticsearch", probe)
+
+
+def redis_check(redis: Redis) -> ReadinessCheck:
+    return ping_check("redis", redis.ping)
+
+
+__all__ = ["CHECK_TIMEOUT_SECONDS", "Checks", "ReadinessCheck", "describe", "elasticsearch_check",
+           "mongo_check", "readiness", "readiness_route", "redis_check", "sql_check"]  # fmt: skip
