@@ -65,9 +65,12 @@ class ObservedApp:
         if tracing.enabled():
             from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
-            self.app = OpenTelemetryMiddleware(
-                app, excluded_urls="/health,/metrics", exclude_spans=["receive", "send"]
-            )
+            # The query string never reaches the span (a GET's GraphQL variables are personal
+            # data); the app gets it back.
+            self.app = _hide_query(OpenTelemetryMiddleware(
+                _restore_query(app), excluded_urls="/health,/metrics",
+                exclude_spans=["receive", "send"],
+            ))  # fmt: skip
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)  # app.state and the like, for callers of the app
@@ -134,6 +137,28 @@ class ObservedApp:
              "error_codes": info.error_codes or None},
             quiet=quiet,
         )  # fmt: skip
+
+
+_HIDDEN_QUERY = "shopgraph.query_string"
+
+
+def _hide_query(app: ASGIApp) -> ASGIApp:
+    async def hide(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            # In place: what the app adds to its scope (Starlette's route) is read afterwards.
+            scope[_HIDDEN_QUERY], scope["query_string"] = scope["query_string"], b""
+        await app(scope, receive, send)
+
+    return hide
+
+
+def _restore_query(app: ASGIApp) -> ASGIApp:
+    async def restore(scope: Scope, receive: Receive, send: Send) -> None:
+        if _HIDDEN_QUERY in scope:
+            scope["query_string"] = scope.pop(_HIDDEN_QUERY)
+        await app(scope, receive, send)
+
+    return restore
 
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})

@@ -39,14 +39,24 @@ class OperationTelemetry(SchemaExtension):
         yield
 
 
+def no_arguments(_: dict[str, Any], __: Any) -> dict[str, Any]:
+    """What a resolver span records of its field's arguments: nothing. They hold what people
+    typed and sent (a search, an address, a card number), which a trace must not keep."""
+    return {}
+
+
 def schema_extensions() -> list[Any]:
     """The strawberry extensions of every subgraph schema: the operation noted, and resolver
-    spans (strawberry's OpenTelemetry extension) when traces are exported."""
+    spans (strawberry's OpenTelemetry extension, without arguments) when traces are exported."""
     extensions: list[Any] = [OperationTelemetry]
     if tracing.enabled():
         from strawberry.extensions.tracing import OpenTelemetryExtension
 
-        extensions.append(OpenTelemetryExtension)
+        class ResolverSpans(OpenTelemetryExtension):
+            def __init__(self, *, execution_context: Any = None) -> None:
+                super().__init__(execution_context=execution_context, arg_filter=no_arguments)
+
+        extensions.append(ResolverSpans)
     return extensions
 
 

@@ -29,7 +29,7 @@ from subgraphs.common.health import (
     sql_check,
 )
 from subgraphs.common.http import subgraph_app, viewer_of
-from subgraphs.common.telemetry import note_request_operation
+from subgraphs.common.telemetry import no_arguments, note_request_operation
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
 from subgraphs.search.index import SearchIndex
@@ -124,9 +124,9 @@ def create_app(
 
     extensions: list[Any] = []
     if tracing.enabled():  # resolver spans, by ariadne's own OpenTelemetry extension
-        from ariadne.contrib.tracing.opentelemetry import OpenTelemetryExtension
+        from ariadne.contrib.tracing.opentelemetry import opentelemetry_extension
 
-        extensions.append(OpenTelemetryExtension)
+        extensions.append(opentelemetry_extension(arg_filter=no_arguments))
     graphql = GraphQL(schema, context_value=context, error_formatter=format_error,
                       logger=ErrorLog(),
                       http_handler=GraphQLHTTPHandler(extensions=extensions))  # fmt: skip
