@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
+from observability.settings import TelemetrySettings
 from router.auth.settings import AuthenticationSettings
 from router.execution.breaker import BreakerSettings
 from router.http.rate_limit import RateLimitSettings
@@ -229,6 +231,13 @@ def available_cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
+class RouterTelemetrySettings(TelemetrySettings):
+    """:class:`TelemetrySettings` as the YAML file's ``telemetry:`` section: a misspelled key
+    is an error, not a setting silently ignored."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", extra="forbid")
+
+
 class RouterConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(4000, ge=0, le=65535)
@@ -270,6 +279,9 @@ class RouterConfig(_Section):
     """Progressive ``@override`` labels that are on; ``percent(N)`` labels are drawn per request."""
     propagate_headers: list[str] = Field(default_factory=lambda: ["authorization"])
     hot_reload: bool = True
+    telemetry: RouterTelemetrySettings = Field(default_factory=lambda: RouterTelemetrySettings())
+    """Traces (exporter, endpoint, headers, sampling ratio) and logs (format, level, access
+    log); what YAML leaves out comes from ``SHOPGRAPH_TRACES_*``/``SHOPGRAPH_LOG_*``."""
 
     @field_validator("playground_example")
     @classmethod

@@ -79,12 +79,13 @@ def main(argv: list[str] | None = None) -> None:
     _exit_with_parent(args.parent_pid)
     # A terminal hang-up reaches the whole process group; only the supervisor acts on it.
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    configure("router")
     try:
         config = load_config(args.config)
     except ConfigError as error:
+        configure("router")
         log.error("worker %d: %s", os.getpid(), error.message)
         sys.exit(STARTUP_FAILURE)
+    configure("router", config.telemetry)
     app = create_app(config, supergraph_path=args.supergraph)
     listener = socket.socket(fileno=args.listen_fd)
     server = WorkerServer(
