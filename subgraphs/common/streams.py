@@ -87,6 +87,8 @@ class StreamConsumer:
         self.block_ms = block_ms
         self.claim_idle_ms = claim_idle_ms
         self.metrics = stream_metrics(current_service())
+        for counter in (self.metrics.processed, self.metrics.dead_letters):
+            counter.labels(stream, group)  # at 0 from the start: increase() sees the first one
         self._next_group_info = 0.0
 
     async def ensure_group(self) -> None:
