@@ -9,6 +9,7 @@ also in the logged traceback. ``GET /metrics`` answers with the service's regist
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from typing import Any
@@ -22,6 +23,7 @@ from observability import tracing
 from observability.context import REQUEST, SERVICE, RequestInfo
 from observability.logs import ACCESS_LOG
 from observability.metrics import CONTENT_TYPE, service_metrics
+from observability.workers import WORKER_METRICS_DIR, WorkerMetrics
 
 error_log = logging.getLogger("shopgraph.errors")
 
@@ -60,6 +62,9 @@ class ObservedApp:
         self.service = service
         self.metrics = service_metrics(service)
         self.metrics_path = metrics_path
+        # A worker among several serving one port: /metrics answers for all of them.
+        shared = os.environ.get(WORKER_METRICS_DIR)
+        self.workers = WorkerMetrics(self.metrics.registry, shared) if shared else None
         self.inner = app
         self.app = app
         if tracing.enabled():
@@ -81,9 +86,8 @@ class ObservedApp:
             if scope["type"] != "http":
                 await self.app(scope, receive, send)
             elif scope["path"] == self.metrics_path and scope["method"] == "GET":
-                await Response(self.metrics.exposition(), media_type=CONTENT_TYPE)(
-                    scope, receive, send
-                )
+                text = self.workers.exposition() if self.workers else self.metrics.exposition()
+                await Response(text, media_type=CONTENT_TYPE)(scope, receive, send)
             else:
                 await self._serve(scope, receive, send)
         finally:
@@ -120,6 +124,8 @@ class ObservedApp:
         label = self.metrics.routes(route) if route else "unmatched"
         method = scope["method"] if scope["method"] in _METHODS else "_OTHER"
         self.metrics.observe_request(method, label, status, seconds)
+        if self.workers is not None:
+            self.workers.tick()
         if info.operation_name is not None or info.operation_type is not None:
             self.metrics.observe_operation(
                 info.operation_name, info.operation_type, seconds, info.error_codes

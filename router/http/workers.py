@@ -23,10 +23,12 @@ import contextlib
 import logging
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from pathlib import Path
 from types import FrameType
 
 from observability.process import configure
+from observability.workers import WORKER_METRICS_DIR
 from router.http.config import ConfigError, RouterConfig
 
 log = logging.getLogger("shopgraph.router")
@@ -136,6 +139,8 @@ class Supervisor:
         self.any_ready = False
         self.signals: deque[int] = deque()
         self.selector = selectors.DefaultSelector()
+        # Where the workers share their metrics, so that a scrape of any answers for all.
+        self.metrics_dir = tempfile.mkdtemp(prefix="shopgraph-router-metrics-")
 
     def run(self) -> int:
         """Serve until told to stop; the exit status (1 if no worker could start)."""
@@ -148,6 +153,7 @@ class Supervisor:
                 self.workers[slot] = self._spawn(slot)
             return self._loop(wake_read)
         finally:
+            shutil.rmtree(self.metrics_dir, ignore_errors=True)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             signal.set_wakeup_fd(previous_wakeup)
@@ -188,7 +194,10 @@ class Supervisor:
         ready_read, ready_write = os.pipe2(os.O_CLOEXEC)
         argv = [*self.worker_argv, "--ready-fd", str(ready_write)]
         try:
-            process = subprocess.Popen(argv, pass_fds=(self.listener.fileno(), ready_write))
+            env = {**os.environ, WORKER_METRICS_DIR: self.metrics_dir}
+            process = subprocess.Popen(
+                argv, pass_fds=(self.listener.fileno(), ready_write), env=env
+            )
         finally:
             os.close(ready_write)
         worker = Worker(slot, process, ready_read)

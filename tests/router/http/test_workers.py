@@ -339,3 +339,21 @@ def test_only_unshared_rate_limits_with_several_workers_are_refused() -> None:
     refuse_per_worker_state(RouterConfig(workers=1, rate_limit=RateLimitSettings()))
     refuse_per_worker_state(RouterConfig(workers=3, rate_limit=RateLimitSettings(enabled=False)))
     refuse_per_worker_state(RouterConfig(workers=3))
+
+
+def test_metrics_from_any_worker_count_every_worker_s_requests(
+    subgraphs: Subgraphs, tmp_path: Path
+) -> None:
+    with running_router(tmp_path, subgraph_config(subgraphs, workers=2)) as router:
+        for pid in router.wait_for_workers(2):
+            with only_running(router, pid):  # five requests served by each worker
+                for _ in range(5):
+                    assert router.query().status_code == 200
+        time.sleep(1.5)  # each worker writes what it counted within a second
+        series = ('http_server_request_duration_seconds_count{http_request_method="POST",'
+                  'http_response_status_code="200",http_route="/graphql"} ')  # fmt: skip
+        for _ in range(4):  # whichever worker answers the scrape
+            text = httpx.get(f"{router.url}/metrics", headers={"connection": "close"}).text
+            [line] = [line for line in text.splitlines() if line.startswith(series)]
+            assert float(line[len(series) :]) == 10.0
+            assert "shopgraph_router_subgraph_circuit_state" in text
