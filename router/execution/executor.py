@@ -132,7 +132,8 @@ class _Run:
         if variables:
             body["variables"] = variables
         try:
-            return await self.client.send(graph.name, graph.url, body, self.headers)
+            return await self.client.send(graph.name, graph.url, body, self.headers,
+                                          retry=fetch.operation_kind == "query")  # fmt: skip
         except SubgraphError as error:
             self.errors.append(subgraph_error(error, graph.name))
             return None

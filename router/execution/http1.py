@@ -8,6 +8,9 @@ planning, merging and shaping together. A subgraph call needs little of a genera
 answer read whole. This does that in about a fifth of the CPU, with the same guarantees:
 a bounded answer size, a timeout over the whole call, a cap on connections per origin, and
 connections the peer closed never reused.
+
+A failure that says the request was not handled (:class:`UnansweredError`) is told apart
+from one that may have been, so that the caller can retry the first kind for a query.
 """
 
 from __future__ import annotations
@@ -31,6 +34,21 @@ class HttpCallError(Exception):
 
 class AnswerTooLargeError(HttpCallError):
     pass
+
+
+class UnansweredError(HttpCallError):
+    """The request got no answer and was most likely not handled: no connection could be
+    made, the connection closed before any of the answer came, or a reused keep-alive
+    connection closed while the answer came (the peer closing an idle connection as the
+    request went out). An idempotent request may be sent again."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAnswer:
+    status: int
+    body: bytes
+    retry_after: bytes | None = None
+    """The ``Retry-After`` header, undecoded, if the answer has one."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +79,14 @@ class _Connection(asyncio.Protocol):
         self.max_bytes = max_bytes
         self.chunks: list[bytes] = []
         self.size = 0
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.waiter: asyncio.Future[HttpAnswer] | None = None
         self.closed = False
         self.reusable = True
+        self.reused = False
+        """Taken from the pool: it has carried a call before this one."""
+        self.answering = False
+        """Some of the current call's answer has come."""
+        self.retry_after: bytes | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -79,9 +102,17 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self._fail(HttpCallError(f"connection closed before the answer was complete: {exc}"))
+        kind = UnansweredError if self.reused or not self.answering else HttpCallError
+        self._fail(kind(f"connection closed before the answer was complete: {exc}"))
 
     # -- httptools callbacks -----------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.answering = True
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if len(name) == 11 and name.lower() == b"retry-after":
+            self.retry_after = value
+
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
         if self.size > self.max_bytes:
@@ -95,15 +126,16 @@ class _Connection(asyncio.Protocol):
             return
         status = self.parser.get_status_code()
         self.reusable = self.parser.should_keep_alive()
-        body = b"".join(self.chunks)
-        self.chunks, self.size, self.waiter = [], 0, None
-        waiter.set_result((status, body))
+        answer = HttpAnswer(status, b"".join(self.chunks), self.retry_after)
+        self.chunks, self.size, self.waiter, self.retry_after = [], 0, None, None
+        waiter.set_result(answer)
 
     # -- calls -------------------------------------------------------------------------------
-    def call(self, request: bytes) -> asyncio.Future[tuple[int, bytes]]:
+    def call(self, request: bytes) -> asyncio.Future[HttpAnswer]:
         assert self.transport is not None
-        waiter: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[HttpAnswer] = asyncio.get_running_loop().create_future()
         self.waiter = waiter
+        self.answering = False
         self.transport.write(request)
         return waiter
 
@@ -153,11 +185,21 @@ class Http1Client:
         self, url: str, payload: bytes, headers: Mapping[str, str], seconds: float
     ) -> tuple[int, bytes]:
         """The status and body of a POST of ``payload`` to ``url``, within ``seconds``."""
+        answer = await self.exchange(url, payload, headers, seconds)
+        return answer.status, answer.body
+
+    async def exchange(
+        self, url: str, payload: bytes, headers: Mapping[str, str], seconds: float,
+        max_connections: int | None = None,
+    ) -> HttpAnswer:  # fmt: skip
+        """``post``'s answer with what a retry needs to know; ``max_connections`` caps the
+        origin's connections when its pool is made (the client's cap otherwise), so the
+        first subgraph to call an origin that several share sets it."""
         target = self._target(url)
         request = self._request(target, payload, headers)
         pool = self._pools.get(target.origin)
         if pool is None:
-            pool = self._pools[target.origin] = _Pool(self._max_connections)
+            pool = self._pools[target.origin] = _Pool(max_connections or self._max_connections)
         try:
             async with asyncio.timeout(seconds):
                 async with pool.slots:
@@ -185,17 +227,25 @@ class Http1Client:
                 and connection.transport is not None
                 and not (connection.transport.is_closing())
             ):
+                connection.reused = True
                 return connection
         loop = asyncio.get_running_loop()
         secure = origin.scheme == "https"
         context = (self._ssl or ssl.create_default_context()) if secure else None
-        _, connection = await loop.create_connection(
-            lambda: _Connection(self._max_answer_bytes),
-            origin.host,
-            origin.port,
-            ssl=context,
-            server_hostname=origin.host if secure else None,
-        )
+        try:
+            _, connection = await loop.create_connection(
+                lambda: _Connection(self._max_answer_bytes),
+                origin.host,
+                origin.port,
+                ssl=context,
+                server_hostname=origin.host if secure else None,
+            )
+        except ssl.SSLError as error:  # a certificate refused: no retry will change that
+            raise HttpCallError(str(error)) from error
+        except TimeoutError:
+            raise
+        except OSError as error:  # refused, reset, unreachable: nothing was sent
+            raise UnansweredError(str(error)) from error
         return connection
 
     def _target(self, url: str) -> _Target:

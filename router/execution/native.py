@@ -402,7 +402,8 @@ class _NativeRun:
 
     def _start(self, fetch: Fetch, body: bytes) -> asyncio.Future[SubgraphAnswer]:
         graph = self.supergraph.graphs[fetch.graph]
-        return self.client.start(graph.name, graph.url, body, self.headers)
+        return self.client.start(graph.name, graph.url, body, self.headers,
+                                 retry=fetch.operation_kind == "query")  # fmt: skip
 
     async def _answer(
         self, fetch: Fetch, call: asyncio.Future[SubgraphAnswer]

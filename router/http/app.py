@@ -73,12 +73,19 @@ def create_app(
     supergraph: Supergraph | None = None,
 ) -> Starlette:
     """The router app over a supergraph file (hot-reloaded) or an already loaded supergraph."""
+    defaults, subgraphs = config.subgraph_defaults, config.subgraphs.items()
     client = HttpSubgraphClient(
-        timeout=config.subgraph_defaults.timeout_seconds,
-        timeouts={name: s.timeout_seconds for name, s in config.subgraphs.items()},
+        timeout=defaults.timeout_seconds,
+        timeouts={name: s.timeout_seconds for name, s in subgraphs},
         dedupe=config.dedupe_subgraph_requests,
-        breaker=config.subgraph_defaults.circuit_breaker.breaker(),
-        breakers={name: s.circuit_breaker.breaker() for name, s in config.subgraphs.items()},
+        breaker=defaults.circuit_breaker.breaker(),
+        breakers={name: s.circuit_breaker.breaker() for name, s in subgraphs},
+        retry=defaults.retry.policy(),
+        retries={name: s.retry.policy() for name, s in subgraphs},
+        max_connections=defaults.max_connections,
+        connections={name: s.max_connections for name, s in subgraphs},
+        max_in_flight=defaults.max_in_flight,
+        in_flight={name: s.max_in_flight for name, s in subgraphs},
     )
     limits = config.limits
     workers = PreparationWorkers(

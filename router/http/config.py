@@ -17,6 +17,7 @@ from pydantic_settings import SettingsConfigDict
 from observability.settings import TelemetrySettings
 from router.auth.settings import AuthenticationSettings
 from router.execution.breaker import BreakerSettings
+from router.execution.retry import RetryPolicy
 from router.http.rate_limit import RateLimitSettings
 from router.operation.document import DocumentLimits
 from router.operation.limits import OperationLimits
@@ -47,13 +48,59 @@ class CircuitBreakerSettings(_Section):
         return BreakerSettings(self.failures, self.successes, self.probe_after_seconds)
 
 
+class RetrySettings(_Section):
+    """Retries of queries (never mutations) after a failure that says the subgraph did not
+    handle the request: no connection, a keep-alive connection closed under the request, HTTP
+    502/503/504 or 429 (waiting at least its ``Retry-After``; not retried when that is past the
+    timeout). Never after a timeout or a GraphQL error, never while the circuit is open,
+    always within ``timeout_seconds``."""
+
+    enabled: bool = True
+    max_retries: int = Field(2, ge=0, le=10)
+    backoff_base_ms: int = Field(50, ge=1)
+    """The first retry waits a random time below this; each next one twice as long at most."""
+    backoff_max_ms: int = Field(1_000, ge=1)
+    budget_ratio: float = Field(0.2, ge=0, le=1)
+    """Retries may add at most this share of the calls to a subgraph..."""
+    budget_min_per_second: float = Field(10.0, ge=0)
+    """...plus this many per second (and a reserve of ten seconds of them)."""
+
+    @model_validator(mode="after")
+    def _ordered_backoff(self) -> RetrySettings:
+        if self.backoff_max_ms < self.backoff_base_ms:
+            raise ValueError(
+                f"backoff_max_ms ({self.backoff_max_ms}) must be at least backoff_base_ms "
+                f"({self.backoff_base_ms})"
+            )
+        return self
+
+    def policy(self) -> RetryPolicy | None:
+        if not self.enabled or self.max_retries == 0:
+            return None
+        return RetryPolicy(
+            max_retries=self.max_retries,
+            backoff_base_seconds=self.backoff_base_ms / 1000,
+            backoff_max_seconds=self.backoff_max_ms / 1000,
+            budget_ratio=self.budget_ratio,
+            budget_min_per_second=self.budget_min_per_second,
+        )
+
+
 class SubgraphSettings(_Section):
     timeout_seconds: float = Field(10.0, gt=0)
+    """One deadline for a call and its retries."""
     url: str | None = None
     """Override the routing URL the supergraph gives for this subgraph."""
     circuit_breaker: CircuitBreakerSettings = Field(
         default_factory=lambda: CircuitBreakerSettings()
     )
+    retry: RetrySettings = Field(default_factory=lambda: RetrySettings())
+    max_connections: int = Field(128, ge=1, le=65_536)
+    """Connections to the subgraph's origin (subgraphs sharing an origin share its pool,
+    sized by the first one called); more calls wait for one within their timeout."""
+    max_in_flight: int = Field(512, ge=1, le=1_000_000)
+    """Calls in flight at once (identical calls shared count once); one more waits 50 ms at
+    most for a slot, then fails at once with ``SUBREQUEST_CAPACITY``."""
 
 
 # The production defaults are the operation stage's own, in one place.

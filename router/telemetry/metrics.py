@@ -66,6 +66,29 @@ SUBGRAPH_CIRCUIT_STATE = Gauge(
     registry=REGISTRY,
 )
 
+SUBGRAPH_RETRIES = Counter(
+    "shopgraph_router_subgraph_retries_total",
+    "Subgraph queries sent again after a failure (retried), or not for want of retry budget "
+    "(budget_exhausted).",
+    ["subgraph", "outcome"],
+    registry=REGISTRY,
+)
+
+SUBGRAPH_IN_FLIGHT = Gauge(
+    "shopgraph_router_subgraph_in_flight",
+    "Calls to each subgraph in flight now (identical calls shared count once).",
+    ["subgraph"],
+    registry=REGISTRY,
+)
+
+SUBGRAPH_CAPACITY_REFUSALS = Counter(
+    "shopgraph_router_subgraph_capacity_refusals_total",
+    "Subgraph calls refused at once (SUBREQUEST_CAPACITY) because the subgraph had its "
+    "max_in_flight calls already.",
+    ["subgraph"],
+    registry=REGISTRY,
+)
+
 SUBGRAPH_CIRCUIT_REFUSALS = Counter(
     "shopgraph_router_subgraph_circuit_refusals_total",
     "Subgraph calls not made because the subgraph's circuit was open.",

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from datastores.testservices.base import free_port
 from router.execution.breaker import BreakerSettings, CircuitBreaker
 from router.http.app import create_app
-from router.http.config import CircuitBreakerSettings, SubgraphSettings
+from router.http.config import CircuitBreakerSettings, RetrySettings, SubgraphSettings
 from router.telemetry.metrics import REGISTRY
 from tests.router.conftest import SUPERGRAPH, Subgraphs, router_config
 
@@ -84,9 +84,11 @@ def _circuit_state(subgraph: str) -> float | None:
 
 def test_a_dead_subgraph_is_not_called_once_its_circuit_opens(subgraphs: Subgraphs) -> None:
     dead = f"http://127.0.0.1:{free_port()}/graphql"  # nothing listens there
+    # Without retries each request is one attempt, so one failure (with them, every attempt
+    # counts: see test_client_retries).
+    breaker, retry = CircuitBreakerSettings(failures=3), RetrySettings(enabled=False)
     config = router_config(
-        subgraphs,
-        {"reviews": SubgraphSettings(url=dead, circuit_breaker=CircuitBreakerSettings(failures=3))},
+        subgraphs, {"reviews": SubgraphSettings(url=dead, circuit_breaker=breaker, retry=retry)}
     )
     query = '{ product(id: "p1") { name reviews { body } } }'
     with TestClient(create_app(config, supergraph_path=SUPERGRAPH)) as client:

@@ -162,9 +162,10 @@ def test_requests_sharing_a_call_share_its_answer_and_its_parse(subgraphs: Subgr
 
     class Recording(HttpSubgraphClient):
         def start(
-            self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
-        ) -> asyncio.Future[SubgraphAnswer]:
-            call = super().start(subgraph, url, payload, headers)
+            self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str],
+            *, retry: bool = False,
+        ) -> asyncio.Future[SubgraphAnswer]:  # fmt: skip
+            call = super().start(subgraph, url, payload, headers, retry=retry)
             calls.append(call)
             return call
 
