@@ -26,7 +26,7 @@ def serve(
 
     Raises ``ConfigError`` for a configuration that cannot run with its ``workers``.
     """
-    configure("router", config.telemetry)
+    configure("router", config.telemetry, drivers=False)
     if config.workers > 1:
         return serve_workers(
             config,

@@ -82,10 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         config = load_config(args.config)
     except ConfigError as error:
-        configure("router")
+        configure("router", drivers=False)
         log.error("worker %d: %s", os.getpid(), error.message)
         sys.exit(STARTUP_FAILURE)
-    configure("router", config.telemetry)
+    configure("router", config.telemetry, drivers=False)
     app = create_app(config, supergraph_path=args.supergraph)
     listener = socket.socket(fileno=args.listen_fd)
     server = WorkerServer(

@@ -322,7 +322,7 @@ def serve_workers(
 ) -> int:
     """Bind ``host:port`` and run ``config.workers`` workers on it; the exit status."""
     refuse_per_worker_state(config)
-    configure("router", config.telemetry)
+    configure("router", config.telemetry, drivers=False)
     listener = bind_listener(host, port)
     bound = listener.getsockname()
     log.info("router on http://%s:%d with %d worker processes", host, bound[1], config.workers)
