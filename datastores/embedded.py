@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from datastores.settings import StoreSettings
+from observability.tracing import observe_engine
 
 
 @cache
@@ -62,4 +63,5 @@ def sqlite_engine(path: Path) -> AsyncEngine:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
+    observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
     return engine

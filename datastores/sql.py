@@ -45,10 +45,9 @@ def sql_engine(stores: StoreSettings, embedded_name: str) -> AsyncEngine:
                 "command_timeout": stores.postgres_command_timeout_seconds,
             },
         )
-    else:
-        engine = sqlite_engine(stores.data_dir / f"{embedded_name}.db")
-    observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
-    return engine
+        observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
+        return engine
+    return sqlite_engine(stores.data_dir / f"{embedded_name}.db")
 
 
 def alembic_config(url: str, schema: str) -> Config:
