@@ -2,12 +2,17 @@
 ``operations/`` (named after its file), plus the fragments shared between them.
 
 Each operation is sent with exactly the fragments it spreads, so every document the router
-gets is valid on its own.
+gets is valid on its own. ``persisted-query-manifest.json`` lists them in Apollo's persisted
+query list format, for the router's ``trusted_documents``; ``python -m bff_mobile.operations``
+writes it again after an operation changes (``shopgraph schema check`` fails until then).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -24,6 +29,7 @@ from graphql import (
 )
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
+MANIFEST = Path(__file__).parent / "persisted-query-manifest.json"
 
 
 class OperationFileError(ValueError):
@@ -82,3 +88,24 @@ def _spread(
             elif isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
                 pending.append(selection.selection_set)
     return list(used.values())
+
+
+def manifest(operations: dict[str, str]) -> dict[str, Any]:
+    """The operations as Apollo's persisted query list, each id its document's SHA-256."""
+    entries = []
+    for name, body in sorted(operations.items()):
+        operation = parse(body).definitions[0]
+        assert isinstance(operation, OperationDefinitionNode)  # load_router_operations' order
+        kind = operation.operation.value
+        entries.append({"id": hashlib.sha256(body.encode("utf-8")).hexdigest(), "name": name,
+                        "type": kind, "body": body})  # fmt: skip
+    return {"format": "apollo-persisted-query-manifest", "version": 1, "operations": entries}
+
+
+def manifest_text(directory: Path = OPERATIONS_DIR) -> str:
+    return json.dumps(manifest(load_router_operations(directory)), indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    MANIFEST.write_text(manifest_text())
+    print(f"wrote {MANIFEST}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 from collections.abc import Mapping
@@ -27,6 +28,14 @@ NOT_ANSWERED = (httpx.ConnectTimeout, httpx.NetworkError, httpx.RemoteProtocolEr
 class RouterClient:
     """One shared ``httpx.AsyncClient`` (pooled connections) and the loaded operations.
 
+    Operations go by id: the SHA-256 of their document, as Apollo's persisted queries name
+    them, which the router finds in the manifest it was given
+    (``persisted-query-manifest.json``, see :func:`bff_mobile.operations.manifest`) or in its
+    APQ store. A router that has neither asks for the document
+    (``PERSISTED_QUERY_NOT_FOUND``) and gets it once with the id, which registers it; one
+    without persisted queries at all (``PERSISTED_QUERY_NOT_SUPPORTED``) gets documents from
+    then on.
+
     A call takes ``timeout_seconds`` at most. A query goes once more, after a jittered pause
     of about ``retry_backoff_seconds``, when the connection failed or the router answered 502,
     503 or 504; a mutation never does, since it may have run.
@@ -45,6 +54,9 @@ class RouterClient:
         self.url = url
         self.operations = operations
         self.queries = {name for name, text in operations.items() if _is_query(text, name)}
+        self.ids = {name: document_id(text) for name, text in operations.items()}
+        self.by_id = True
+        """False once the router said it takes no persisted queries."""
         self.timeout_seconds = timeout_seconds
         self.retry_backoff_seconds = retry_backoff_seconds
 
@@ -56,11 +68,9 @@ class RouterClient:
                    "apollographql-client-name": CLIENT_NAME}  # fmt: skip
         if authorization:
             headers["authorization"] = authorization
-        payload = {"query": self.operations[name], "operationName": name, "variables": variables}
-        content = orjson.dumps(payload)
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                response = await self._post(name, content, headers)
+                body = await self._call(name, variables, headers)
         except httpx.ConnectTimeout as error:
             log.warning("router request %s failed: %r", name, error)
             raise MobileError("the router cannot be reached", "ROUTER_UNAVAILABLE") from error
@@ -69,7 +79,6 @@ class RouterClient:
         except httpx.HTTPError as error:
             log.warning("router request %s failed: %r", name, error)
             raise MobileError("the router cannot be reached", "ROUTER_UNAVAILABLE") from error
-        body = _graphql_body(response)
         errors = body.get("errors")
         if errors:
             raise _router_error(errors[0], signed_in=bool(authorization))
@@ -77,6 +86,25 @@ class RouterClient:
         if not isinstance(data, dict):
             raise MobileError("the router answered without data", "ROUTER_UNAVAILABLE")
         return data
+
+    async def _call(
+        self, name: str, variables: dict[str, Any], headers: dict[str, str]
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"operationName": name, "variables": variables}
+        if not self.by_id:
+            payload["query"] = self.operations[name]
+            return _graphql_body(await self._post(name, orjson.dumps(payload), headers))
+        payload["extensions"] = {"persistedQuery": {"version": 1, "sha256Hash": self.ids[name]}}
+        body = _graphql_body(await self._post(name, orjson.dumps(payload), headers))
+        code = _first_code(body)
+        if code == "PERSISTED_QUERY_NOT_SUPPORTED":
+            log.warning("the router takes no persisted queries: sending whole documents")
+            self.by_id = False
+            del payload["extensions"]
+        elif code != "PERSISTED_QUERY_NOT_FOUND":
+            return body
+        payload["query"] = self.operations[name]
+        return _graphql_body(await self._post(name, orjson.dumps(payload), headers))
 
     async def _post(self, name: str, content: bytes, headers: dict[str, str]) -> httpx.Response:
         if name in self.queries:
@@ -90,6 +118,20 @@ class RouterClient:
             jitter = random.uniform(0.5, 1.5)  # noqa: S311 (spreads retries; no secret)
             await asyncio.sleep(self.retry_backoff_seconds * jitter)
         return await self.http.post(self.url, content=content, headers=headers)
+
+
+def document_id(document: str) -> str:
+    """The id the router knows ``document`` by: its SHA-256, in hex."""
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def _first_code(body: dict[str, Any]) -> str | None:
+    errors = body.get("errors")
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None
+    extensions = errors[0].get("extensions")
+    code = extensions.get("code") if isinstance(extensions, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _is_query(document: str, name: str) -> bool:

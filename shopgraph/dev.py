@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 from collections.abc import Generator, Sequence
+from pathlib import Path
 
 import click
 import uvicorn
@@ -122,6 +123,9 @@ async def _serve(server: uvicorn.Server) -> None:
 
 
 POLICY_HOOK = "shopgraph.authorization:decide_policies"
+MOBILE_MANIFEST = (
+    Path(__file__).resolve().parents[1] / "bff_mobile" / "persisted-query-manifest.json"
+)
 
 
 def create_router_app() -> object:
@@ -159,13 +163,18 @@ def create_router_app() -> object:
             policies=[provider.policy],
         ),
     )
+    trusted = config.trusted_documents
+    if not trusted.manifests:  # the mobile BFF's operations, which it sends by id
+        trusted = trusted.model_copy(update={"manifests": [str(MOBILE_MANIFEST)]})
     authorization = config.authorization
     if authorization.policy_hook is None:
         authorization = authorization.model_copy(update={"policy_hook": POLICY_HOOK})
     config = config.model_copy(update={
         "playground": True, "introspection": True, "subgraphs": subgraphs,
         "playground_sign_in": sign_in, "authentication": authentication,
-        "authorization": authorization,
+        "authorization": authorization, "trusted_documents": trusted,
+        "batching": config.batching if "batching" in config.model_fields_set
+        else config.batching.model_copy(update={"enabled": True}),
         # A developer's router shows what the subgraphs said.
         "subgraph_errors": config.subgraph_errors.model_copy(update={"include_messages": True}),
     })  # fmt: skip

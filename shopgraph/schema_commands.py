@@ -39,6 +39,7 @@ def check_schema(*, against: str | None = None, supergraph_path: Path = SUPERGRA
         if not path.exists() or path.read_text() != subgraph_sdl(name):
             report.failures.append(f"{path.relative_to(ROOT)} differs from the {name} subgraph's "
                                    "code: run `python -m subgraphs.sdl`")  # fmt: skip
+    report.failures += _mobile_manifest_drift()
     composed, errors = compose_supergraph()
     report.failures += [f"composition: {error}" for error in errors]
     if composed is None:
@@ -73,3 +74,12 @@ def _at_revision(ref: str, path: Path) -> str | None:
         cwd=ROOT, capture_output=True, text=True, check=False,
     )  # fmt: skip
     return result.stdout if result.returncode == 0 else None
+
+
+def _mobile_manifest_drift() -> list[str]:
+    from bff_mobile.operations import MANIFEST, manifest_text
+
+    if MANIFEST.exists() and MANIFEST.read_text() == manifest_text():
+        return []
+    return [f"{MANIFEST.relative_to(ROOT)} differs from the mobile BFF's operations: run "
+            "`python -m bff_mobile.operations`"]  # fmt: skip

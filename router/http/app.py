@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType
-from graphql.execution.values import get_variable_values
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from observability.asgi import log_unexpected
-from observability.context import current_request, note_operation
+from observability.context import note_operation
 from router.auth.directives import Viewer
 from router.auth.settings import JwtSettings
 from router.auth.viewer import load_policy_hook, viewer_of
 from router.execution import HttpSubgraphClient
 from router.execution.budget import PreparationWorkers
-from router.execution.prepare import PreparedOperation
 from router.execution.service import RouterService
 from router.http.authentication import AuthenticationMiddleware
-from router.http.config import DemandControlSettings, RouterConfig
+from router.http.config import RouterConfig
 from router.http.csrf import CsrfMiddleware, is_page_request
 from router.http.graphiql import (
     ASSETS_PATH,
@@ -39,17 +34,22 @@ from router.http.graphiql import (
 )
 from router.http.graphql_request import BadRequestError, GraphQLRequest, read_graphql_request
 from router.http.inflight import InFlightRequests, request_key
-from router.http.media_types import JSON, response_media_type
+from router.http.media_types import response_media_type
+from router.http.operation_checks import Execution, OperationChecks, Rendered
+from router.http.persisted import persisted_documents
 from router.http.process import tune_process
-from router.http.rate_limit import RateLimitMiddleware, build_token_buckets
+from router.http.rate_limit import (
+    RateLimitMiddleware,
+    build_token_buckets,
+    charge_operations,
+    refusal,
+)
 from router.http.reload import SupergraphHolder
-from router.operation.cost import CostError
-from router.operation.errors import OperationRefusedError, Violation
-from router.operation.suggestions import without_suggestions
-from router.operation.variables import VariablesLimits, check_variables
+from router.http.responses import ORJSONResponse, error_response, response_type
+from router.operation.persisted import PersistedDocuments
+from router.operation.variables import VariablesLimits
 from router.supergraph import Supergraph
-from router.telemetry.metrics import OPERATION_COST, REFUSED_OPERATIONS, exposition
-from router.types import JSONObject, RouterError
+from router.telemetry.metrics import BATCHES, exposition
 
 if TYPE_CHECKING:
     from router.auth.jwt import JwtVerifier
@@ -59,11 +59,6 @@ log = logging.getLogger("shopgraph.router")
 NOT_ACCEPTABLE = (
     "the Accept header allows neither application/graphql-response+json nor application/json"
 )
-
-
-class _ORJSONResponse(JSONResponse):
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
 
 
 def create_app(
@@ -101,18 +96,19 @@ def create_app(
     )
     buckets = build_token_buckets(config.rate_limit) if config.rate_limit else None
     variables = config.limits.variables.limits()
-    inflight = InFlightRequests[_Rendered]() if config.dedupe_inbound_requests else None
+    inflight = InFlightRequests[Rendered]() if config.dedupe_inbound_requests else None
+    documents = persisted_documents(config)
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and is_page_request(request.scope):
             if config.playground:
                 return graphiql_page(config)
-            return _error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
+            return error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
         if response_media_type(request.headers.get("accept")) is None:
-            return _error_response(406, NOT_ACCEPTABLE, "NOT_ACCEPTABLE", request)
+            return error_response(406, NOT_ACCEPTABLE, "NOT_ACCEPTABLE", request)
         service = holder.service
         if service is None:
-            return _error_response(503, "no supergraph is loaded", "SUPERGRAPH_NOT_LOADED", request)
+            return error_response(503, "no supergraph is loaded", "SUPERGRAPH_NOT_LOADED", request)
         claims = request.scope.get("state", {}).get("claims")
         viewer = viewer_of(
             claims,
@@ -120,19 +116,21 @@ def create_app(
             policies=service.policy_names,
             hook=hook,
         )
-        return await _handle_graphql(request, service, config, viewer, variables, inflight)
+        return await _handle_graphql(
+            request, service, config, viewer, variables, inflight, documents
+        )
 
     async def metrics(_: Request) -> Response:
         return Response(exposition(), media_type="text/plain; version=0.0.4")
 
     async def health(_: Request) -> Response:
-        return _ORJSONResponse({"status": "UP"})
+        return ORJSONResponse({"status": "UP"})
 
     async def ready(_: Request) -> Response:
         if holder.service is None:
-            return _ORJSONResponse({"status": "DOWN", "reason": holder.last_error}, status_code=503)
+            return ORJSONResponse({"status": "DOWN", "reason": holder.last_error}, status_code=503)
         circuits = client.circuit_states()
-        return _ORJSONResponse({"status": "UP", "supergraph": holder.digest, "circuits": circuits})
+        return ORJSONResponse({"status": "UP", "supergraph": holder.digest, "circuits": circuits})
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -143,6 +141,8 @@ def create_app(
         finally:
             await holder.stop()
             await client.aclose()
+            if documents.store is not None:
+                await documents.store.aclose()
             workers.shutdown()
             if buckets is not None:
                 await buckets.aclose()
@@ -222,211 +222,83 @@ def _jwt_verifier(settings: JwtSettings) -> JwtVerifier:
     return JwtVerifier(settings)
 
 
-def _response_type(request: Request) -> str:
-    # A client that accepts neither type still reads its 406 (or an earlier refusal) as JSON.
-    return response_media_type(request.headers.get("accept")) or JSON
-
-
-def _error_response(status: int, message: str, code: str, request: Request) -> Response:
-    current_request().add_error_code(code)
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
-    return _ORJSONResponse(body, status_code=status, media_type=_response_type(request))
-
-
-def _request_error(request: Request, errors: list[JSONObject], status: int) -> Response:
-    return _errors_response(_response_type(request), errors, status)
-
-
-def _errors_response(media_type: str, errors: list[JSONObject], status: int) -> Response:
-    _note_error_codes(errors)
-    # application/json clients get 200 for GraphQL errors, per GraphQL over HTTP.
-    if media_type == JSON:
-        status = 200
-    return _ORJSONResponse({"errors": errors}, status_code=status, media_type=media_type)
-
-
-def _note_error_codes(errors: list[JSONObject]) -> None:
-    info = current_request()
-    for error in errors[:8]:
-        extensions = error.get("extensions")
-        if isinstance(extensions, dict):
-            info.add_error_code(extensions.get("code"))
-
-
-def _error(message: str, code: str) -> JSONObject:
-    return {"message": message, "extensions": {"code": code}}
-
-
-def _graphql_errors(errors: list[GraphQLError], code: str) -> list[JSONObject]:
-    formatted: list[JSONObject] = []
-    for error in errors:
-        item: JSONObject = dict(error.formatted)
-        extensions = item.get("extensions")
-        item["extensions"] = {**(extensions if isinstance(extensions, dict) else {}), "code": code}
-        formatted.append(item)
-    return formatted
-
-
-def _refusal(request: Request, code: str, message: str) -> Response:
-    """A request refused before planning: 400 with its code, counted by code."""
-    REFUSED_OPERATIONS.labels(code).inc()
-    return _request_error(request, [_error(message, code)], 400)
-
-
-def _estimate(
-    request: Request,
-    service: RouterService,
-    prepared: PreparedOperation,
-    variables: dict[str, Any],
-    demand: DemandControlSettings,
-) -> int | Response:
-    """The operation's estimated cost, or the refusal when it is past ``max_cost``."""
-    if not demand.enabled:
-        return 0
-    try:
-        estimated = service.estimate_cost(prepared, variables)
-    except CostError as error:
-        return _refusal(request, error.code, error.message)
-    OPERATION_COST.labels("estimated").observe(estimated)
-    if demand.mode == "enforce" and demand.max_cost and estimated > demand.max_cost:
-        violation = Violation("COST_ESTIMATED_TOO_EXPENSIVE", demand.max_cost, estimated)
-        return _refusal(request, violation.code, violation.message)
-    return estimated
-
-
 async def _handle_graphql(
     request: Request,
     service: RouterService,
     config: RouterConfig,
     viewer: Viewer,
     variables: VariablesLimits,
-    inflight: InFlightRequests[_Rendered] | None,
+    inflight: InFlightRequests[Rendered] | None,
+    documents: PersistedDocuments,
 ) -> Response:
+    batching = config.batching
     try:
-        gql = await read_graphql_request(request, config.max_request_bytes)
+        read = await read_graphql_request(
+            request,
+            config.max_request_bytes,
+            max_batch_size=batching.max_batch_size if batching.enabled else 0,
+        )
     except BadRequestError as error:
-        return _error_response(error.status, error.message, error.code, request)
-    violation = check_variables(gql.variables, variables)
-    if violation is not None:
-        return _refusal(request, violation.code, violation.message)
-    try:
-        prepared = await service.prepare(gql.query, gql.operation_name)
-    except OperationRefusedError as error:
-        return _refusal(request, error.code, error.message)
-    if prepared.errors:
-        assert prepared.error_code is not None
-        return _request_error(request, _graphql_errors(prepared.errors, prepared.error_code), 400)
-    operation = prepared.operation
-    schema = service.supergraph.api_schema
-    assert operation is not None
-    note_operation(operation.operation.value, operation.name.value if operation.name else None)
-    if request.method == "GET" and operation.operation != OperationType.QUERY:
-        response = _error_response(
-            405, "mutations and subscriptions must be sent with POST", "METHOD_NOT_ALLOWED", request
-        )
-        response.headers["allow"] = "POST"
+        return error_response(error.status, error.message, error.code, request)
+    checks = OperationChecks(request, service, config, viewer, variables, documents)
+    if isinstance(read, list):
+        return await _batch(checks, read, inflight)
+    prepared = await checks.prepare(read)
+    if isinstance(prepared, Response):
+        return prepared
+    return await _respond(checks, read, prepared, inflight)
+
+
+async def _batch(
+    checks: OperationChecks,
+    batch: list[GraphQLRequest],
+    inflight: InFlightRequests[Rendered] | None,
+) -> Response:
+    """Each operation checked and executed on its own, answered in order in one array.
+    Queries run at once; a batch with a mutation runs in order, one after the other."""
+    BATCHES.observe(len(batch))
+    decision = await charge_operations(checks.request.scope, len(batch) - 1)
+    if decision is not None and not decision.allowed:
+        status, headers, body = refusal(decision)
+        response = Response(body, status_code=status)
+        response.raw_headers = headers
         return response
-    if operation.operation == OperationType.SUBSCRIPTION:
-        return _request_error(
-            request, [_error("subscriptions are not supported", "SUBSCRIPTIONS_UNSUPPORTED")], 400
-        )
-    coerced = _coerce_variables(schema, operation, gql.variables, hide=not config.introspection)
-    if isinstance(coerced, list):
-        return _request_error(request, coerced, 400)
-    demand = config.demand_control
-    estimated = _estimate(request, service, prepared, coerced, demand)
-    if isinstance(estimated, Response):
-        return estimated
-    headers = {
-        name: request.headers[name] for name in config.propagate_headers if name in request.headers
-    }
-    execution = _Execution(
-        service,
-        prepared,
-        coerced,
-        headers,
-        viewer,
-        demand,
-        estimated,
-        demand.enabled and (demand.include_in_response or gql.extensions.get("cost") is True),
-        _response_type(request),
-    )
-    if inflight is None or operation.operation != OperationType.QUERY:
+    prepared = [await checks.prepare(gql) for gql in batch]
+    runs = [
+        _answered(item) if isinstance(item, Response) else _respond(checks, gql, item, inflight)
+        for gql, item in zip(batch, prepared, strict=True)
+    ]
+    if any(isinstance(item, Execution) and item.is_mutation for item in prepared):
+        responses = [await run for run in runs]
+    else:
+        responses = list(await asyncio.gather(*runs))
+    # One access-log line and operation metric for the request: a batch of N, not its last.
+    note_operation("batch", f"{len(batch)} operations")
+    body = b"[" + b",".join(bytes(response.body) for response in responses) + b"]"
+    return Response(body, media_type=response_type(checks.request))
+
+
+async def _answered(response: Response) -> Response:
+    return response
+
+
+async def _respond(
+    checks: OperationChecks,
+    gql: GraphQLRequest,
+    execution: Execution,
+    inflight: InFlightRequests[Rendered] | None,
+) -> Response:
+    if inflight is None or execution.is_mutation:
         return await execution.respond()
-    key = _dedupe_key(request, config, gql, execution)
+    key = _dedupe_key(checks.request, checks.config, gql, execution)
     if key is None:
         return await execution.respond()
     shared = await inflight.run(key, execution.shared)
     return shared.response()
 
 
-@dataclass(frozen=True)
-class _Rendered:
-    """A response as bytes, status and headers: what identical queries in flight share."""
-
-    status: int
-    body: bytes
-    headers: tuple[tuple[bytes, bytes], ...]
-
-    @classmethod
-    def of(cls, response: Response) -> _Rendered:
-        return cls(response.status_code, bytes(response.body), tuple(response.raw_headers))
-
-    def response(self) -> Response:
-        # A fresh header list per requester: middleware (CORS) adds to it in place.
-        response = Response(self.body, status_code=self.status)
-        response.raw_headers = list(self.headers)
-        return response
-
-
-@dataclass(frozen=True)
-class _Execution:
-    """An operation that passed every check, to execute and serialize (alone or shared)."""
-
-    service: RouterService
-    prepared: PreparedOperation
-    variables: dict[str, Any]
-    headers: dict[str, str]
-    viewer: Viewer
-    demand: DemandControlSettings
-    estimated: int
-    with_cost: bool
-    media_type: str
-
-    async def shared(self) -> _Rendered:
-        return _Rendered.of(await self.respond())
-
-    async def respond(self) -> Response:
-        service, prepared = self.service, self.prepared
-        try:
-            result = await service.execute(
-                prepared, self.variables, self.headers, self.viewer, with_cost=self.demand.enabled
-            )
-        except RouterError as error:
-            errors = [_error(error.message, error.code)]
-            return _errors_response(self.media_type, errors, 500)
-        except Exception as unexpected:
-            error_id = log_unexpected(unexpected, "the router's execution of an operation")
-            errors = [_error(f"internal router error (error id {error_id})",
-                             "INTERNAL_SERVER_ERROR")]  # fmt: skip
-            errors[0]["extensions"]["errorId"] = error_id
-            return _errors_response(self.media_type, errors, 500)
-        if self.demand.enabled:
-            actual = service.actual_cost(prepared, result)
-            OPERATION_COST.labels("actual").observe(actual)
-            if self.with_cost:
-                result.extensions["cost"] = {
-                    "estimated": self.estimated,
-                    "actual": actual,
-                    "max": self.demand.max_cost,
-                }
-        if result.errors:
-            _note_error_codes(result.errors)
-        return _ORJSONResponse(result.to_json(), media_type=self.media_type)
-
-
 def _dedupe_key(
-    request: Request, config: RouterConfig, gql: GraphQLRequest, execution: _Execution
+    request: Request, config: RouterConfig, gql: GraphQLRequest, execution: Execution
 ) -> bytes | None:
     """What identical queries share; ``Authorization`` (and the header tokens are read from)
     always counts, propagated or not."""
@@ -436,7 +308,7 @@ def _dedupe_key(
     claims: Mapping[str, Any] | None = request.scope.get("state", {}).get("claims")
     return request_key(
         scope=execution.service,
-        query=gql.query,
+        query=execution.query,
         operation_name=gql.operation_name,
         variables=execution.variables,
         extensions=gql.extensions,
@@ -445,16 +317,3 @@ def _dedupe_key(
         claims=claims,
         viewer=execution.viewer,
     )
-
-
-def _coerce_variables(
-    schema: Any, operation: OperationDefinitionNode, raw: dict[str, Any], *, hide: bool
-) -> dict[str, Any] | list[JSONObject]:
-    coerced = get_variable_values(schema, operation.variable_definitions or (), raw)
-    if isinstance(coerced, list):
-        errors = _graphql_errors(coerced, "BAD_USER_INPUT")
-        if hide:
-            for error in errors:
-                error["message"] = without_suggestions(error["message"])
-        return errors
-    return coerced

@@ -168,6 +168,57 @@ class CachesSettings(_Section):
     )
 
 
+class ApqSettings(_Section):
+    """Automatic persisted queries (Apollo's APQ protocol, GET and POST): a client sends a
+    document's SHA-256 alone, and the whole document only when the router asks for it."""
+
+    enabled: bool = True
+    cache: CacheSettings = Field(
+        default_factory=lambda: CacheSettings(max_entries=10_000, max_bytes=32_000_000)
+    )
+    """The in-process tier, in front of Redis."""
+    redis_url: str | None = None
+    """A Redis every router instance shares (``redis://``, ``rediss://``); this router's
+    memory only, unless set."""
+    key_prefix: str = "shopgraph:apq:"
+    ttl_seconds: int = Field(86_400, gt=0)
+    """How long Redis keeps a document no client has registered again."""
+    redis_timeout_seconds: float = Field(0.2, gt=0)
+    """A slower Redis counts as a miss: the client sends its document again."""
+
+
+class TrustedDocumentsSettings(_Section):
+    """Operations known in advance, from manifests: Apollo's persisted query list or a
+    ``{id: document}`` object (GraphQL Hive, Relay). Clients name them by
+    ``extensions.persistedQuery.sha256Hash`` or ``documentId``."""
+
+    manifests: list[str] = Field(default_factory=list)
+    """Manifest files, read at start-up (relative to the working directory)."""
+    mode: Literal["allow", "safelist"] = "allow"
+    """``safelist``: only the manifests' documents run (by id, or sent in full) and APQ
+    registers nothing; ``allow``: any document runs as well."""
+    require_id: bool = False
+    """With ``safelist``: a document sent in full is refused even when it is listed."""
+    log_unknown: bool = False
+    """With ``allow``: log a line for each operation that is in no manifest."""
+
+    @model_validator(mode="after")
+    def _safelist_has_manifests(self) -> TrustedDocumentsSettings:
+        if self.mode == "safelist" and not self.manifests:
+            raise ValueError("trusted_documents.mode 'safelist' needs at least one manifest")
+        if self.require_id and self.mode != "safelist":
+            raise ValueError("trusted_documents.require_id works only with mode 'safelist'")
+        return self
+
+
+class BatchingSettings(_Section):
+    """Several operations in one POST as a JSON array (Apollo Router's format), answered as an
+    array in the same order, each one executed on its own under the operation limits."""
+
+    enabled: bool = False
+    max_batch_size: int = Field(10, ge=1, le=1_000)
+
+
 class SubgraphErrorSettings(_Section):
     include_messages: bool = False
     """Pass subgraph error messages (and extensions) to clients; else "Subgraph errors
@@ -312,6 +363,11 @@ class RouterConfig(_Section):
     authorization: AuthorizationSettings = Field(default_factory=lambda: AuthorizationSettings())
     rate_limit: RateLimitSettings | None = None
     """Per-client token buckets; off unless set."""
+    apq: ApqSettings = Field(default_factory=lambda: ApqSettings())
+    trusted_documents: TrustedDocumentsSettings = Field(
+        default_factory=lambda: TrustedDocumentsSettings()
+    )
+    batching: BatchingSettings = Field(default_factory=lambda: BatchingSettings())
     dedupe_subgraph_requests: bool = True
     dedupe_inbound_requests: bool = True
     """Identical queries in flight at once (same document, operation name, variables,

@@ -19,7 +19,7 @@ from router.types import RouterError
 
 # Bodies larger than this are decoded off the event loop.
 _DECODE_IN_THREAD_BYTES = 64_000
-_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions"})
+_PARAMETERS = frozenset({"query", "operationName", "variables", "extensions", "documentId"})
 
 
 class BadRequestError(RouterError):
@@ -41,13 +41,21 @@ class UnsupportedMediaTypeError(BadRequestError):
 
 @dataclass
 class GraphQLRequest:
-    query: str
+    """One operation's parameters; ``query`` is None when the request names a persisted
+    document instead (``extensions.persistedQuery`` or ``documentId``)."""
+
+    query: str | None
     operation_name: str | None
     variables: dict[str, Any]
     extensions: dict[str, Any]
+    document_id: str | None = None
 
 
-async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLRequest:
+async def read_graphql_request(
+    request: Request, max_bytes: int, *, max_batch_size: int = 0
+) -> GraphQLRequest | list[GraphQLRequest]:
+    """The request's operation, or its operations when the body is a JSON array (a batch, in
+    Apollo Router's format) and batches are on (``max_batch_size`` > 0)."""
     if request.method == "GET":
         params: Any = _query_parameters(request)
         for name in ("variables", "extensions"):
@@ -68,12 +76,34 @@ async def read_graphql_request(request: Request, max_bytes: int) -> GraphQLReque
                 f"unsupported content type {content_type!r}: send application/json"
             )
     if isinstance(params, list):
-        raise BadRequestError(
-            "batched requests (a JSON array) are not enabled", code="BATCHING_NOT_ENABLED"
-        )
+        return _batch(params, max_batch_size)
     if not isinstance(params, dict):
         raise BadRequestError("the request body must be a JSON object")
     return _validated(params)
+
+
+def _batch(items: list[Any], max_batch_size: int) -> list[GraphQLRequest]:
+    if max_batch_size <= 0:
+        raise BadRequestError(
+            "batched requests (a JSON array) are not enabled", code="BATCHING_NOT_ENABLED"
+        )
+    if not items:
+        raise BadRequestError("a batch must hold at least one operation")
+    if len(items) > max_batch_size:
+        raise BadRequestError(
+            f"the batch has {len(items)} operations, more than the router's limit of "
+            f"{max_batch_size}",
+            code="BATCH_LIMIT_EXCEEDED",
+        )
+    batch = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise BadRequestError(f"batch item {index} must be a JSON object, not {_kind(item)}")
+        try:
+            batch.append(_validated(item))
+        except BadRequestError as error:
+            raise BadRequestError(f"batch item {index}: {error.message}", code=error.code) from None
+    return batch
 
 
 def _query_parameters(request: Request) -> dict[str, str]:
@@ -149,15 +179,16 @@ def _validated(params: dict[str, Any]) -> GraphQLRequest:
     variables = _object(params, "variables")
     extensions = _object(params, "extensions")
     query = params.get("query")
-    if not isinstance(query, str) or not query.strip():
-        if query is not None and not isinstance(query, str):
-            raise BadRequestError(f"'query' must be a string, not {_kind(query)}")
-        if extensions.get("persistedQuery"):
-            raise BadRequestError(
-                "PersistedQueryNotSupported", code="PERSISTED_QUERY_NOT_SUPPORTED"
-            )
-        raise BadRequestError("a GraphQL request must have a non-empty 'query' string")
+    document_id = params.get("documentId")
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequestError(f"'documentId' must be a string, not {_kind(document_id)}")
+    if query is not None and not isinstance(query, str):
+        raise BadRequestError(f"'query' must be a string, not {_kind(query)}")
+    if not query or not query.strip():
+        query = None
+        if document_id is None and extensions.get("persistedQuery") is None:
+            raise BadRequestError("a GraphQL request must have a non-empty 'query' string")
     operation_name = params.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequestError("'operationName' must be a string")
-    return GraphQLRequest(query, operation_name or None, variables, extensions)
+    return GraphQLRequest(query, operation_name or None, variables, extensions, document_id)

@@ -31,6 +31,8 @@ from router.http.token_buckets import (
 from router.telemetry.metrics import REFUSED_OPERATIONS
 
 RATE_LIMITED = "RATE_LIMITED"
+CHARGE = "rate_limit_charge"
+"""Where a limited request's scope state holds its charge for more operations."""
 VENDOR_CLAIM = "extension_VendorId"
 MAX_KEY_CHARS = 128
 """Longer client ids are keyed by their SHA-256."""
@@ -134,6 +136,19 @@ class RateLimitMiddleware:
             await _refuse(send, decision, limit_headers)
             return
 
+        key = bucket_key(kind, client)
+
+        async def charge(operations: int) -> Decision:
+            """Take ``operations`` more tokens (a batch's other operations)."""
+            return await self.buckets.take(
+                key,
+                capacity=budget.capacity,
+                refill_per_second=budget.refill_per_second,
+                cost=min(max(operations, 1), budget.capacity),
+            )
+
+        scope.setdefault("state", {})[CHARGE] = charge
+
         async def send_with_limits(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *limit_headers]
@@ -142,7 +157,25 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send_with_limits)
 
 
+async def charge_operations(scope: Scope, operations: int) -> Decision | None:
+    """Charge a request's client for ``operations`` more operations (a batch counts each of
+    its operations); None when no rate limit applies to the request."""
+    charge = scope.get("state", {}).get(CHARGE)
+    if charge is None or operations <= 0:
+        return None
+    decision: Decision = await charge(operations)
+    return decision
+
+
 async def _refuse(send: Send, decision: Decision, limit_headers: list[tuple[bytes, bytes]]) -> None:
+    status, headers, body = refusal(decision)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [*headers, *limit_headers]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
+
+
+def refusal(decision: Decision) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The 429 a refused request gets (status, headers, body), counted."""
     REFUSED_OPERATIONS.labels(RATE_LIMITED).inc()
     current_request().add_error_code(RATE_LIMITED)
     seconds = max(1, math.ceil(decision.retry_after_seconds))
@@ -160,10 +193,8 @@ async def _refuse(send: Send, decision: Decision, limit_headers: list[tuple[byte
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
         (b"retry-after", str(seconds).encode()),
-        *limit_headers,
     ]
-    await send({"type": "http.response.start", "status": 429, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    return 429, headers, body
 
 
 def _route_path(scope: Scope) -> str:

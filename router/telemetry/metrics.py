@@ -39,6 +39,21 @@ DEDUPLICATED_REQUESTS = Counter(
     registry=REGISTRY,
 )
 
+PERSISTED_QUERIES = Counter(
+    "shopgraph_router_persisted_queries_total",
+    "Requests that named a document by id or hash, by result: apq_hit, apq_miss, "
+    "apq_registered, trusted (from a manifest), not_in_list, refused (a safelist's refusal).",
+    ["result"],
+    registry=REGISTRY,
+)
+
+BATCHES = Histogram(
+    "shopgraph_router_batch_size",
+    "Operations in each batched request (a JSON array of operations in one POST).",
+    buckets=(1, 2, 3, 5, 10, 25, 50, 100),
+    registry=REGISTRY,
+)
+
 DATA_PATH_EXECUTIONS = Counter(
     "shopgraph_router_data_path_executions_total",
     "Operations executed, by where their data was merged and shaped: native (the compiled "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -12,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
 from datastores.testservices.base import free_port
 from router.http.app import create_app
-from router.http.config import RouterConfig, SubgraphSettings
+from router.http.config import ENV_PREFIX, RouterConfig, SubgraphSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SUPERGRAPH = ROOT / "tests" / "fixtures" / "supergraphs" / "shop_live.graphql"
@@ -82,6 +84,26 @@ def _wait_for(url: str, name: str) -> None:
     raise RuntimeError(f"test subgraph {name} did not start at {url}")
 
 
+WITH_MUTATION = """
+type Mutation
+  @join__type(graph: PRODUCTS)
+{
+  slowWrite(seconds: Float! = 0.5): String! @join__field(graph: PRODUCTS)
+}
+"""
+
+
+@pytest.fixture
+def supergraph_with_mutation(tmp_path: Path) -> Path:
+    """``shop_live.graphql`` with the products subgraph's ``slowWrite`` mutation."""
+    path = tmp_path / "supergraph.graphql"
+    text = SUPERGRAPH.read_text().replace(
+        "  query: Query\n", "  query: Query\n  mutation: Mutation\n"
+    )
+    path.write_text(text + WITH_MUTATION)
+    return path
+
+
 def router_config(
     running: Subgraphs, overrides: dict[str, SubgraphSettings] | None = None, **options: Any
 ) -> RouterConfig:
@@ -96,3 +118,36 @@ def router(subgraphs: Subgraphs) -> Iterator[TestClient]:
     app = create_app(router_config(subgraphs), supergraph_path=SUPERGRAPH)
     with TestClient(app) as client:
         yield client
+
+
+def router_process(config: dict[str, Any], directory: Path) -> Iterator[str]:
+    """A router process on ``shop_live.graphql`` with ``config`` (as its YAML file in
+    ``directory``) and production defaults otherwise; yields its GraphQL URL once ready."""
+    config_file = directory / "router.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    port = free_port()
+    # Production defaults: nothing from this environment's SHOPGRAPH_ROUTER__* overrides.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "router.http.serve", "--supergraph", str(SUPERGRAPH),
+         "--config", str(config_file), "--port", str(port)],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _ready(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the router did not start at {url}")
+            time.sleep(0.1)
+        yield f"{url}/graphql"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/ready", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

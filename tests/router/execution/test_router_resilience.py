@@ -23,24 +23,6 @@ from router.http.config import RetrySettings, RouterConfig, SubgraphSettings
 from tests.router.conftest import ROOT, SUPERGRAPH, Subgraphs, router_config
 from tests.router.execution.scripted_server import reply, scripted_server
 
-WITH_MUTATION = """
-type Mutation
-  @join__type(graph: PRODUCTS)
-{
-  slowWrite(seconds: Float! = 0.5): String! @join__field(graph: PRODUCTS)
-}
-"""
-
-
-@pytest.fixture
-def supergraph_with_mutation(tmp_path: Path) -> Path:
-    path = tmp_path / "supergraph.graphql"
-    text = SUPERGRAPH.read_text().replace(
-        "  query: Query\n", "  query: Query\n  mutation: Mutation\n"
-    )
-    path.write_text(text + WITH_MUTATION)
-    return path
-
 
 @pytest.mark.parametrize("data_path", ["native", "python"])
 async def test_the_router_retries_queries_and_never_mutations(

@@ -12,21 +12,14 @@ Three runs of every audit:
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from datastores.testservices.base import free_port
-from router.http.config import ENV_PREFIX
-from tests.router.conftest import NAMES, ROOT, SUPERGRAPH, Subgraphs
+from tests.router.conftest import NAMES, Subgraphs, router_process
 from tests.support.node_packages import install_packages, run_node
 
 GRAPHQL_HTTP_VERSION = "1.23.1"
@@ -40,37 +33,6 @@ GET_AUDITS = {"5A70", "9C48", "D6D5", "6A70"}
 AUDIT_TIMEOUT_SECONDS = 120
 
 
-def _start_router(config: dict[str, Any], directory: Path) -> Iterator[str]:
-    config_file = directory / "router.yaml"
-    config_file.write_text(yaml.safe_dump(config))
-    port = free_port()
-    # Production defaults: nothing from this environment's SHOPGRAPH_ROUTER__* overrides.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "router.http.serve", "--supergraph", str(SUPERGRAPH),
-         "--config", str(config_file), "--port", str(port)],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _ready(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the router did not start at {url}")
-            time.sleep(0.1)
-        yield f"{url}/graphql"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/health/ready", timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 def _subgraph_settings(subgraphs: Subgraphs) -> dict[str, Any]:
     return {"subgraphs": {name: {"url": subgraphs.url(name)} for name in NAMES}}
 
@@ -79,7 +41,7 @@ def _subgraph_settings(subgraphs: Subgraphs) -> dict[str, Any]:
 def production_router(
     subgraphs: Subgraphs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    yield from _start_router(_subgraph_settings(subgraphs), tmp_path_factory.mktemp("defaults"))
+    yield from router_process(_subgraph_settings(subgraphs), tmp_path_factory.mktemp("defaults"))
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +49,7 @@ def introspection_router(
     subgraphs: Subgraphs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     config = {**_subgraph_settings(subgraphs), "introspection": True}
-    yield from _start_router(config, tmp_path_factory.mktemp("introspection"))
+    yield from router_process(config, tmp_path_factory.mktemp("introspection"))
 
 
 @pytest.fixture(scope="module")
