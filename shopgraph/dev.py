@@ -132,6 +132,8 @@ def create_router_app() -> object:
     """The router as ``shopgraph dev`` runs it: GraphiQL with sign-in through the local
     identity provider, introspection on, and the subgraphs at their dev ports (which
     ``SHOPGRAPH_DEV_PORT_OFFSET`` moves)."""
+    from datastores.embedded import redis_client
+    from datastores.settings import StoreSettings
     from router.auth.settings import AuthenticationSettings, JwtSettings
     from router.http.app import create_app
     from router.http.config import PlaygroundSignInSettings, SubgraphSettings, load_config
@@ -179,7 +181,14 @@ def create_router_app() -> object:
         "subgraph_errors": config.subgraph_errors.model_copy(update={"include_messages": True}),
     })  # fmt: skip
     supergraph = os.environ.get("SHOPGRAPH_SUPERGRAPH", "schema/supergraph.graphql")
-    return create_app(config, supergraph_path=supergraph)
+    # The entity cache shares the subgraphs' Redis (the embedded one unless
+    # SHOPGRAPH_REDIS_URL is set), where they announce changed entities.
+    cache_redis = None
+    if "entity_cache" not in config.model_fields_set:
+        cache_redis = redis_client(StoreSettings())
+        entity_cache = config.entity_cache.model_copy(update={"enabled": True})
+        config = config.model_copy(update={"entity_cache": entity_cache})
+    return create_app(config, supergraph_path=supergraph, cache_redis=cache_redis)
 
 
 def busy_ports(services: Sequence[Service], host: str) -> list[Service]:

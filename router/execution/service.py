@@ -12,7 +12,9 @@ import shopgraph_native
 from graphql import DocumentNode, OperationDefinitionNode, OperationType
 
 from router.auth.directives import ANONYMOUS, AuthorizationRules, Viewer
+from router.cache import BoundedCache
 from router.execution.budget import PreparationWorkers
+from router.execution.cache_policy import UNCACHEABLE, CachePolicy, operation_cache_policy
 from router.execution.client import SubgraphClient
 from router.execution.executor import ErrorPolicy, execute_plan
 from router.execution.introspection import execute_introspection
@@ -149,6 +151,9 @@ class RouterService:
         self.cost = CostModel(
             supergraph.api_schema, supergraph.cost, default_list_size=default_list_size
         )
+        self._cache_policies = BoundedCache[str, CachePolicy](
+            max_entries=caches.operation_entries, max_bytes=max(caches.operation_entries, 1) * 64
+        )
         self.override_labels = override_labels
         self.error_policy = error_policy or ErrorPolicy()
         self._percent_labels = sorted(
@@ -183,6 +188,22 @@ class RouterService:
         return await self.workers.run(
             lambda: self.operations.prepare(source, operation_name, digest)
         )
+
+    def cache_policy(self, prepared: PreparedOperation) -> CachePolicy:
+        """How long the operation's response may be cached (``@cacheControl``), computed once
+        per prepared operation."""
+        policy = self._cache_policies.get(prepared.digest)
+        if policy is None:
+            normalized = prepared.normalized
+            policy = (
+                operation_cache_policy(
+                    normalized, self.supergraph.api_schema, self.supergraph.cache_hints
+                )
+                if normalized is not None
+                else UNCACHEABLE
+            )
+            self._cache_policies.put(prepared.digest, policy, 64)
+        return policy
 
     def estimate_cost(self, prepared: PreparedOperation, variables: Mapping[str, Any]) -> int:
         """The static cost of a prepared operation with these (coerced) variables."""

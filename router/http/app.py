@@ -22,8 +22,10 @@ from router.auth.settings import JwtSettings
 from router.auth.viewer import load_policy_hook, viewer_of
 from router.execution import HttpSubgraphClient
 from router.execution.budget import PreparationWorkers
+from router.execution.client import SubgraphClient
 from router.execution.service import RouterService
 from router.http.authentication import AuthenticationMiddleware
+from router.http.caching import caching_client, entity_store, follow_changes
 from router.http.config import RouterConfig
 from router.http.csrf import CsrfMiddleware, is_page_request
 from router.http.graphiql import (
@@ -52,6 +54,8 @@ from router.supergraph import Supergraph
 from router.telemetry.metrics import BATCHES, exposition
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from router.auth.jwt import JwtVerifier
 
 log = logging.getLogger("shopgraph.router")
@@ -66,10 +70,12 @@ def create_app(
     *,
     supergraph_path: str | Path | None = None,
     supergraph: Supergraph | None = None,
+    cache_redis: Redis | None = None,
 ) -> Starlette:
-    """The router app over a supergraph file (hot-reloaded) or an already loaded supergraph."""
+    """The router app over a supergraph file (hot-reloaded) or an already loaded supergraph.
+    ``cache_redis``: the Redis of the entity cache, instead of ``entity_cache.redis_url``."""
     defaults, subgraphs = config.subgraph_defaults, config.subgraphs.items()
-    client = HttpSubgraphClient(
+    http_client = HttpSubgraphClient(
         timeout=defaults.timeout_seconds,
         timeouts={name: s.timeout_seconds for name, s in subgraphs},
         dedupe=config.dedupe_subgraph_requests,
@@ -88,6 +94,10 @@ def create_app(
         cpu_budget_ms=limits.cpu_budget_ms,
         max_waiting=limits.max_preparing,
     )
+    client: SubgraphClient = http_client
+    store = entity_store(config.entity_cache, cache_redis)
+    if store is not None:
+        client = caching_client(http_client, store, config.entity_cache, lambda: holder.current)
     holder = SupergraphHolder(config, client, supergraph_path, supergraph, workers)
     hook = (
         load_policy_hook(config.authorization.policy_hook)
@@ -129,18 +139,22 @@ def create_app(
     async def ready(_: Request) -> Response:
         if holder.service is None:
             return ORJSONResponse({"status": "DOWN", "reason": holder.last_error}, status_code=503)
-        circuits = client.circuit_states()
+        circuits = http_client.circuit_states()
         return ORJSONResponse({"status": "UP", "supergraph": holder.digest, "circuits": circuits})
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await holder.start()
         tune_process()
+        if store is not None:
+            follow_changes(store, config.entity_cache)
         try:
             yield
         finally:
             await holder.stop()
-            await client.aclose()
+            await http_client.aclose()
+            if store is not None:
+                await store.aclose()
             if documents.store is not None:
                 await documents.store.aclose()
             workers.shutdown()

@@ -211,6 +211,23 @@ class TrustedDocumentsSettings(_Section):
         return self
 
 
+class EntityCacheSettings(_Section):
+    """Subgraph answers to query fetches kept in Redis for the max age of their
+    ``@cacheControl`` hints, per entity, shared by every router instance, dropped when an
+    entity they hold changes (see ``router.execution.entity_cache``)."""
+
+    enabled: bool = False
+    redis_url: str | None = None
+    key_prefix: str = "shopgraph:entities:"
+    invalidation_channel: str = "shopgraph:entity-changes"
+    """The Redis channel our subgraphs announce changed entities on
+    (``{"typename": "Product", "id": "p-0042"}``)."""
+    max_ttl_seconds: int = Field(3_600, gt=0)
+    """No entry is kept longer, whatever its hints say."""
+    redis_timeout_seconds: float = Field(0.1, gt=0)
+    """A slower Redis is a miss: the subgraph answers."""
+
+
 class BatchingSettings(_Section):
     """Several operations in one POST as a JSON array (Apollo Router's format), answered as an
     array in the same order, each one executed on its own under the operation limits."""
@@ -368,6 +385,7 @@ class RouterConfig(_Section):
         default_factory=lambda: TrustedDocumentsSettings()
     )
     batching: BatchingSettings = Field(default_factory=lambda: BatchingSettings())
+    entity_cache: EntityCacheSettings = Field(default_factory=lambda: EntityCacheSettings())
     dedupe_subgraph_requests: bool = True
     dedupe_inbound_requests: bool = True
     """Identical queries in flight at once (same document, operation name, variables,

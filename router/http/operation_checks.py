@@ -15,6 +15,7 @@ from starlette.responses import Response
 from observability.asgi import log_unexpected
 from observability.context import note_operation
 from router.auth.directives import Viewer
+from router.execution.cache_policy import NO_STORE
 from router.execution.prepare import PreparedOperation
 from router.execution.service import RouterService
 from router.http.config import DemandControlSettings, RouterConfig
@@ -133,6 +134,7 @@ class OperationChecks:
             demand.enabled and (demand.include_in_response or gql.extensions.get("cost") is True),
             response_type(request),
             resolved.query,
+            authenticated=self.viewer.authenticated or "authorization" in request.headers,
         )
 
 
@@ -170,6 +172,8 @@ class Execution:
     media_type: str
     query: str
     """The document it runs (sent, persisted or trusted)."""
+    authenticated: bool = False
+    """The request carries a token: its response is private to whoever sent it."""
 
     @property
     def is_mutation(self) -> bool:
@@ -205,7 +209,11 @@ class Execution:
                 }
         if result.errors:
             note_error_codes(result.errors)
-        return ORJSONResponse(result.to_json(), media_type=self.media_type)
+        response = ORJSONResponse(result.to_json(), media_type=self.media_type)
+        policy = service.cache_policy(prepared)
+        cache_control = policy.header(authenticated=self.authenticated)
+        response.headers["cache-control"] = NO_STORE if result.errors else cache_control
+        return response
 
 
 def coerce_variables(

@@ -81,6 +81,11 @@ class SupergraphHolder:
             refreeze_collector()
         return True
 
+    @property
+    def current(self) -> Supergraph | None:
+        """The supergraph requests run on now."""
+        return self.service.supergraph if self.service is not None else None
+
     def _install(self, supergraph: Supergraph) -> None:
         self._apply_url_overrides(supergraph)
         config = self.config

@@ -26,6 +26,7 @@ from graphql import (
 from router.supergraph.api_schema import build_api_schema
 from router.supergraph.features import Feature, linked_features
 from router.supergraph.metadata import (
+    CacheHint,
     ContextArgument,
     CostDirectives,
     FieldInGraph,
@@ -72,6 +73,8 @@ class Supergraph:
     """Security directives (``authenticated``, ``requiresScopes``, ``policy``) by coordinate."""
     cost: CostDirectives = field(default_factory=CostDirectives)
     """Demand-control directives (``@cost``, ``@listSize``)."""
+    cache_hints: dict[str, CacheHint] = field(default_factory=dict)
+    """``@cacheControl`` by coordinate (``Type``, ``Type.field``)."""
 
     def graph_by_name(self, name: str) -> Graph:
         for graph in self.graphs.values():
@@ -111,6 +114,7 @@ def load_supergraph(sdl: str) -> Supergraph:
         federation_version=1 if join.version == "0.1" else 2,
         directives=_security_directives(document, features),
         cost=_cost_directives(document, features),
+        cache_hints=_cache_hints(document, features),
     )
 
 
@@ -313,6 +317,28 @@ def _cost_directives(document: DocumentNode, features: dict[str, Feature]) -> Co
                     require_one_slicing_argument=args.get("requireOneSlicingArgument") is not False,
                 )
     return found
+
+
+def _cache_hints(document: DocumentNode, features: dict[str, Feature]) -> dict[str, CacheHint]:
+    """``@cacheControl`` as subgraphs compose it (``@composeDirective`` with a ``@link`` that
+    imports it, under whatever name it is imported as), or by its own name."""
+    names = {"cacheControl"}
+    for feature in features.values():
+        if "@cacheControl" in feature.imports:
+            names = {feature.imports["@cacheControl"].lstrip("@")}
+    hints: dict[str, CacheHint] = {}
+    for coordinate, directives in _coordinates(document):
+        for directive in directives:
+            if directive.name.value not in names:
+                continue
+            args = _arguments(directive)
+            max_age, scope = args.get("maxAge"), args.get("scope")
+            hints[coordinate] = CacheHint(
+                max_age=max_age if isinstance(max_age, int) and max_age >= 0 else None,
+                scope=scope if scope in ("PUBLIC", "PRIVATE") else None,
+                inherit_max_age=args.get("inheritMaxAge") is True,
+            )
+    return hints
 
 
 def _coordinates(document: DocumentNode) -> list[tuple[str, tuple[DirectiveNode, ...]]]:

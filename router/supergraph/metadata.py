@@ -115,3 +115,14 @@ class CostDirectives:
 
     weights: dict[str, int] = field(default_factory=dict)
     list_sizes: dict[str, ListSize] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CacheHint:
+    """``@cacheControl`` on a type or field (Apollo's cache-control directive): how long a
+    response holding it may be cached, and whether only for the user who asked."""
+
+    max_age: int | None = None
+    scope: str | None = None
+    """``PUBLIC`` or ``PRIVATE``; None says nothing."""
+    inherit_max_age: bool = False

@@ -54,6 +54,20 @@ BATCHES = Histogram(
     registry=REGISTRY,
 )
 
+ENTITY_CACHE = Counter(
+    "shopgraph_router_entity_cache_requests",
+    "Entity cache lookups of query fetches, by subgraph and result (hit, miss): one per entity "
+    "of an _entities fetch, one per root fetch. The hit ratio is hit / (hit + miss).",
+    ["subgraph", "result"],
+    registry=REGISTRY,
+)
+
+ENTITY_CACHE_INVALIDATIONS = Counter(
+    "shopgraph_router_entity_cache_invalidations",
+    "Entity cache entries dropped because an entity they hold changed.",
+    registry=REGISTRY,
+)
+
 DATA_PATH_EXECUTIONS = Counter(
     "shopgraph_router_data_path_executions_total",
     "Operations executed, by where their data was merged and shaped: native (the compiled "

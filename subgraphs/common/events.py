@@ -7,6 +7,7 @@ the products and the search subgraphs; neither imports the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,18 @@ import orjson
 from observability.tracing import inject
 
 CATALOG_STREAM = "catalog:changes"
+ENTITY_CHANGES_CHANNEL = "shopgraph:entity-changes"
+"""Where subgraphs announce a changed entity (``{"typename": "Product", "id": "p-0042"}``), so
+that routers drop what their entity caches hold of it (the router's
+``entity_cache.invalidation_channel``)."""
+
+
+async def announce_changes(redis: Any, typename: str, ids: Iterable[str]) -> None:
+    """Tell every router that these entities changed. Best effort: a router that misses it
+    serves its cached copy until the copy's max age."""
+    for entity_id in ids:
+        await redis.publish(ENTITY_CHANGES_CHANNEL, orjson.dumps({"typename": typename,
+                                                                  "id": entity_id}))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,7 @@ class CatalogEvents:
             maxlen=self.max_length,
             approximate=True,
         )
+        await announce_changes(self.redis, "Product", [snapshot.id])
         return str(entry_id)
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
 from strawberry.federation import Schema
+from strawberry.federation.schema_directives import ComposeDirective
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.entities import guard_entities
@@ -30,6 +31,21 @@ class CodedSchema(Schema):
         kwargs["extensions"] = [*kwargs.get("extensions", ()), *schema_extensions()]
         super().__init__(*args, **kwargs)
         guard_entities(self._schema, self.as_str())
+
+    def _add_compose_directives(self) -> list[Any]:
+        # strawberry adds a @composeDirective for each use of a composed directive (thirteen
+        # @cacheControl types, thirteen of them); one per directive is what federation means.
+        added = super()._add_compose_directives()
+        seen: set[str] = set()
+        kept = []
+        for directive in self.schema_directives:
+            if isinstance(directive, ComposeDirective):
+                if directive.name in seen:
+                    continue
+                seen.add(directive.name)
+            kept.append(directive)
+        self.schema_directives = kept
+        return [directive for directive in added if directive in kept]
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         for error in errors:

@@ -19,6 +19,7 @@ from strawberry.federation.schema_directives import Authenticated, Cost, Policy
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.cache_control import PRIVATE, CacheControl
 from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
@@ -59,7 +60,7 @@ WRITES_ORDERS = [Authenticated(), Policy(policies=[[ORDERS_WRITE]])]
 WRITES_CATALOG = [Authenticated(), Policy(policies=[[CATALOG_WRITE]])]
 
 
-@strawberry.type
+@strawberry.type(directives=[CacheControl(max_age=5)])
 class Stock:
     available: int
     in_stock: bool
@@ -94,7 +95,7 @@ class OrderStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class OrderItem:
     line: int
     product: Product
@@ -113,14 +114,14 @@ class OrderItem:
         )  # fmt: skip
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class OrderStatusChange:
     status: OrderStatus
     at: datetime
     note: str
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class ShippingAddress:
     recipient: str
     line1: str
@@ -130,7 +131,7 @@ class ShippingAddress:
     country: str
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[PRIVATE])
 class Order:
     id: strawberry.ID
     status: OrderStatus
@@ -180,13 +181,13 @@ class Order:
         return User(id=strawberry.ID(self.record.user_id))
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class OrderEdge:
     cursor: str
     node: Order
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class OrderConnection:
     edges: list[OrderEdge] = strawberry.field(directives=[PAGE_ITEMS])
     page_info: PageInfo
@@ -199,7 +200,7 @@ def _connection(orders: list[Order], has_next: bool) -> OrderConnection:
     ))  # fmt: skip
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[PRIVATE])
 class User:
     id: strawberry.ID
 
@@ -225,13 +226,13 @@ class User:
         return _connection([o for o in shown if o is not None], page.has_next)
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class CartItem:
     product: Product
     quantity: int
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class Cart:
     id: strawberry.ID
     items: list[CartItem] = strawberry.field(directives=[assumed(MAX_LINES)])

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from observability.metrics import service_registry
 from subgraphs.common.auth import Viewer
 from subgraphs.common.errors import client_error
+from subgraphs.common.events import announce_changes
 from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_WRITE, require_scope
 from subgraphs.orders.carts import ANONYMOUS_ID, CartError, Carts, ClaimOutcome, user_cart_id
 from subgraphs.orders.model import CartLine, Order, OrderItem, StockLevel
@@ -74,6 +75,7 @@ class StockCache:
     async def invalidate(self, product_ids: Sequence[str]) -> None:
         if product_ids:
             await self.redis.delete(*[f"stock:{p}" for p in product_ids])
+            await announce_changes(self.redis, "Product", product_ids)
 
 
 class OrdersService:

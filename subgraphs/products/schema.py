@@ -13,6 +13,7 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.cache_control import INHERIT, CacheControl
 from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
@@ -49,7 +50,7 @@ class MoneyInput:
         return model.Money(self.amount, self.currency.upper())
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class Attribute:
     name: str
     value: str
@@ -69,7 +70,7 @@ class ImageSize(Enum):
     LARGE = 1280
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class Image:
     key: str
     base_url: strawberry.Private[str]
@@ -100,7 +101,7 @@ WRITES_CATALOG = [Cost(weight=CATALOG_WRITE_WEIGHT), Authenticated(),
                   Policy(policies=[[CATALOG_WRITE]])]  # fmt: skip
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class Variant:
     sku: str
     name: str
@@ -108,7 +109,7 @@ class Variant:
     price: Money
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class RatingSummary:
     count: int
     average: float | None
@@ -119,7 +120,7 @@ class User:
     id: strawberry.ID
 
 
-@strawberry.type
+@strawberry.type(directives=[CacheControl(max_age=60)])
 class Review:
     id: strawberry.ID
     rating: int
@@ -147,14 +148,14 @@ class Review:
         return Product.of(found) if found else None
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class ReviewConnection:
     nodes: list[Review] = strawberry.field(directives=[PAGE_ITEMS])
     page_info: PageInfo
     total_count: int
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[CacheControl(max_age=300)])
 class Vendor:
     id: strawberry.ID
     name: str
@@ -170,7 +171,7 @@ class Vendor:
         return await _products(info, ProductFilter(vendor_id=str(self.id)), first, after)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[CacheControl(max_age=300)])
 class Category:
     id: strawberry.ID
     name: str
@@ -208,7 +209,7 @@ class Category:
         return await _products(info, where, first, after)
 
 
-@strawberry.federation.type(keys=["id", "sku"])
+@strawberry.federation.type(keys=["id", "sku"], directives=[CacheControl(max_age=60)])
 class Product:
     id: strawberry.ID
     sku: str
@@ -284,13 +285,13 @@ class Product:
         )
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class ProductEdge:
     cursor: str
     node: Product
 
 
-@strawberry.type
+@strawberry.type(directives=[INHERIT])
 class ProductConnection:
     edges: list[ProductEdge] = strawberry.field(directives=[PAGE_ITEMS])
     page_info: PageInfo

@@ -17,6 +17,7 @@ from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
+from subgraphs.common.cache_control import PRIVATE
 from subgraphs.common.demand_control import assumed, sliced
 from subgraphs.common.errors import client_error
 from subgraphs.common.permissions import PROFILE_READ, PROFILE_WRITE, require_scope
@@ -68,7 +69,7 @@ class Product:
     id: strawberry.ID
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class Preferences:
     language: str
     currency: str
@@ -79,7 +80,7 @@ class Preferences:
         return cls(language=p.language, currency=p.currency, newsletter=p.newsletter)
 
 
-@strawberry.type
+@strawberry.type(directives=[PRIVATE])
 class Address:
     id: strawberry.ID
     label: str
@@ -98,7 +99,7 @@ class Address:
                    is_default=a.is_default)  # fmt: skip
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=[PRIVATE])
 class User:
     id: strawberry.ID
 
