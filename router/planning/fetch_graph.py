@@ -99,6 +99,24 @@ class FetchGraphBuilder:
             previous = {f.id for f in self.fetches}
         return self.fetches
 
+    def build_from(
+        self,
+        path: tuple[str, ...],
+        type_name: str,
+        available: list[Selection],
+        conditions: tuple[DirectiveNode, ...],
+        selections: list[Selection],
+    ) -> list[FetchDraft]:
+        """Plan ``selections`` for objects an earlier plan fetched at ``path`` with
+        ``available`` in them (a deferred fragment's): from a stand-in fetch that resolves
+        nothing, so that every field is reached through an entity fetch."""
+        stand_in = self._new_fetch("", path, "entity", ())
+        position = Position(stand_in, stand_in.selections, path, type_name, None, conditions,
+                            available=tuple(available))  # fmt: skip
+        self.plan_selection_set(position, selections)
+        stand_in.selections = []
+        return self.fetches
+
     def _root_fetch(self, graph: str) -> FetchDraft:
         if graph not in self._root_fetches:
             self._root_fetches[graph] = self._new_fetch(graph, (), self.operation.kind, ())

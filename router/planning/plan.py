@@ -66,7 +66,36 @@ class Condition:
     else_clause: PlanNode | None
 
 
-PlanNode = Fetch | Flatten | Sequence | Parallel | Condition
+@dataclass
+class DeferredNode:
+    """One deferred fragment: the fetches that complete it, run once the primary fetches it
+    ``depends`` on have answered, and what of the response it delivers."""
+
+    depends: list[int]
+    """Ids of the primary fetches whose objects this part's entity fetches start from."""
+    label: str | None
+    query_path: list[str]
+    """Where the fragment applies: response keys, ``@`` for each list level."""
+    subselection: str
+    node: PlanNode | None
+    """None when the primary fetches already bring the fragment's fields (it is only sent
+    later)."""
+    key: str = ""
+    """Which fragment of the operation this is (see :func:`router.planning.defer.defer_key`)."""
+    type_name: str = ""
+    """The type the fragment's fields are asked of."""
+
+
+@dataclass
+class Defer:
+    """Apollo's ``Defer`` node: a primary part answered first, then each deferred part."""
+
+    primary: PlanNode | None
+    primary_subselection: str
+    deferred: list[DeferredNode]
+
+
+PlanNode = Fetch | Flatten | Sequence | Parallel | Condition | Defer
 
 
 @dataclass
@@ -102,12 +131,32 @@ def node_to_json(node: PlanNode) -> dict[str, Any]:
     if isinstance(node, Sequence | Parallel):
         kind = "Sequence" if isinstance(node, Sequence) else "Parallel"
         return {"kind": kind, "nodes": [node_to_json(n) for n in node.nodes]}
+    if isinstance(node, Defer):
+        return _defer_to_json(node)
     out = {"kind": "Condition", "condition": node.condition}
     if node.if_clause is not None:
         out["ifClause"] = node_to_json(node.if_clause)
     if node.else_clause is not None:
         out["elseClause"] = node_to_json(node.else_clause)
     return out
+
+
+def _defer_to_json(node: Defer) -> dict[str, Any]:
+    primary: dict[str, Any] = {"subselection": node.primary_subselection}
+    if node.primary is not None:
+        primary["node"] = node_to_json(node.primary)
+    deferred = []
+    for part in node.deferred:
+        out: dict[str, Any] = {
+            "depends": [{"id": str(i), "deferLabel": None} for i in part.depends],
+            "label": part.label,
+            "queryPath": part.query_path,
+            "subselection": part.subselection,
+        }
+        if part.node is not None:
+            out["node"] = node_to_json(part.node)
+        deferred.append(out)
+    return {"kind": "Defer", "primary": primary, "deferred": deferred}
 
 
 def _selection_to_json(selection: Selection) -> dict[str, Any]:
@@ -136,6 +185,9 @@ def iter_fetches(node: PlanNode | None) -> list[Fetch]:
         return iter_fetches(node.node)
     if isinstance(node, Condition):
         return iter_fetches(node.if_clause) + iter_fetches(node.else_clause)
+    if isinstance(node, Defer):
+        parts = [part.node for part in node.deferred]
+        return [fetch for child in (node.primary, *parts) for fetch in iter_fetches(child)]
     return [fetch for child in node.nodes for fetch in iter_fetches(child)]
 
 
@@ -163,6 +215,8 @@ def _format(node: PlanNode, depth: int) -> str:
     if isinstance(node, Sequence | Parallel):
         inner = "\n".join(_format(child, depth + 1) for child in node.nodes)
         return f"{pad}{type(node).__name__} {{\n{inner}\n{pad}}}"
+    if isinstance(node, Defer):
+        return _format_defer(node, depth)
     parts = [f"{pad}Condition(if: ${node.condition}) {{"]
     if node.if_clause is not None:
         parts.append(_format(node.if_clause, depth + 1))
@@ -170,3 +224,24 @@ def _format(node: PlanNode, depth: int) -> str:
         parts += [f"{pad}}} else {{", _format(node.else_clause, depth + 1)]
     parts.append(f"{pad}}}")
     return "\n".join(parts)
+
+
+def _format_defer(node: Defer, depth: int) -> str:
+    """``Defer { Primary { ... }, [ Deferred(depends: [0], path: "a") { ... }, ] }``, as
+    Apollo prints it."""
+    pad = "  " * depth
+    lines = [f"{pad}Defer {{", f"{pad}  Primary {{", f"{pad}    {node.primary_subselection}:"]
+    if node.primary is not None:
+        lines.append(_format(node.primary, depth + 2))
+    lines.append(f"{pad}  }}, [")
+    for part in node.deferred:
+        depends = ", ".join(str(i) for i in part.depends)
+        label = f', label: "{part.label}"' if part.label is not None else ""
+        path = "/".join(part.query_path)
+        lines.append(f'{pad}    Deferred(depends: [{depends}], path: "{path}"{label}) {{')
+        lines.append(f"{pad}      {part.subselection}:")
+        if part.node is not None:
+            lines.append(_format(part.node, depth + 3))
+        lines.append(f"{pad}    }},")
+    lines += [f"{pad}  ]", f"{pad}}}"]
+    return "\n".join(lines)

@@ -8,6 +8,7 @@ from graphql import DocumentNode, print_ast
 
 from router.cache import BoundedCache
 from router.planning.build_plan import build_plan
+from router.planning.defer import has_defer, plan_deferred_operation, without_defer
 from router.planning.fetch_graph import FetchGraphBuilder
 from router.planning.normalize import normalize_operation
 from router.planning.operation import Operation
@@ -36,6 +37,11 @@ def plan_normalized(
 ) -> QueryPlan:
     """Plan an operation already in the planner's form (normalized, perhaps authorized)."""
     index = SchemaIndex(supergraph, labels)
+    if has_defer(operation.selections):
+        if operation.kind == "query":
+            return QueryPlan(plan_deferred_operation(supergraph, index, operation))
+        operation = Operation(operation.kind, operation.name, operation.variable_definitions,
+                              without_defer(operation.selections))  # fmt: skip
     drafts = FetchGraphBuilder(index, operation).build()
     return build_plan(supergraph, operation, drafts)
 
