@@ -28,6 +28,7 @@ from router.execution.entities import (
 from router.planning.operation import field_name_of
 from router.planning.plan import (
     Condition,
+    Defer,
     Fetch,
     Flatten,
     Parallel,
@@ -74,13 +75,15 @@ async def execute_plan(
     error_policy: ErrorPolicy | None = None,
 ) -> ExecutionResult:
     """Run every fetch of ``plan``; return the merged raw data and the subgraph errors."""
-    run = _Run(supergraph, client, variables, type_matches, headers or {}, error_policy)
+    run = PlanRun(supergraph, client, variables, type_matches, headers or {}, error_policy)
     if plan.node is not None:
         await run.execute_node(plan.node)
     return ExecutionResult(run.data, run.errors)
 
 
-class _Run:
+class PlanRun:
+    """One plan's execution: the merged raw ``data`` and the subgraph ``errors``."""
+
     def __init__(
         self,
         supergraph: Supergraph,
@@ -118,6 +121,17 @@ class _Run:
             chosen = node.if_clause if self.variables.get(node.condition) else node.else_clause
             if chosen is not None:
                 await self.execute_node(chosen)
+        elif isinstance(node, Defer):
+            await self.execute_defer(node)
+
+    async def execute_defer(self, node: Defer) -> None:
+        """Every part, for one response: the root's deferred parts with the primary, the
+        others after it."""
+        independent = [p.node for p in node.deferred if p.node is not None and not p.query_path]
+        dependent = [p.node for p in node.deferred if p.node is not None and p.query_path]
+        first = [node.primary] if node.primary is not None else []
+        await asyncio.gather(*(self.execute_node(n) for n in (*first, *independent)))
+        await asyncio.gather(*(self.execute_node(n) for n in dependent))
 
     def _variables(self, fetch: Fetch) -> JSONObject:
         return {

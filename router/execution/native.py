@@ -11,7 +11,7 @@ responses.
 What depends on the schema and the operation is compiled here once per plan, into plain
 tuples the extension reads: a shape program (``compile_shape``), a cost program
 (``compile_cost``) and one ``shopgraph_native.Fetch`` per fetch. A plan this path does not
-cover (contextual arguments) runs on the reference path.
+cover (contextual arguments, ``@defer``) runs on the reference path.
 """
 
 from __future__ import annotations
@@ -52,7 +52,16 @@ from router.execution.executor import ErrorPolicy, client_error, subgraph_error
 from router.execution.response import collect_fields, null_error_message
 from router.operation.cost import _CAP, _MAX_SPREADS, CostModel
 from router.planning.operation import Field, Operation, Selection
-from router.planning.plan import Condition, Fetch, Flatten, Parallel, PlanNode, QueryPlan, Sequence
+from router.planning.plan import (
+    Condition,
+    Defer,
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    Sequence,
+)
 from router.supergraph import Supergraph
 from router.telemetry.spans import step
 from router.types import JSONObject
@@ -101,6 +110,8 @@ def compile_plan(plan: QueryPlan) -> NativePlan | None:
             return visit(node.if_clause, path) and visit(node.else_clause, path)
         if isinstance(node, Flatten):
             return visit(node.node, node.path)
+        if isinstance(node, Defer):
+            return False  # incremental delivery runs on the reference path
         if node.context_rewrites:
             return False
         rewrites = [(list(r.path), r.type_condition, r.alias, r.key) for r in node.rewrites]

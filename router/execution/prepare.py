@@ -32,6 +32,7 @@ from router.operation.document import DocumentLimits, parse_document
 from router.operation.errors import OperationRefusedError
 from router.operation.limits import Measures, OperationLimits, check_limits, measure_document
 from router.operation.suggestions import without_suggestions
+from router.planning.defer import has_defer
 from router.planning.normalize import normalize_operation
 from router.planning.operation import Operation
 from router.telemetry.spans import step
@@ -57,6 +58,11 @@ class PreparedOperation:
     introspection: bool = False
     """The operation asks for ``__schema`` or ``__type`` at its root."""
     size_bytes: int = 0
+
+    @cached_property
+    def has_defer(self) -> bool:
+        """The operation holds a ``@defer`` (deferring or not, as its variables say)."""
+        return self.normalized is not None and has_defer(self.normalized.selections)
 
     @cached_property
     def fragments(self) -> dict[str, FragmentDefinitionNode]:

@@ -42,18 +42,41 @@ def shape_response(
     variables: Mapping[str, Any],
     errors: list[JSONObject],
     denied: frozenset[int] = frozenset(),
+    deferred: frozenset[int] = frozenset(),
 ) -> JSONObject | None:
     """The client's ``data``; appends to ``errors`` for every null it had to propagate.
 
     ``denied`` holds the ``id()`` of fields authorization left out: each is answered ``null``
-    with an ``UNAUTHORIZED_FIELD_OR_TYPE`` error at its path.
+    with an ``UNAUTHORIZED_FIELD_OR_TYPE`` error at its path. ``deferred`` holds the ``id()``
+    of fragments sent later (``@defer``): they are left out.
     """
     root = schema.get_root_type(OperationType(operation.kind))
     if root is None:
         return None
-    shaper = _Shaper(schema, variables, errors, denied)
+    shaper = _Shaper(schema, variables, errors, denied, deferred)
     try:
         return shaper.object(root, operation.selections, data or {}, [])
+    except _NullInNonNullError:
+        return None
+
+
+def shape_fragment(
+    schema: GraphQLSchema,
+    type_name: str,
+    fragment: InlineFragment,
+    raw: JSONObject,
+    path: ResponsePath,
+    variables: Mapping[str, Any],
+    errors: list[JSONObject],
+    denied: frozenset[int] = frozenset(),
+) -> JSONObject | None:
+    """A deferred fragment's ``data`` for the object of ``type_name`` at ``path``: null when
+    a null in a non-null position reached the fragment itself."""
+    type_ = schema.get_type(type_name)
+    if not isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+        return None
+    try:
+        return _Shaper(schema, variables, errors, denied).object(type_, [fragment], raw, path)
     except _NullInNonNullError:
         return None
 
@@ -65,11 +88,13 @@ class _Shaper:
         variables: Mapping[str, Any],
         errors: list[JSONObject],
         denied: frozenset[int] = frozenset(),
+        deferred: frozenset[int] = frozenset(),
     ) -> None:
         self.schema = schema
         self.variables = variables
         self.errors = errors
         self.denied = denied
+        self.deferred = deferred
 
     def object(
         self,
@@ -79,7 +104,7 @@ class _Shaper:
         path: ResponsePath,
     ) -> JSONObject:
         fields: dict[str, list[Field]] = {}
-        collect_fields(self.schema, self.variables, type_, selections, fields)
+        collect_fields(self.schema, self.variables, type_, selections, fields, self.deferred)
         result: JSONObject = {}
         for key, same_key in fields.items():
             first = same_key[0]
@@ -195,16 +220,18 @@ def collect_fields(
     type_: GraphQLObjectType | GraphQLInterfaceType,
     selections: list[Selection],
     into: dict[str, list[Field]],
+    deferred: frozenset[int] = frozenset(),
 ) -> None:
     """The fields ``selections`` ask of an object of ``type_``, by response key: fragments
-    that apply to it are flattened, ``@skip``/``@include`` applied with ``variables``."""
+    that apply to it are flattened (those in ``deferred`` left out), ``@skip``/``@include``
+    applied with ``variables``."""
     for selection in selections:
         if not included(selection, variables):
             continue
         if isinstance(selection, Field):
             into.setdefault(selection.key, []).append(selection)
-        elif _applies(schema, type_, selection):
-            collect_fields(schema, variables, type_, selection.selections, into)
+        elif id(selection) not in deferred and _applies(schema, type_, selection):
+            collect_fields(schema, variables, type_, selection.selections, into, deferred)
 
 
 def _applies(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import orjson
@@ -38,6 +38,7 @@ from router.planning.plan import QueryPlan
 from router.planning.planner import plan_normalized
 from router.planning.schema_index import SchemaIndex
 from router.supergraph import Supergraph
+from router.supergraph.incremental import with_defer
 from router.telemetry.metrics import DATA_PATH_EXECUTIONS, watch_cache
 from router.telemetry.spans import step
 from router.types import JSONObject, RouterError
@@ -123,8 +124,11 @@ class RouterService:
         error_policy: ErrorPolicy | None = None,
         default_list_size: int = 10,
         data_path: Literal["native", "python"] = "native",
+        defer_support: bool = False,
     ) -> None:
         caches = caches or CacheBounds()
+        if defer_support:  # clients validate against a schema that declares @defer
+            supergraph = replace(supergraph, api_schema=with_defer(supergraph.api_schema))
         self.data_path = data_path
         self.tree_schema = native_schema(supergraph) if data_path == "native" else None
         self.supergraph = supergraph

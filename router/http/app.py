@@ -23,6 +23,7 @@ from router.auth.viewer import load_policy_hook, viewer_of
 from router.execution import HttpSubgraphClient
 from router.execution.budget import PreparationWorkers
 from router.execution.client import SubgraphClient
+from router.execution.incremental import start_incremental
 from router.execution.service import RouterService
 from router.http.authentication import AuthenticationMiddleware
 from router.http.caching import caching_client, entity_store, follow_changes
@@ -37,6 +38,7 @@ from router.http.graphiql import (
 from router.http.graphql_request import BadRequestError, GraphQLRequest, read_graphql_request
 from router.http.inflight import InFlightRequests, request_key
 from router.http.media_types import response_media_type
+from router.http.multipart import DEFER_BAD_HEADER, IncrementalResponse, incremental_spec
 from router.http.operation_checks import Execution, OperationChecks, Rendered
 from router.http.persisted import persisted_documents
 from router.http.process import tune_process
@@ -47,6 +49,7 @@ from router.http.rate_limit import (
     refusal,
 )
 from router.http.reload import SupergraphHolder
+from router.http.response_cache import ResponseCache
 from router.http.responses import ORJSONResponse, error_response, response_type
 from router.operation.persisted import PersistedDocuments
 from router.operation.variables import VariablesLimits
@@ -114,7 +117,8 @@ def create_app(
             if config.playground:
                 return graphiql_page(config)
             return error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
-        if response_media_type(request.headers.get("accept")) is None:
+        accept = request.headers.get("accept")
+        if response_media_type(accept) is None and incremental_spec(accept) is None:
             return error_response(406, NOT_ACCEPTABLE, "NOT_ACCEPTABLE", request)
         service = holder.service
         if service is None:
@@ -225,6 +229,9 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.supergraph = holder
     app.state.inflight = inflight
+    app.state.response_cache = (
+        ResponseCache(store) if store is not None and config.entity_cache.responses else None
+    )
     return app
 
 
@@ -260,7 +267,31 @@ async def _handle_graphql(
     prepared = await checks.prepare(read)
     if isinstance(prepared, Response):
         return prepared
+    if config.defer_support and prepared.prepared.has_defer:
+        streamed = await _respond_incrementally(checks, prepared)
+        if streamed is not None:
+            return streamed
     return await _respond(checks, read, prepared, inflight)
+
+
+async def _respond_incrementally(checks: OperationChecks, execution: Execution) -> Response | None:
+    """A streamed response when a fragment defers with these variables; None otherwise (and
+    for a failure to plan, which the one-response path reports). Never shared with identical
+    requests in flight: each stream is its client's own."""
+    try:
+        incremental = await start_incremental(
+            execution.service, execution.prepared, execution.variables, execution.headers,
+            execution.viewer, checks.config.defer_deadline_seconds,
+        )  # fmt: skip
+    except Exception:  # answered (and logged) by the one-response path
+        return None
+    if incremental is None:
+        return None
+    spec = incremental_spec(checks.request.headers.get("accept"))
+    if spec is None:
+        # As Apollo Router: a client that can't read multipart/mixed is told how to ask.
+        return error_response(406, DEFER_BAD_HEADER, "DEFER_BAD_HEADER", checks.request)
+    return IncrementalResponse(spec, incremental)
 
 
 async def _batch(
@@ -297,6 +328,26 @@ async def _answered(response: Response) -> Response:
 
 
 async def _respond(
+    checks: OperationChecks,
+    gql: GraphQLRequest,
+    execution: Execution,
+    inflight: InFlightRequests[Rendered] | None,
+) -> Response:
+    responses: ResponseCache | None = checks.request.app.state.response_cache
+    digest = checks.request.app.state.supergraph.digest
+    kept = responses.key(gql, execution, digest) if responses is not None else None
+    if responses is None or kept is None:
+        return await _execute(checks, gql, execution, inflight)
+    cached = await responses.cached(kept, execution)
+    if cached is not None:
+        return cached
+    async with responses.collecting() as tags:
+        response = await _execute(checks, gql, execution, inflight)
+    await responses.keep(kept, response, tags)
+    return response
+
+
+async def _execute(
     checks: OperationChecks,
     gql: GraphQLRequest,
     execution: Execution,

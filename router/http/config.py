@@ -390,6 +390,12 @@ class RouterConfig(_Section):
     dedupe_inbound_requests: bool = True
     """Identical queries in flight at once (same document, operation name, variables,
     propagated headers, ``Authorization`` and claims) share one execution and response."""
+    defer_support: bool = True
+    """``@defer`` (incremental delivery over ``multipart/mixed``): the API schema declares it
+    and deferred fragments are sent as they are ready. Off, it is an unknown directive."""
+    defer_deadline_seconds: float = Field(60.0, gt=0)
+    """One deadline for a streamed response, from its first fetch to its last part: parts
+    not ready by then are sent with a ``DEFER_DEADLINE_EXCEEDED`` error."""
     data_path: Literal["native", "python"] = "native"
     """Where responses are merged, shaped and serialized: the compiled extension, or the
     pure-Python reference it is tested against (identical responses, several times slower)."""

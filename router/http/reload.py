@@ -105,6 +105,7 @@ class SupergraphHolder:
             introspection=config.introspection,
             default_list_size=config.demand_control.default_list_size,
             data_path=config.data_path,
+            defer_support=config.defer_support,
             error_policy=ErrorPolicy(
                 config.subgraph_errors.include_messages, dict(config.subgraph_errors.subgraphs)
             ),

@@ -77,6 +77,14 @@ DATA_PATH_EXECUTIONS = Counter(
     registry=REGISTRY,
 )
 
+DEFERRED_PARTS = Counter(
+    "shopgraph_router_deferred_parts_total",
+    "Deferred parts (@defer) of streamed responses, by how they ended: sent, cancelled (the "
+    "client went away) or timed_out (the response's deadline passed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+
 SUBGRAPH_REQUESTS = Histogram(
     "http_client_request_duration_seconds",
     "Subgraph calls (OTel http.client.request.duration), by subgraph and HTTP status, or by "
