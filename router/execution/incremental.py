@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLObjectType
 
+from observability.asgi import log_unexpected
 from router.auth.directives import Viewer
 from router.execution.executor import PlanRun
 from router.execution.prepare import PreparedOperation
@@ -26,7 +27,7 @@ from router.execution.response import included, shape_fragment, shape_response
 from router.planning.authorize import authorize_operation
 from router.planning.defer import deferred_fragments
 from router.planning.operation import InlineFragment
-from router.planning.plan import Condition, Defer, DeferredNode, PlanNode
+from router.planning.plan import Condition, Defer, DeferredNode, Fetch, PlanNode, iter_fetches
 from router.planning.planner import plan_normalized
 from router.telemetry.metrics import DATA_PATH_EXECUTIONS, DEFERRED_PARTS
 from router.telemetry.spans import step
@@ -150,18 +151,41 @@ class IncrementalExecution:
         self._ids = 0
         self._pending_ids: dict[int, set[str]] = {}
 
-    def _run(self) -> PlanRun:
+    def _run(self, fetched: dict[int, asyncio.Event] | None = None) -> PlanRun:
         service = self.service
-        run = PlanRun(service.supergraph, service.client, self.variables,
-                      service.index.type_matches, self.headers, service.error_policy)  # fmt: skip
+        run = _TrackedRun(service.supergraph, service.client, self.variables,
+                          service.index.type_matches, self.headers,
+                          service.error_policy)  # fmt: skip
         run.data = self.data  # every part merges into the one response tree
+        run.fetched = fetched or {}
         return run
 
-    async def _execute(self, node: PlanNode | None) -> list[JSONObject]:
-        run = self._run()
-        if node is not None:
-            await run.execute_node(node)
+    async def _execute(
+        self, node: PlanNode | None, fetched: dict[int, asyncio.Event] | None = None
+    ) -> list[JSONObject]:
+        """Run ``node``; its errors (an unexpected failure among them, logged)."""
+        run = self._run(fetched)
+        try:
+            if node is not None:
+                await run.execute_node(node)
+        except Exception as unexpected:
+            error_id = log_unexpected(unexpected, "the router's execution of a deferred part")
+            run.errors.append({"message": f"internal router error (error id {error_id})",
+                               "extensions": {"code": "INTERNAL_SERVER_ERROR",
+                                              "errorId": error_id}})  # fmt: skip
+        finally:
+            for event in (fetched or {}).values():
+                event.set()  # the primary is over: no part waits for a fetch it skipped
         return run.errors
+
+    async def _after(
+        self, part: DeferredNode, fetched: dict[int, asyncio.Event]
+    ) -> list[JSONObject]:
+        """A deferred part, run once the primary fetches it starts from have answered."""
+        for fetch_id in part.depends:
+            if fetch_id in fetched:
+                await fetched[fetch_id].wait()
+        return await self._execute(part.node)
 
     async def payloads(self) -> AsyncGenerator[Payload]:
         """The initial payload, then one per deferred part as each is ready. Closing the
@@ -169,15 +193,16 @@ class IncrementalExecution:
         DATA_PATH_EXECUTIONS.labels("python").inc()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline_seconds
-        # Deferred parts at the root wait for nothing: they start with the primary.
-        early = {id(p): asyncio.create_task(self._execute(p.node))
-                 for p in self.parts if not p.query_path and p.node is not None}  # fmt: skip
+        fetched = {f.id: asyncio.Event() for f in iter_fetches(self.defer.primary)}
+        # Each part starts as soon as the primary fetches it needs have answered (at the
+        # root: at once); it is sent after the primary part, whenever it is ready.
+        early = {id(p): asyncio.create_task(self._after(p, fetched))
+                 for p in self.parts if p.node is not None}  # fmt: skip
+        primary = asyncio.create_task(self._execute(self.defer.primary, fetched))
         running: dict[asyncio.Task[list[JSONObject]], tuple[DeferredNode, list[Pending]]] = {}
         try:
-            primary = asyncio.create_task(self._execute(self.defer.primary))
             done, _ = await asyncio.wait([primary], timeout=deadline - loop.time())
             if not done:
-                primary.cancel()
                 yield Initial(None, [_deadline_error()], [])
                 return
             initial = self._initial(primary.result())
@@ -203,8 +228,8 @@ class IncrementalExecution:
                     completed = self._complete(pending, task.result())
                     yield Subsequent(completed, has_next=bool(running))
         finally:
-            leftovers = [*early.values(), *running]
-            if leftovers:
+            leftovers = [primary, *early.values(), *running]
+            if running:
                 DEFERRED_PARTS.labels("cancelled").inc(len(running))
             for task in leftovers:
                 task.cancel()
@@ -283,6 +308,29 @@ class IncrementalExecution:
             task.cancel()
         running.clear()
         return Subsequent(completed, has_next=False)
+
+
+class _TrackedRun(PlanRun):
+    """A plan run that says when each of its fetches has answered (``fetched``, by id)."""
+
+    fetched: dict[int, asyncio.Event]
+
+    async def root_fetch(self, fetch: Fetch) -> None:
+        try:
+            await super().root_fetch(fetch)
+        finally:
+            self._answered(fetch)
+
+    async def entity_fetch(self, fetch: Fetch, path: list[str]) -> None:
+        try:
+            await super().entity_fetch(fetch, path)
+        finally:
+            self._answered(fetch)
+
+    def _answered(self, fetch: Fetch) -> None:
+        event = self.fetched.get(fetch.id)
+        if event is not None:
+            event.set()
 
 
 def _deadline_error(path: ResponsePath | None = None) -> JSONObject:

@@ -24,7 +24,7 @@ from graphql import BooleanValueNode, DirectiveNode, VariableNode
 
 from router.planning.build_plan import build_plan
 from router.planning.errors import PlanningError
-from router.planning.fetch_graph import FetchGraphBuilder
+from router.planning.fetch_graph import FetchDraft, FetchGraphBuilder
 from router.planning.operation import (
     Field,
     InlineFragment,
@@ -298,8 +298,7 @@ def _plan_one(
     primary = build_plan(supergraph, primary_operation, drafts).node
     if not split.fragments:
         return primary
-    written = {d.id: d.path for d in drafts if d.selections}
-    deferred = [_plan_fragment(supergraph, index, operation, f, written) for f in split.fragments]
+    deferred = [_plan_fragment(supergraph, index, operation, f, drafts) for f in split.fragments]
     client_view = split_operation(index, operation, assignment, with_keys=False).primary
     return Defer(primary, print_selections(client_view) or "{}", deferred)
 
@@ -309,7 +308,7 @@ def _plan_fragment(
     index: SchemaIndex,
     operation: Operation,
     deferred: DeferredFragment,
-    written: dict[int, tuple[str, ...]],
+    primary: list[FetchDraft],
 ) -> DeferredNode:
     fragment = deferred.fragment
     subselection = print_selections(fragment.selections)
@@ -321,10 +320,28 @@ def _plan_fragment(
         node = build_plan(supergraph, part, FetchGraphBuilder(index, part).build()).node
         return DeferredNode([], deferred.label, [], subselection, node, deferred.key,
                             deferred.type_name)  # fmt: skip
-    depends = sorted(i for i, path in written.items() if deferred.path[: len(path)] == path)
+    depends = _depends(primary, deferred.path)
     node = _plan_entity_part(supergraph, index, operation, deferred) if deferred.entity else None
     return DeferredNode(depends, deferred.label, list(deferred.path), subselection, node,
                         deferred.key, deferred.type_name)  # fmt: skip
+
+
+def _depends(primary: list[FetchDraft], path: tuple[str, ...]) -> list[int]:
+    """The primary fetches that write at or above ``path``: root fetches that select its
+    first field, entity fetches at a path above it."""
+    return [
+        draft.id
+        for draft in primary
+        if draft.selections
+        and path[: len(draft.path)] == draft.path
+        and (draft.path or _selects(draft.selections, path[0]))
+    ]
+
+
+def _selects(selections: list[Selection], key: str) -> bool:
+    return any(
+        s.key == key if isinstance(s, Field) else _selects(s.selections, key) for s in selections
+    )
 
 
 def _plan_entity_part(
