@@ -186,7 +186,7 @@ def create_router_app() -> object:
     cache_redis = None
     if "entity_cache" not in config.model_fields_set:
         cache_redis = redis_client(StoreSettings())
-        entity_cache = config.entity_cache.model_copy(update={"enabled": True})
+        entity_cache = config.entity_cache.model_copy(update={"enabled": True, "responses": True})
         config = config.model_copy(update={"entity_cache": entity_cache})
     return create_app(config, supergraph_path=supergraph, cache_redis=cache_redis)
 

@@ -29,6 +29,7 @@ def test_the_compose_configuration_shares_apq_and_trusts_the_mobile_operations()
     assert config.apq.redis_url == "redis://redis:6379/1"
     assert config.entity_cache.enabled
     assert config.entity_cache.redis_url == "redis://redis:6379/1"
+    assert config.entity_cache.responses
     # compose runs the router in the image's /app, a copy of the repository's root.
     (manifest,) = config.trusted_documents.manifests
     documents = load_manifest(ROOT / manifest)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("shopgraph.router")
 
 RECHECK_SECONDS = 5.0
-MAX_TAGS_PER_ENTRY = 64
+MAX_TAGS_PER_ENTRY = 256
 MAX_INVALIDATION_BYTES = 4_096
 
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,7 +86,32 @@ class CachingSubgraphClient:
     ) -> asyncio.Future[SubgraphAnswer]:  # fmt: skip
         if not retry:  # a mutation
             return self.inner.start(subgraph, url, payload, headers, retry=retry)
-        return asyncio.ensure_future(self._cached(subgraph, url, payload, headers))
+        call = self._cached(subgraph, url, payload, headers)
+        collector = COLLECTED_TAGS.get()
+        if collector is not None:
+            call = self._collecting(call, collector, payload)
+        return asyncio.ensure_future(call)
+
+    async def _collecting(
+        self, call: Coroutine[Any, Any, SubgraphAnswer], collector: list[str], payload: bytes
+    ) -> SubgraphAnswer:
+        """``call``'s answer, the entities it shows added to ``collector``: its
+        representations, a root field's ``id`` argument, objects with ``__typename`` and
+        ``id``."""
+        answer = await call
+        request = orjson.loads(payload)
+        query = request.get("query") if isinstance(request, dict) else None
+        variables = request.get("variables") if isinstance(request, dict) else None
+        variables = variables if isinstance(variables, dict) else {}
+        known = [tag for r in variables.get("representations") or ()
+                 for tag in _representation_tags(r)]  # fmt: skip
+        fetch = self._policy(query) if isinstance(query, str) else None
+        if fetch is not None:
+            known += fetch.tags(variables)
+        decoded = _decoded(answer)
+        data = decoded.get("data") if decoded is not None else None
+        collector.extend(_tags_in(data, known) if data is not None else known)
+        return answer
 
     async def _cached(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str]
@@ -192,6 +218,10 @@ class _FetchPolicy:
             if isinstance(found, str | int):
                 tags.append(tag_of(typename, str(found)))
         return tags
+
+
+COLLECTED_TAGS: ContextVar[list[str] | None] = ContextVar("entity_tags", default=None)
+"""While set (by the response cache), the entities every query fetch of the request showed."""
 
 
 def _who(headers: Mapping[str, str]) -> bytes:

@@ -226,6 +226,9 @@ class EntityCacheSettings(_Section):
     """No entry is kept longer, whatever its hints say."""
     redis_timeout_seconds: float = Field(0.1, gt=0)
     """A slower Redis is a miss: the subgraph answers."""
+    responses: bool = False
+    """Also keep whole responses of public queries asked without credentials (the response
+    cache), dropped with the entities they show."""
 
 
 class BatchingSettings(_Section):

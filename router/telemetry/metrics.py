@@ -62,6 +62,13 @@ ENTITY_CACHE = Counter(
     registry=REGISTRY,
 )
 
+RESPONSE_CACHE = Counter(
+    "shopgraph_router_response_cache_requests",
+    "Response cache lookups of public queries, by result (hit, miss).",
+    ["result"],
+    registry=REGISTRY,
+)
+
 ENTITY_CACHE_INVALIDATIONS = Counter(
     "shopgraph_router_entity_cache_invalidations",
     "Entity cache entries dropped because an entity they hold changed.",

@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 from datastores.testservices.base import free_port
 from router.http.app import create_app
 from router.http.config import EntityCacheSettings
+from router.telemetry.metrics import REGISTRY
 from tests.router.conftest import SUPERGRAPH, Subgraphs, router_config
 
 HINTS = """
@@ -174,3 +175,47 @@ def test_hit_and_miss_counts_are_exported(router: TestClient) -> None:
     assert 'shopgraph_router_entity_cache_requests_total{result="hit",subgraph="products"}' in (
         metrics
     )
+
+
+def _responses(result: str) -> float:
+    name = "shopgraph_router_response_cache_requests_total"
+    return REGISTRY.get_sample_value(name, {"result": result}) or 0.0
+
+
+def _entity_lookups() -> float:
+    name = "shopgraph_router_entity_cache_requests_total"
+    return sum(
+        REGISTRY.get_sample_value(name, {"subgraph": s, "result": r}) or 0.0
+        for s in ("products", "reviews", "users")
+        for r in ("hit", "miss")
+    )
+
+
+def test_the_response_cache_serves_public_queries_whole(
+    subgraphs: Subgraphs, supergraph: Path, settings: EntityCacheSettings, redis_url: str
+) -> None:
+    with_responses = settings.model_copy(update={"responses": True})
+    with _router(subgraphs, supergraph, with_responses) as client:
+        first = client.post("/graphql", json={"query": PRODUCT})
+        hits, lookups = _responses("hit"), _entity_lookups()
+        second = client.post("/graphql", json={"query": PRODUCT})
+        assert second.json() == first.json()
+        assert (
+            second.headers["cache-control"]
+            == first.headers["cache-control"]
+            == ("max-age=60, public")
+        )
+        # Served whole: no fetch, not even from the entity cache.
+        assert (_responses("hit") - hits, _entity_lookups() - lookups) == (1, 0)
+        # A caller with a token is never served from it.
+        _query(client, PRODUCT, "alice")
+        assert _responses("hit") - hits == 1
+        # A change to p1 drops the response with its fetches.
+        with redis.Redis.from_url(redis_url) as direct:
+            direct.publish(settings.invalidation_channel, b'{"typename": "Product", "id": "p1"}')
+        deadline = time.monotonic() + 5
+        while len(subgraphs.requests("products")) < 3:  # the first read, alice's, then this
+            assert time.monotonic() < deadline, "the response was served after the change"
+            _query(client, PRODUCT)
+            time.sleep(0.05)
+        assert len(subgraphs.requests("products")) == 3  # the first, alice's, after the change
