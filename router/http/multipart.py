@@ -2,7 +2,8 @@
 
 Two formats, chosen by the ``Accept`` header:
 
-- ``multipart/mixed;deferSpec=20220824``, which Apollo Client 3 sends: a first part
+- ``multipart/mixed;deferSpec=20220824``, which Apollo Client 3 sends (and bare
+  ``multipart/mixed``, as GraphiQL asks): a first part
   ``{"data":…,"hasNext":true}``, then ``{"hasNext":…,"incremental":[{"data":…,"path":[…],
   "label":…}]}`` for each deferred part.
 - ``multipart/mixed;incrementalSpec=v0.2``, graphql-js 17's format (Apollo Client 4's
@@ -59,19 +60,22 @@ DEFER_BAD_HEADER = (
 
 
 def incremental_spec(accept: str | None) -> Spec | None:
-    """The incremental format the client accepts (the first it lists, q above 0), if any."""
+    """The incremental format the client accepts (the first it lists, q above 0), if any.
+    ``multipart/mixed`` without a spec (GraphiQL's fetcher) is taken for ``20220824``; one
+    naming a spec the router does not write is not accepted."""
     for item in (accept or "").split(","):
         name, *parameters = (part.strip() for part in item.split(";"))
         if name.lower() != "multipart/mixed":
             continue
-        found: Spec | None = None
+        found: Spec | None = "20220824"
         refused = False
         for parameter in parameters:
             key, _, value = parameter.partition("=")
             key, value = key.strip().lower(), value.strip().strip('"')
             if key == "q":
                 refused = _zero(value)
-            found = _SPECS.get((key, value), found)
+            elif key in ("deferspec", "incrementalspec"):
+                found = _SPECS.get((key, value))
         if found is not None and not refused:
             return found
     return None

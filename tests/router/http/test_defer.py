@@ -88,6 +88,15 @@ def test_the_incremental_v0_2_format(url: str) -> None:
     ]
 
 
+def test_graphiqls_bare_multipart_accept_gets_the_legacy_format(url: str) -> None:
+    response = post(url, REVIEWS, "application/json, multipart/mixed")
+    assert response.headers["content-type"] == 'multipart/mixed;boundary="-";deferSpec=20220824'
+    assert [sorted(part) for part in parts(response.content)] == [
+        ["data", "hasNext"],
+        ["hasNext", "incremental"],
+    ]
+
+
 def test_deferred_parts_under_a_list_have_one_entry_per_item(url: str) -> None:
     query = "{ products { name ... @defer { price } } }"
     initial, rest = parts(post(url, query, LEGACY).content)
