@@ -351,9 +351,13 @@ def _plan_entity_part(
     path (with their keys)."""
     keys = _Splitter(index, {}).entity_keys(deferred.type_name) or []
     builder = FetchGraphBuilder(index, operation)
-    # The fragment's own @skip/@include are among the conditions the fetches get.
-    drafts = builder.build_from(deferred.path, deferred.type_name, keys, deferred.conditions,
-                                list(deferred.fragment.selections))  # fmt: skip
+    try:
+        # The fragment's own @skip/@include are among the conditions the fetches get.
+        drafts = builder.build_from(deferred.path, deferred.type_name, keys, deferred.conditions,
+                                    list(deferred.fragment.selections))  # fmt: skip
+    except PlanningError as error:
+        where = ".".join(deferred.path)
+        raise DeferPlanningError(f"The fragment deferred at {where}: {error.message}") from error
     return build_plan(supergraph, operation, drafts).node
 
 
