@@ -94,12 +94,25 @@ class NativePlan:
     plan: QueryPlan
     fetches: Mapping[int, shopgraph_native.Fetch]
     queries: Mapping[int, bytes]
+    defers: bool = False
+    """A branch of the plan's conditions defers (``@defer(if: $var)``): it is left to the
+    reference path, the other branches compiled."""
+
+    def covers(self, variables: Mapping[str, Any]) -> bool:
+        """Whether this path runs the plan with these variables (no deferred branch taken)."""
+        node = self.plan.node
+        while self.defers and isinstance(node, Condition):
+            node = node.if_clause if variables.get(node.condition) else node.else_clause
+        return not isinstance(node, Defer)
 
 
 def compile_plan(plan: QueryPlan) -> NativePlan | None:
     """The plan's fetches compiled, or None when the plan needs the reference path."""
     fetches: dict[int, shopgraph_native.Fetch] = {}
     queries: dict[int, bytes] = {}
+    if isinstance(plan.node, Condition) and _defers(plan.node):
+        # @defer(if: $var): compile the branches that do not defer; `covers` says which run.
+        return _compile_branches(plan, plan.node)
 
     def visit(node: PlanNode | None, path: list[str]) -> bool:
         if node is None:
@@ -121,6 +134,30 @@ def compile_plan(plan: QueryPlan) -> NativePlan | None:
         return True
 
     return NativePlan(plan, fetches, queries) if visit(plan.node, []) else None
+
+
+def _defers(node: PlanNode | None) -> bool:
+    if isinstance(node, Condition):
+        return _defers(node.if_clause) or _defers(node.else_clause)
+    return isinstance(node, Defer)
+
+
+def _compile_branches(plan: QueryPlan, root: Condition) -> NativePlan | None:
+    """The non-deferring branches of a plan whose root conditions decide ``@defer``."""
+    fetches: dict[int, shopgraph_native.Fetch] = {}
+    queries: dict[int, bytes] = {}
+    pending: list[PlanNode | None] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Condition) and _defers(node):
+            pending += [node.if_clause, node.else_clause]
+        elif node is not None and not isinstance(node, Defer):
+            compiled = compile_plan(QueryPlan(node))
+            if compiled is None:
+                return None
+            fetches.update(compiled.fetches)
+            queries.update(compiled.queries)
+    return NativePlan(plan, fetches, queries, defers=True)
 
 
 def _requires(selections: list[Selection]) -> list[tuple[Any, ...]]:

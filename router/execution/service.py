@@ -298,7 +298,7 @@ class RouterService:
                 compile_cost(self.cost, prepared.operation, prepared.fragments),
             )
             plan.executor_cache = compiled
-        if compiled.native is None:
+        if compiled.native is None or not compiled.native.covers(variables):
             return None
         switches = tuple(variables.get(name) for name in compiled.switches)
         shape = compiled.shapes.get(switches)

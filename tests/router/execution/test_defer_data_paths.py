@@ -56,15 +56,20 @@ def test_both_paths_stream_the_same_bytes(
     assert (_executions("python") - before[0], _executions("native") - before[1]) == (2, 0)
 
 
-def test_without_a_deferred_fragment_the_compiled_path_answers(
+def test_when_if_says_no_the_compiled_path_answers(
     routers: tuple[TestClient, TestClient],
 ) -> None:
     native, _ = routers
     query = 'query($d: Boolean!) { product(id: "p1") { name ... @defer(if: $d) { price } } }'
-    body = {"query": query, "variables": {"d": False}}
-    answers = [r.post("/graphql", json=body, headers={"accept": ACCEPTS[0]}) for r in routers]
-    assert answers[0].json() == {"data": {"product": {"name": "Kettle", "price": 2999}}}
-    assert answers[0].content == answers[1].content
-    before = _executions("native")
-    native.post("/graphql", json={"query": "{ products { name } }"})
-    assert _executions("native") == before + 1
+    before = _executions("native"), _executions("python")
+    off = [r.post("/graphql", json={"query": query, "variables": {"d": False}},
+                  headers={"accept": ACCEPTS[0]}) for r in routers]  # fmt: skip
+    assert off[0].json() == {"data": {"product": {"name": "Kettle", "price": 2999}}}
+    assert off[0].content == off[1].content
+    # The plan is a Condition on $d: its branch that does not defer runs compiled.
+    assert (_executions("native") - before[0], _executions("python") - before[1]) == (1, 1)
+    on = native.post("/graphql", json={"query": query, "variables": {"d": True}},
+                     headers={"accept": ACCEPTS[0]})  # fmt: skip
+    assert on.headers["content-type"].startswith("multipart/mixed")
+    # The branch that defers streams from the reference path.
+    assert (_executions("native") - before[0], _executions("python") - before[1]) == (1, 2)
