@@ -77,8 +77,10 @@ async def _load_demo_catalog() -> None:
 async def _supervise(services: Sequence[Service], host: str) -> int:
     servers = [
         _SupervisedServer(
+            # Long-lived streams (subscriptions) may hold a stop for 5 s at most.
             uvicorn.Config(s.create_app(), host=host, port=s.port, log_level="warning",
-                           lifespan="on", log_config=None, access_log=False)
+                           lifespan="on", log_config=None, access_log=False,
+                           timeout_graceful_shutdown=5)
         )
         for s in services
     ]  # fmt: skip

@@ -14,7 +14,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from observability.context import note_operation
 from router.auth.directives import Viewer
@@ -51,6 +52,12 @@ from router.http.rate_limit import (
 from router.http.reload import SupergraphHolder
 from router.http.response_cache import ResponseCache
 from router.http.responses import ORJSONResponse, error_response, response_type
+from router.http.subscriptions import (
+    GraphQLWebSocket,
+    SubscriptionLimits,
+    accepts_event_stream,
+    sse_response,
+)
 from router.operation.persisted import PersistedDocuments
 from router.operation.variables import VariablesLimits
 from router.supergraph import Supergraph
@@ -118,7 +125,8 @@ def create_app(
                 return graphiql_page(config)
             return error_response(404, "the GraphiQL playground is disabled", "NOT_FOUND", request)
         accept = request.headers.get("accept")
-        if response_media_type(accept) is None and incremental_spec(accept) is None:
+        if (response_media_type(accept) is None and incremental_spec(accept) is None
+                and not accepts_event_stream(accept)):  # fmt: skip
             return error_response(406, NOT_ACCEPTABLE, "NOT_ACCEPTABLE", request)
         service = holder.service
         if service is None:
@@ -155,6 +163,8 @@ def create_app(
         try:
             yield
         finally:
+            for connection in list(sockets):  # clients reconnect after 1012
+                await connection.close_for_restart()
             await holder.stop()
             await http_client.aclose()
             if store is not None:
@@ -189,17 +199,23 @@ def create_app(
                 required_headers=config.csrf.required_headers,
             )
         )
+    verifier = None
     if config.authentication is not None:
         settings = config.authentication
+        verifier = _jwt_verifier(settings.jwt)
         middleware.append(
             Middleware(
                 AuthenticationMiddleware,
-                verifier=_jwt_verifier(settings.jwt),
+                verifier=verifier,
                 mode=settings.mode,
                 paths=[config.graphql_path],
                 header_name=settings.jwt.header_name,
                 header_prefix=settings.jwt.header_prefix,
-                allow_anonymous=lambda scope: config.playground and is_page_request(scope),
+                # A WebSocket may bring its token in connection_init instead (browsers cannot
+                # set headers on one); GraphQLWebSocket checks it there.
+                allow_anonymous=lambda scope: (
+                    scope["type"] == "websocket" or (config.playground and is_page_request(scope))
+                ),
             )
         )
     if config.rate_limit is not None and buckets is not None:
@@ -211,12 +227,41 @@ def create_app(
                 paths={config.graphql_path},
             )
         )
-    routes = [
+    subscription_limits = SubscriptionLimits(
+        max_open=config.subscriptions.max_open,
+        max_per_connection=config.subscriptions.max_per_connection,
+        init_timeout_seconds=config.subscriptions.init_timeout_seconds,
+    )
+    sockets: set[GraphQLWebSocket] = set()
+
+    def checks_for(request: Request, claims: Mapping[str, Any] | None) -> OperationChecks | None:
+        service = holder.service
+        if service is None:
+            return None
+        viewer = viewer_of(claims, scope_claims=config.authorization.scope_claims,
+                           policies=service.policy_names, hook=hook)  # fmt: skip
+        return OperationChecks(request, service, config, viewer, variables, documents)
+
+    async def graphql_websocket(websocket: WebSocket) -> None:
+        required = config.authentication is not None and config.authentication.mode == "required"
+        connection = GraphQLWebSocket(
+            websocket, subscription_limits, checks_for,
+            verifier.verify if verifier is not None else None, require_token=required,
+        )  # fmt: skip
+        sockets.add(connection)
+        try:
+            await connection.serve()
+        finally:
+            sockets.discard(connection)
+
+    routes: list[BaseRoute] = [
         Route(config.graphql_path, graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
         Route("/health/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
+    if config.subscriptions.enabled:
+        routes.append(WebSocketRoute(config.graphql_path, graphql_websocket))
     if config.playground:
         routes.append(Route(ASSETS_PATH + "/{name}", graphiql_asset, methods=["GET"]))
     sign_in = config.playground_sign_in
@@ -229,6 +274,8 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.supergraph = holder
     app.state.inflight = inflight
+    app.state.subscription_limits = subscription_limits
+    app.state.sockets = sockets
     app.state.response_cache = (
         ResponseCache(store) if store is not None and config.entity_cache.responses else None
     )
@@ -267,6 +314,8 @@ async def _handle_graphql(
     prepared = await checks.prepare(read)
     if isinstance(prepared, Response):
         return prepared
+    if prepared.is_subscription:
+        return sse_response(prepared, request.app.state.subscription_limits, request)
     if config.defer_support and prepared.prepared.has_defer:
         streamed = await _respond_incrementally(checks, prepared)
         if streamed is not None:

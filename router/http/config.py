@@ -231,6 +231,19 @@ class EntityCacheSettings(_Section):
     cache), dropped with the entities they show."""
 
 
+class SubscriptionSettings(_Section):
+    """Subscriptions over WebSocket (``graphql-transport-ws``) and Server-Sent Events; the
+    router subscribes to the owning subgraph over WebSocket."""
+
+    enabled: bool = True
+    max_open: int = Field(1_000, ge=1)
+    """Subscriptions open at once in this process; more are refused (SUBSCRIPTION_LIMIT)."""
+    max_per_connection: int = Field(32, ge=1)
+    """Operations at once on one WebSocket."""
+    init_timeout_seconds: float = Field(10.0, gt=0)
+    """A WebSocket that sends no ``connection_init`` in time is closed (4408)."""
+
+
 class BatchingSettings(_Section):
     """Several operations in one POST as a JSON array (Apollo Router's format), answered as an
     array in the same order, each one executed on its own under the operation limits."""
@@ -388,6 +401,7 @@ class RouterConfig(_Section):
         default_factory=lambda: TrustedDocumentsSettings()
     )
     batching: BatchingSettings = Field(default_factory=lambda: BatchingSettings())
+    subscriptions: SubscriptionSettings = Field(default_factory=lambda: SubscriptionSettings())
     entity_cache: EntityCacheSettings = Field(default_factory=lambda: EntityCacheSettings())
     dedupe_subgraph_requests: bool = True
     dedupe_inbound_requests: bool = True

@@ -106,8 +106,14 @@ class OperationChecks:
             )  # fmt: skip
             response.headers["allow"] = "POST"
             return response
-        if operation.operation == OperationType.SUBSCRIPTION:
-            refused = error_object("subscriptions are not supported", "SUBSCRIPTIONS_UNSUPPORTED")
+        if operation.operation == OperationType.SUBSCRIPTION and not _may_stream(request, config):
+            refused = error_object(
+                "a subscription needs a WebSocket (graphql-transport-ws) or Server-Sent Events "
+                "(Accept: text/event-stream)"
+                if config.subscriptions.enabled
+                else "subscriptions are not enabled",
+                "SUBSCRIPTIONS_UNSUPPORTED",
+            )
             return request_error(request, [refused], 400)
         coerced = coerce_variables(schema, operation, gql.variables, hide=not config.introspection)
         if isinstance(coerced, list):
@@ -176,6 +182,11 @@ class Execution:
     """The request carries a token: its response is private to whoever sent it."""
 
     @property
+    def is_subscription(self) -> bool:
+        operation = self.prepared.operation
+        return operation is not None and operation.operation == OperationType.SUBSCRIPTION
+
+    @property
     def is_mutation(self) -> bool:
         operation = self.prepared.operation
         return operation is not None and operation.operation == OperationType.MUTATION
@@ -227,3 +238,14 @@ def coerce_variables(
                 error["message"] = without_suggestions(error["message"])
         return errors
     return coerced
+
+
+def _may_stream(request: Request, config: RouterConfig) -> bool:
+    """Whether the request's transport can carry a subscription: a WebSocket, or an
+    event-stream POST."""
+    if not config.subscriptions.enabled:
+        return False
+    if request.scope.get("state", {}).get("subscription_transport"):
+        return True
+    accept = request.headers.get("accept", "").lower()
+    return request.method == "POST" and "text/event-stream" in accept

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from observability.process import configure
 from router.http.config import ConfigError, RouterConfig, load_config
-from router.http.workers import serve_workers
+from router.http.workers import DRAIN_SECONDS, serve_workers
 from router.supergraph import SupergraphError, load_supergraph
 
 
@@ -54,6 +54,9 @@ def serve(
         access_log=access_log,
         proxy_headers=False,
         log_config=None,
+        # Requests in flight finish; subscriptions' streams are closed after this (WebSockets
+        # with 1012 at once, which clients reconnect after).
+        timeout_graceful_shutdown=DRAIN_SECONDS,
     )
     return 0
 

@@ -69,6 +69,12 @@ RESPONSE_CACHE = Counter(
     registry=REGISTRY,
 )
 
+OPEN_SUBSCRIPTIONS = Gauge(
+    "shopgraph_router_open_subscriptions",
+    "Subscriptions open now (WebSocket and Server-Sent Events), in this process.",
+    registry=REGISTRY,
+)
+
 ENTITY_CACHE_INVALIDATIONS = Counter(
     "shopgraph_router_entity_cache_invalidations",
     "Entity cache entries dropped because an entity they hold changed.",

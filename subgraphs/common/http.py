@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from subgraphs.common.auth import ANONYMOUS, AuthenticationError, TokenVerifier, Viewer
@@ -28,7 +28,7 @@ class BearerAuthentication:
         self.verifier = verifier
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -36,6 +36,9 @@ class BearerAuthentication:
         try:
             viewer = await self.verifier().viewer(authorization)
         except AuthenticationError as error:
+            if scope["type"] == "websocket":  # refused before the handshake completes
+                await send({"type": "websocket.close", "code": 4401})
+                return
             body = {"errors": [{"message": str(error), "extensions": {"code": error.code}}]}
             response = Response(
                 orjson.dumps(body),
@@ -60,10 +63,11 @@ async def health(_: Request) -> Response:
 
 
 def subgraph_routes(
-    graphql: Any, readiness: Checks, extra: list[Route] | None = None
-) -> list[Route]:
+    graphql: Any, readiness: Checks, extra: list[BaseRoute] | None = None
+) -> list[BaseRoute]:
     return [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
         Route("/health", health, methods=["GET"]),
         readiness_route(readiness),
         *(extra or []),

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -21,6 +21,7 @@ from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.common.settings import IdentitySettings
 from subgraphs.orders.carts import Carts
 from subgraphs.orders.catalog_follower import CatalogFollower
+from subgraphs.orders.feed import OrderFeed
 from subgraphs.orders.payments import PaymentProvider, SandboxPayments
 from subgraphs.orders.relay import OutboxRelay
 from subgraphs.orders.schema import Context, Loaders, schema
@@ -34,11 +35,15 @@ class Services:
     redis: Redis
     verifier: TokenVerifier
     payments: PaymentProvider
+    feed: OrderFeed = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.feed = OrderFeed(self.redis)
 
 
 def request_context(s: Services, viewer: Viewer) -> Context:
     service = OrdersService(s.store, Carts(s.redis), s.payments, StockCache(s.redis))
-    return Context(viewer=viewer, service=service, loaders=Loaders(service))
+    return Context(viewer=viewer, service=service, loaders=Loaders(service), feed=s.feed)
 
 
 def readiness_checks(s: Services) -> list[ReadinessCheck]:
@@ -88,6 +93,7 @@ def create_app(
             stop.set()
             for task in tasks:
                 await task
+            await services.feed.aclose()
             await services.store.close()
             await services.redis.aclose()
 

@@ -8,6 +8,7 @@ lines and its own products' stock; an admin sees everything.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -28,6 +29,7 @@ from subgraphs.common.schema import CodedSchema
 from subgraphs.common.types import Money, PageInfo
 from subgraphs.orders import model
 from subgraphs.orders.carts import MAX_LINES, new_cart_id
+from subgraphs.orders.feed import FeedEvent, OrderFeed
 from subgraphs.orders.service import OrdersService, may_read_stock, visible_items
 
 
@@ -44,6 +46,8 @@ class Context:
     viewer: Viewer
     service: OrdersService
     loaders: Loaders
+    feed: OrderFeed | None = None
+    """The events subscriptions follow (one reader per process)."""
 
 
 OrdersInfo = Info[Context, None]
@@ -373,4 +377,79 @@ def _shipping(given: ShippingInput) -> dict[str, Any]:
     }  # fmt: skip
 
 
-schema = CodedSchema(query=Query, mutation=Mutation, types=[Product, User, Order])
+def _feed(info: OrdersInfo) -> OrderFeed:
+    feed = info.context.feed
+    if feed is None:
+        raise client_error("this server takes no subscriptions", "SUBSCRIPTIONS_UNSUPPORTED")
+    return feed
+
+
+async def _order_of(info: OrdersInfo, order_id: str) -> Order | None:
+    [found] = await info.context.service.store.orders_by_ids([order_id])
+    return Order.visible(info.context.viewer, found)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="The order each time its status changes, for the customer who placed it "
+        "(and admins).",
+        directives=READS_ORDERS,
+    )
+    async def order_status_changed(
+        self, info: OrdersInfo, order_id: strawberry.ID
+    ) -> AsyncGenerator[Order, None]:
+        viewer = info.context.viewer
+        require_scope(viewer, ORDERS_READ)
+        [found] = await info.context.service.store.orders_by_ids([str(order_id)])
+        if found is None or not (viewer.is_admin or found.user_id == viewer.subject):
+            raise client_error(f"no order {str(order_id)!r}", "NOT_FOUND")
+        wanted, last = str(order_id), found.status.value
+        async with _feed(info).events(
+            lambda e: e.kind != "StockChanged" and e.payload.get("order_id") == wanted
+        ) as events:
+            async for _ in events:
+                order = await _order_of(info, wanted)
+                if order is not None and order.status.value != last:  # changed since
+                    last = order.status.value
+                    yield order
+
+    @strawberry.subscription(
+        description="Each new order with lines of the signed-in vendor, showing only that "
+        "vendor's lines.",
+        directives=READS_ORDERS,
+    )
+    async def vendor_order_placed(self, info: OrdersInfo) -> AsyncGenerator[Order, None]:
+        viewer = info.context.viewer
+        vendor = viewer.vendor_id
+        if vendor is None:
+            raise client_error("only vendors have vendor orders", "FORBIDDEN")
+        require_scope(viewer, ORDERS_READ)
+
+        def theirs(event: FeedEvent) -> bool:
+            items = event.payload.get("items") or ()
+            return event.kind == "OrderPlaced" and any(
+                isinstance(i, dict) and i.get("vendor_id") == vendor for i in items
+            )
+
+        async with _feed(info).events(theirs) as events:
+            async for event in events:
+                order = await _order_of(info, str(event.payload.get("order_id")))
+                if order is not None:
+                    yield order
+
+    @strawberry.subscription(description="The product each time its stock changes.")
+    async def stock_changed(
+        self, info: OrdersInfo, product_id: strawberry.ID
+    ) -> AsyncGenerator[Product, None]:
+        wanted = str(product_id)
+        async with _feed(info).events(
+            lambda e: e.kind == "StockChanged" and e.payload.get("product_id") == wanted
+        ) as events:
+            async for _ in events:
+                info.context.loaders.stock.clear(wanted)
+                yield Product(id=strawberry.ID(wanted))
+
+
+schema = CodedSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                     types=[Product, User, Order])  # fmt: skip

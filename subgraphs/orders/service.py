@@ -28,6 +28,7 @@ from subgraphs.common.errors import client_error
 from subgraphs.common.events import announce_changes
 from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_WRITE, require_scope
 from subgraphs.orders.carts import ANONYMOUS_ID, CartError, Carts, ClaimOutcome, user_cart_id
+from subgraphs.orders.feed import STOCK_CHANGES
 from subgraphs.orders.model import CartLine, Order, OrderItem, StockLevel
 from subgraphs.orders.payments import PaymentProvider, card_digits
 from subgraphs.orders.store import (
@@ -76,6 +77,8 @@ class StockCache:
         if product_ids:
             await self.redis.delete(*[f"stock:{p}" for p in product_ids])
             await announce_changes(self.redis, "Product", product_ids)
+            for product_id in product_ids:  # for the stockChanged subscriptions
+                await self.redis.publish(STOCK_CHANGES, product_id)
 
 
 class OrdersService:
