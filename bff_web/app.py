@@ -23,7 +23,13 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from bff_web.body_limit import BodyLimit
@@ -65,6 +71,8 @@ class Services:
     sessions: SessionStore
     oidc: OidcClient
     http: httpx.AsyncClient
+    streams: int = 0
+    """Subscription streams open now."""
 
 
 def create_app(settings: WebSettings | None = None) -> Starlette:
@@ -231,6 +239,8 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         kind = _operation_type(payload)
         name = payload.get("operationName") if isinstance(payload, dict) else None
         note_operation(kind, name if isinstance(name, str) else None)
+        if kind == "subscription":
+            return await _relay_subscription(s, body, headers)
         query = kind == "query"
         try:
             answer = await _call_router(s, body, headers, retry=query)
@@ -334,6 +344,51 @@ async def _call_router(
     except httpx.HTTPError as error:
         message = f"the router cannot be reached: {type(error).__name__}"
         raise RouterUnavailableError(message, 502) from error
+
+
+SUBSCRIPTION_IDLE_SECONDS = 60.0
+"""The router sends a keep-alive every 15 s: a stream silent for this long is dead."""
+
+
+async def _relay_subscription(s: Services, body: bytes, headers: dict[str, str]) -> Response:
+    """The router's Server-Sent Events for a subscription, passed to the browser as they come
+    (with the session's token); the router's refusal as it is. At most
+    ``max_subscriptions`` streams at once; the browser going away closes the router's."""
+    if s.streams >= s.settings.max_subscriptions:
+        return _graphql_error(503, "too many live updates are open; retry later",
+                              "SUBSCRIPTION_LIMIT")  # fmt: skip
+    request = s.http.build_request(
+        "POST", s.settings.router_url, content=body,
+        headers={**headers, "accept": "text/event-stream"},
+        timeout=httpx.Timeout(s.settings.router_timeout_seconds, read=SUBSCRIPTION_IDLE_SECONDS),
+    )  # fmt: skip
+    try:
+        upstream = await s.http.send(request, stream=True)
+    except httpx.HTTPError as error:
+        return _graphql_error(502, f"the router cannot be reached: {type(error).__name__}",
+                              "ROUTER_UNAVAILABLE")  # fmt: skip
+    if upstream.status_code != 200:
+        content = await upstream.aread()
+        await upstream.aclose()
+        return Response(content, upstream.status_code, {"cache-control": "no-store"},
+                        media_type="application/json")  # fmt: skip
+    s.streams += 1
+
+    async def relay() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in upstream.aiter_raw():
+                yield chunk
+        except httpx.HTTPError as error:
+            log.info("a subscription stream from the router ended: %r", error)
+        finally:
+            s.streams -= 1
+            await upstream.aclose()
+
+    return StreamingResponse(
+        relay(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-store", "x-accel-buffering": "no"},
+    )
 
 
 async def _first_try(s: Services, body: bytes, headers: dict[str, str]) -> httpx.Response | None:

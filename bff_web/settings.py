@@ -67,6 +67,8 @@ class WebSettings(BaseSettings):
         ),
     )
     router_timeout_seconds: PositiveFloat = 10.0
+    max_subscriptions: PositiveInt = 500
+    """Live-update streams (subscriptions relayed from the router) open at once."""
     """A whole call to the router, a query's one retry included."""
     router_connect_timeout_seconds: PositiveFloat = 2.0
     router_max_connections: PositiveInt = 100

@@ -58,11 +58,63 @@ async function showCart() {
   $("cart").replaceChildren(...data.cart.items.map((i) => item(`${i.product.name} x ${i.quantity}`)));
 }
 
+const live = new Map();  // order id -> the AbortController of its status subscription
+
+// Follows an order's status over Server-Sent Events (the BFF relays the router's
+// subscription): each change calls render(status).
+async function follow(orderId, render) {
+  live.get(orderId)?.abort();
+  const controller = new AbortController();
+  live.set(orderId, controller);
+  try {
+    const response = await fetch("/graphql", {
+      method: "POST", credentials: "same-origin", signal: controller.signal,
+      headers: {"content-type": "application/json", "accept": "text/event-stream",
+                "x-shopgraph-csrf": "1"},
+      body: JSON.stringify({
+        query: "subscription OrderStatus($id: ID!) { orderStatusChanged(orderId: $id) { id status } }",
+        variables: {id: orderId}}),
+    });
+    if (!response.ok || !response.body) return;
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const {value, done} = await reader.read();
+      if (done) return;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block.split("\n").filter((l) => l.startsWith("data: "))
+          .map((l) => l.slice(6)).join("");
+        const order = block.startsWith("event: next") && data
+          ? JSON.parse(data).data?.orderStatusChanged : null;
+        if (order) render(order.status);
+      }
+    }
+  } catch (error) {
+    if (error.name !== "AbortError") console.warn("order status updates stopped:", error);
+  }
+}
+
 async function showOrders() {
+  for (const controller of live.values()) controller.abort();
+  live.clear();
   if (!signedIn) { $("orders").replaceChildren(item("Sign in to see your orders")); return; }
   const data = await gql("query Orders { me { orders(first: 10) { edges { node { id status total { amount currency } } } } } }");
-  $("orders").replaceChildren(...data.me.orders.edges.map(({node}) =>
-    item(`${node.id} ${node.status} ${(node.total.amount / 100).toFixed(2)} ${node.total.currency}`)));
+  $("orders").replaceChildren(...data.me.orders.edges.map(({node}) => {
+    const total = `${(node.total.amount / 100).toFixed(2)} ${node.total.currency}`;
+    const text = (status) => `${node.id} ${status} ${total}`;
+    if (node.status !== "PLACED") return item(text(node.status));
+    // The status shown changes when the subscription says so, not when Cancel answers.
+    const li = item(text(node.status), "Cancel", async () => {
+      await gql("mutation Cancel($id: ID!) { cancelOrder(id: $id) { id } }", {id: node.id});
+    });
+    li.dataset.orderId = node.id;
+    follow(node.id, (status) => { li.firstChild.textContent = text(status); });
+    return li;
+  }));
 }
 
 $("search-form").onsubmit = async (event) => {

@@ -1,6 +1,7 @@
 """A customer in headless Chromium, through the web BFF on the running system: fills a cart
 while signed out, signs in on the provider's page, finds the cart kept, places an order, sees
-it in the history and signs out. No token ever reaches the browser."""
+it in the history, cancels it and sees its status change live (a subscription the BFF relays),
+and signs out. No token ever reaches the browser."""
 
 from __future__ import annotations
 
@@ -59,6 +60,14 @@ def test_a_customer_shops_through_the_web_bff(stack: Stack, browser: Browser) ->
     order_id = page.locator("#order-result").inner_text().split()[1].rstrip(":")
     expect(page.locator("#orders")).to_contain_text(order_id)
     expect(page.locator("#cart li")).to_have_count(0)
+
+    # The order's line follows its status live: Cancel changes nothing on the page itself,
+    # the subscription relayed by the BFF does.
+    line = page.locator(f"#orders li[data-order-id='{order_id}']")
+    expect(line).to_contain_text("PLACED")
+    page.wait_for_timeout(1000)  # the subscription is open through the router
+    line.get_by_role("button", name="Cancel").click()
+    expect(line).to_contain_text("CANCELLED", timeout=10_000)
 
     _no_token_reached_the_browser(page, web, bodies)
 
