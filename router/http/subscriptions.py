@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from router.execution.service import GraphQLResult
 from router.execution.subscription import subscribe
@@ -156,6 +156,8 @@ class GraphQLWebSocket:
                 if message is None:
                     return
                 await self._handle(message, claims)
+                if self.websocket.application_state != WebSocketState.CONNECTED:
+                    return  # closed for a protocol error
         except WebSocketDisconnect:
             pass
         finally:

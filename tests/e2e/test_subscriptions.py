@@ -15,7 +15,7 @@ import orjson
 import pytest
 import websockets
 
-from tests.e2e.test_vendor_scoping import place_order_as_bob, router
+from tests.e2e.test_vendor_scoping import place_order_as_bob, router, vendor_token
 from tests.support.node_packages import install_packages, run_node
 from tests.support.oidc import sign_in_to_mobile_app
 from tests.support.stack import Stack
@@ -170,3 +170,32 @@ def test_graphql_ws_and_graphql_sse_clients_get_the_status_change(
         assert seen[name]["event"] == {
             "data": {"orderStatusChanged": {"id": order_id, "status": "CANCELLED"}}
         }
+
+
+def _open_subscriptions(stack: Stack) -> float:
+    text = httpx.get(f"{stack.url('router')}/metrics", timeout=10).text
+    line = next(row for row in text.splitlines()
+                if row.startswith("shopgraph_router_open_subscriptions "))  # fmt: skip
+    return float(line.split()[1])
+
+
+async def test_a_vendor_sees_only_its_own_new_orders_and_lines(
+    stack: Stack, redis_url: str
+) -> None:
+    query = "subscription { vendorOrderPlaced { id items { vendorId product { id } } } }"
+    messages = _subscribed(stack, vendor_token(stack, "v-01"), query, {})
+    first = asyncio.ensure_future(messages.__anext__())
+    await asyncio.sleep(1.0)
+    assert _open_subscriptions(stack) >= 1
+    # p-0002 is v-02's: that order is none of v-01's business; p-0001 is v-01's.
+    await asyncio.to_thread(place_order_as_bob, stack, redis_url, ["p-0002"])
+    mixed = await asyncio.to_thread(place_order_as_bob, stack, redis_url, ["p-0001", "p-0002"])
+    event = await first
+    order = event["payload"]["data"]["vendorOrderPlaced"]
+    assert order == {"id": mixed, "items": [{"vendorId": "v-01", "product": {"id": "p-0001"}}]}
+    await messages.aclose()
+    # The client gone, the router let go of the subscription (and of the subgraph's).
+    deadline = asyncio.get_running_loop().time() + 10
+    while _open_subscriptions(stack) > 0:
+        assert asyncio.get_running_loop().time() < deadline, "the subscription stayed open"
+        await asyncio.sleep(0.1)

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,7 @@ def router(subgraphs: Subgraphs) -> Iterator[TestClient]:
         yield client
 
 
-def router_process(config: dict[str, Any], directory: Path) -> Iterator[str]:
+def router_process(config: dict[str, Any], directory: Path) -> Generator[str, None, None]:
     """A router process on ``shop_live.graphql`` with ``config`` (as its YAML file in
     ``directory``) and production defaults otherwise; yields its GraphQL URL once ready."""
     config_file = directory / "router.yaml"
