@@ -138,6 +138,7 @@ class HttpSubgraphClient:
         self._timeouts = dict(timeouts or {})
         self._dedupe = dedupe
         self._in_flight: dict[_Key, asyncio.Future[SubgraphAnswer]] = {}
+        self._waiters: dict[asyncio.Future[SubgraphAnswer], int] = {}
 
     async def send(
         self, subgraph: str, url: str, body: JSONObject, headers: Mapping[str, str],
@@ -169,17 +170,37 @@ class HttpSubgraphClient:
         """The call, started now; its answer as a future (``send_bytes`` without the
         coroutine, so that a plan's parallel fetches need no task each). Identical calls in
         flight share one; each caller gets a future of its own, so that cancelling it (a
-        client gone) cancels nobody else's: the call runs on, within its timeout."""
+        client gone) cancels nobody else's: the call runs on, within its timeout, until the
+        last caller waiting for it gives up."""
         if not self._dedupe:
             return asyncio.ensure_future(self._post(subgraph, url, payload, headers, retry))
         key = (url, payload, tuple(sorted(headers.items())) if headers else ())
-        pending = self._in_flight.get(key)
-        if pending is not None:
-            return asyncio.shield(pending)
-        call = asyncio.ensure_future(self._post(subgraph, url, payload, headers, retry))
-        self._in_flight[key] = call
-        call.add_done_callback(lambda _: self._forget(key, call))
-        return asyncio.shield(call)
+        call = self._in_flight.get(key)
+        if call is None:
+            call = asyncio.ensure_future(self._post(subgraph, url, payload, headers, retry))
+            self._in_flight[key] = call
+            call.add_done_callback(lambda done: self._forget(key, done))
+        return self._waiter(key, call)
+
+    def _waiter(
+        self, key: _Key, call: asyncio.Future[SubgraphAnswer]
+    ) -> asyncio.Future[SubgraphAnswer]:
+        """A caller's own future of a shared call; when the last one waiting is cancelled
+        before the answer, the call is cancelled too (and a new caller starts another)."""
+        waiter = asyncio.shield(call)
+        self._waiters[call] = self._waiters.get(call, 0) + 1
+
+        def release(done: asyncio.Future[SubgraphAnswer]) -> None:
+            left = self._waiters.pop(call, 1) - 1
+            if left > 0:
+                self._waiters[call] = left
+            elif done.cancelled() and not call.done():
+                if self._in_flight.get(key) is call:
+                    del self._in_flight[key]
+                call.cancel()
+
+        waiter.add_done_callback(release)
+        return waiter
 
     def _forget(self, key: _Key, call: asyncio.Future[SubgraphAnswer]) -> None:
         if self._in_flight.get(key) is call:

@@ -203,26 +203,30 @@ def test_the_primary_does_not_wait_for_a_slow_deferred_entity_part(url: str) -> 
     assert arrived[0][0] < arrived[2][0]
 
 
-def _cancelled(url: str) -> float:
+def _metric(url: str, sample: str) -> float:
     metrics = httpx.get(url.replace("/graphql", "/metrics"), timeout=5).text
-    found = re.search(
-        r'shopgraph_router_deferred_parts_total\{outcome="cancelled"\} (\S+)', metrics
-    )
+    found = re.search(re.escape(sample) + r" (\S+)", metrics)
     return float(found.group(1)) if found else 0.0
 
 
+CANCELLED = 'shopgraph_router_deferred_parts_total{outcome="cancelled"}'
+PRODUCTS_IN_FLIGHT = 'shopgraph_router_subgraph_in_flight{subgraph="products"}'
+
+
 def test_a_client_going_away_cancels_the_remaining_work(url: str) -> None:
-    before = _cancelled(url)
+    before = _metric(url, CANCELLED)
     seconds = 4
     started = time.monotonic()
     with httpx.stream("POST", url, json={"query": SLOW % seconds}, headers={"accept": LEGACY},
                       timeout=30) as response:  # fmt: skip
-        first = next(response.iter_raw())
-        assert b'"hasNext":true' in first
-    # Closed after the first part: the router gives up the deferred part at once, not when
-    # the slow call would have answered. (The call itself runs on within its timeout: the
-    # router's identical calls in flight share it.)
-    while _cancelled(url) == before:
+        chunks = response.iter_raw()
+        assert b'"hasNext":true' in next(chunks)
+        while _metric(url, PRODUCTS_IN_FLIGHT) != 1:  # the slow call (metrics may lag a bit)
+            assert time.monotonic() - started < seconds, "the slow call is not in flight"
+            time.sleep(0.05)
+    # Closed after the first part: the router gives the deferred part up, and the slow
+    # subgraph call with it, at once, not when the call would have answered.
+    while _metric(url, CANCELLED) == before or _metric(url, PRODUCTS_IN_FLIGHT) != 0:
         assert time.monotonic() - started < seconds, "the deferred part was not cancelled"
         time.sleep(0.05)
     assert httpx.get(url.replace("/graphql", "/health/ready"), timeout=5).status_code == 200
