@@ -18,7 +18,7 @@ import strawberry
 from strawberry.federation.schema_directive import schema_directive
 from strawberry.schema_directive import Location
 
-SPEC_URL = "https://shopgraph.dev/cache-control/v0.1"
+SPEC_URL = "https://shopgraph.dev/cacheControl/v0.1"
 
 
 @strawberry.enum

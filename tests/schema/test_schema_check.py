@@ -62,7 +62,7 @@ def test_the_check_catches_a_breaking_change_against_the_previous_supergraph(
 ) -> None:
     """A supergraph with an extra field stands for the previous one: ours drops that field."""
     previous = tmp_path / "previous.graphql"
-    user = 'type User @key(fields: "id") {\n  id: ID!\n'
+    user = 'type User @cacheControl(scope: PRIVATE) @key(fields: "id") {\n  id: ID!\n'
     extended = compose(our_subgraphs(users=(user, user + "  nickname: String\n")))
     assert extended.supergraph_sdl is not None
     previous.write_text(extended.supergraph_sdl)
