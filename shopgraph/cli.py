@@ -92,11 +92,21 @@ def router(ctx: click.Context, supergraph: str | None, config_file: str | None,
 @router.command("plan")
 @click.argument("supergraph", type=click.Path(exists=True, dir_okay=False))
 @click.argument("operation", type=click.Path(exists=True, dir_okay=False))
-def router_plan(supergraph: str, operation: str) -> None:
+@click.option("--operation-name", "-o", help="Which operation of a file with several.")
+def router_plan(supergraph: str, operation: str, operation_name: str | None) -> None:
     """Print every planning stage of OPERATION over SUPERGRAPH."""
     from pathlib import Path
 
-    from graphql import GraphQLError, parse, validate
+    from graphql import (
+        DocumentNode,
+        GraphQLError,
+        NoUnusedFragmentsRule,
+        OperationDefinitionNode,
+        Source,
+        parse,
+        specified_rules,
+        validate,
+    )
 
     from router.planning import PlanningError
     from router.planning.explain import explain_plan
@@ -104,16 +114,45 @@ def router_plan(supergraph: str, operation: str) -> None:
 
     try:
         loaded = load_supergraph(Path(supergraph).read_text())
-        document = parse(Path(operation).read_text())
-    except (SupergraphError, GraphQLError) as error:
+        document = parse(Source(Path(operation).read_text(), operation))
+    except SupergraphError as error:
         raise click.ClickException(str(error)) from error
-    errors = validate(loaded.api_schema, document)
+    except GraphQLError as error:
+        raise click.ClickException(_located(error, operation)) from error
+    names = [d.name.value if d.name else None for d in document.definitions
+             if isinstance(d, OperationDefinitionNode)]  # fmt: skip
+    if operation_name is None and len(names) > 1:
+        raise click.ClickException(
+            f"{operation} has {len(names)} operations ({', '.join(map(str, names))}): "
+            "choose one with --operation-name"
+        )
+    if operation_name is not None and operation_name not in names:
+        raise click.ClickException(
+            f"{operation} has no operation {operation_name!r} (it has: "
+            f"{', '.join(map(str, names))})"
+        )
+    if operation_name is not None:  # the others need not be valid
+        chosen = [d for d in document.definitions if not isinstance(d, OperationDefinitionNode)
+                  or (d.name is not None and d.name.value == operation_name)]  # fmt: skip
+        document = DocumentNode(definitions=tuple(chosen))
+    rules = [rule for rule in specified_rules if rule is not NoUnusedFragmentsRule]
+    errors = validate(loaded.api_schema, document, rules)
     if errors:
-        raise click.ClickException("\n".join(e.message for e in errors))
+        raise click.ClickException("\n".join(_located(e, operation) for e in errors))
     try:
-        click.echo(explain_plan(loaded, document))
+        click.echo(explain_plan(loaded, document, operation_name))
     except PlanningError as error:
         raise click.ClickException(f"planning failed: {error.message}") from error
+
+
+def _located(error: Exception, path: str) -> str:
+    """``path:line:column: message``, as compilers write it."""
+    from graphql import GraphQLError
+
+    if isinstance(error, GraphQLError) and error.locations:
+        where = error.locations[0]
+        return f"{path}:{where.line}:{where.column}: {error.message}"
+    return f"{path}: {error}"
 
 
 @main.command()

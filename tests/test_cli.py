@@ -41,3 +41,37 @@ def test_router_plan_prints_every_stage() -> None:
     for stage in ("# 1. normalized operation", "# 2. fetch graph", "# 3. query plan"):
         assert stage in result.output
     assert '"kind": "Flatten"' in result.output
+
+
+SEVERAL = """query Listing { products { name } }
+query Broken { products { colour } }
+"""
+
+
+def test_router_plan_picks_one_of_several_operations(tmp_path: Path) -> None:
+    supergraph = ROOT / "tests" / "fixtures" / "supergraphs" / "entities.graphql"
+    operations = tmp_path / "operations.graphql"
+    operations.write_text(SEVERAL)
+    plan = ["router", "plan", str(supergraph), str(operations)]
+    unchosen = CliRunner().invoke(main, plan)
+    assert unchosen.exit_code == 1
+    assert "has 2 operations (Listing, Broken): choose one with --operation-name" in (
+        unchosen.output
+    )
+    listing = CliRunner().invoke(main, [*plan, "--operation-name", "Listing"])
+    assert listing.exit_code == 0, listing.output
+    assert "# 3. query plan" in listing.output
+    broken = CliRunner().invoke(main, [*plan, "-o", "Broken"])
+    assert broken.exit_code == 1
+    assert f"{operations}:2:27: Cannot query field 'colour' on type 'Product'" in broken.output
+    unknown = CliRunner().invoke(main, [*plan, "-o", "Other"])
+    assert "has no operation 'Other' (it has: Listing, Broken)" in unknown.output
+
+
+def test_router_plan_locates_syntax_errors(tmp_path: Path) -> None:
+    supergraph = ROOT / "tests" / "fixtures" / "supergraphs" / "entities.graphql"
+    operation = tmp_path / "broken.graphql"
+    operation.write_text("query {\n  products {\n")
+    result = CliRunner().invoke(main, ["router", "plan", str(supergraph), str(operation)])
+    assert result.exit_code == 1
+    assert f"{operation}:3:1: Syntax Error" in result.output

@@ -38,6 +38,7 @@ from router.http.graphiql import (
 )
 from router.http.graphql_request import BadRequestError, GraphQLRequest, read_graphql_request
 from router.http.inflight import InFlightRequests, request_key
+from router.http.landing import favicon, landing_page
 from router.http.media_types import response_media_type
 from router.http.multipart import DEFER_BAD_HEADER, IncrementalResponse, incremental_spec
 from router.http.operation_checks import Execution, OperationChecks, Rendered
@@ -257,9 +258,16 @@ def create_app(
     routes: list[BaseRoute] = [
         Route(config.graphql_path, graphql, methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Route("/health/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
     ]
+    if config.graphql_path != "/":
+
+        async def landing(_: Request) -> Response:
+            return landing_page(config)
+
+        routes.append(Route("/", landing, methods=["GET"]))
     if config.subscriptions.enabled:
         routes.append(WebSocketRoute(config.graphql_path, graphql_websocket))
     if config.playground:
