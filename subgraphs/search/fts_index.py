@@ -113,6 +113,8 @@ class SqliteSearchIndex:
             ).all()
             if rows:
                 total = rows[0].total
+            elif offset == 0:  # nothing matched in this snapshot (a count would take another)
+                total = 0
             else:  # past the end: count on its own
                 count = f"SELECT count(*) {base} WHERE {where}"
                 total = (await conn.execute(text(count), params)).scalar_one()
