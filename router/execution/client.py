@@ -67,6 +67,19 @@ class SubgraphAnswer:
     requests sharing the call decode it once."""
 
 
+def graphql_response(subgraph: str, answer: SubgraphAnswer) -> JSONObject:
+    """``answer`` decoded; :class:`SubgraphError` unless it is a GraphQL response."""
+    try:
+        decoded = orjson.loads(answer.body)
+    except orjson.JSONDecodeError:
+        decoded = None
+    if not isinstance(decoded, dict) or ("data" not in decoded and "errors" not in decoded):
+        raise SubgraphError(
+            f"subgraph '{subgraph}' answered HTTP {answer.status} without a GraphQL response"
+        )
+    return decoded
+
+
 class SubgraphClient(Protocol):
     """``retry``: the request may be sent again after a failure that says it was not handled
     (a query; never a mutation)."""
@@ -145,16 +158,7 @@ class HttpSubgraphClient:
         *, retry: bool = False,
     ) -> JSONObject:  # fmt: skip
         answer = await self.send_bytes(subgraph, url, orjson.dumps(body), headers, retry=retry)
-        status = answer.status
-        try:
-            decoded = orjson.loads(answer.body)
-        except orjson.JSONDecodeError:
-            decoded = None
-        if not isinstance(decoded, dict) or ("data" not in decoded and "errors" not in decoded):
-            raise SubgraphError(
-                f"subgraph '{subgraph}' answered HTTP {status} without a GraphQL response"
-            )
-        return decoded
+        return graphql_response(subgraph, answer)
 
     async def send_bytes(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str],

@@ -29,7 +29,12 @@ import orjson
 from router.cache import BoundedCache
 from router.cache.entities import MAX_TAGS_PER_ENTRY, EntityStore, Entry, tag_of
 from router.execution.cache_policy import CachePolicy, fetch_cache_policy, root_entity_ids
-from router.execution.client import SubgraphAnswer, SubgraphClient, SubgraphError
+from router.execution.client import (
+    SubgraphAnswer,
+    SubgraphClient,
+    SubgraphError,
+    graphql_response,
+)
 from router.supergraph import Supergraph
 from router.telemetry.metrics import ENTITY_CACHE
 from router.types import JSONObject
@@ -64,15 +69,7 @@ class CachingSubgraphClient:
         *, retry: bool = False,
     ) -> JSONObject:  # fmt: skip
         answer = await self.send_bytes(subgraph, url, orjson.dumps(body), headers, retry=retry)
-        try:
-            decoded = orjson.loads(answer.body)
-        except orjson.JSONDecodeError:
-            decoded = None
-        if not isinstance(decoded, dict) or ("data" not in decoded and "errors" not in decoded):
-            raise SubgraphError(
-                f"subgraph '{subgraph}' answered HTTP {answer.status} without a GraphQL response"
-            )
-        return decoded
+        return graphql_response(subgraph, answer)
 
     async def send_bytes(
         self, subgraph: str, url: str, payload: bytes, headers: Mapping[str, str],
