@@ -12,6 +12,9 @@ from typing import Any
 
 # Currencies without minor units; every other one has two (ISO 4217).
 ZERO_DECIMAL_CURRENCIES = frozenset({"CLP", "ISK", "JPY", "KRW", "PYG", "UGX", "VND"})
+DEFAULT_CURRENCY = "EUR"
+"""The shop's currency: the catalog's prices and a new customer's preference. An empty cart's
+subtotal is zero in it."""
 LOW_STOCK = 5
 PRODUCT_IMAGE_POINTS = 320
 """The width, in device-independent points, at which the product screen shows its image."""
@@ -148,13 +151,18 @@ def _next_cursor(page_info: Json) -> str | None:
 
 
 def empty_cart() -> Json:
-    return {"id": None, "lines": [], "item_count": 0, "subtotal": None}
+    return {"id": None, "lines": [], "item_count": 0, "subtotal": _zero()}
+
+
+def _zero() -> Json:
+    return price({"amount": 0, "currency": DEFAULT_CURRENCY})
 
 
 def cart(value: Json) -> Json:
+    """The subtotal is zero in the shop's currency for an empty cart, null for mixed ones."""
     lines = [_cart_line(item) for item in value["items"]]
     currencies = {line["line_total"]["currency"] for line in lines}
-    subtotal = None
+    subtotal = None if lines else _zero()
     if len(currencies) == 1:
         amount = sum(line["line_total"]["amount"] for line in lines)
         subtotal = price({"amount": amount, "currency": currencies.pop()})

@@ -64,7 +64,14 @@ def test_signed_in_answers_are_private(mobile: httpx.Client, alice: Tokens) -> N
 def test_a_cart_is_private_even_when_signed_out(mobile: httpx.Client) -> None:
     response = _get(mobile, "Cart")
     assert response.json() == {
-        "data": {"cart": {"id": None, "itemCount": 0, "subtotal": None, "lines": []}}
+        "data": {
+            "cart": {
+                "id": None,
+                "itemCount": 0,
+                "subtotal": {"amount": 0, "currency": "EUR", "formatted": "0.00 EUR"},
+                "lines": [],
+            }
+        }
     }
     assert response.headers["cache-control"] == "private, no-cache"
 

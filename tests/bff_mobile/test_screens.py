@@ -115,6 +115,7 @@ def test_an_anonymous_cart(mobile: httpx.Client) -> None:
     cart = data(mobile, "CreateCart")["createCart"]
     assert cart["id"]
     assert cart["lines"] == []
+    assert cart["subtotal"] == {"amount": 0, "currency": "EUR", "formatted": "0.00 EUR"}
     cart_id = cart["id"]
     cart = data(mobile, "AddToCart", productId="p-0002", quantity=2, cartId=cart_id)["addToCart"]
     [line] = cart["lines"]
@@ -125,6 +126,7 @@ def test_an_anonymous_cart(mobile: httpx.Client) -> None:
     assert data(mobile, "Cart", cartId=cart_id)["cart"] == cart
     emptied = data(mobile, "SetCartQuantity", productId="p-0002", quantity=0, cartId=cart_id)
     assert emptied["setCartQuantity"]["lines"] == []
+    assert emptied["setCartQuantity"]["subtotal"]["formatted"] == "0.00 EUR"
 
 
 def test_cart_errors_come_with_codes(mobile: httpx.Client) -> None:
