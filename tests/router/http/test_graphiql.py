@@ -102,6 +102,29 @@ def test_the_built_in_examples_are_valid_against_the_projects_supergraph() -> No
         assert validate(supergraph.api_schema, parse(example)) == [], example
 
 
+def test_the_examples_tabs_are_named_as_the_readme_says_and_their_comments_are_wrapped() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = []
+    for example in example_tabs(RouterConfig()):
+        [operation] = parse(example).definitions
+        name = operation.name.value  # type: ignore[attr-defined]
+        names.append(name)
+        assert f"`{name}`" in readme, name
+        comments = [line for line in example.splitlines() if line.startswith("#")]
+        assert comments[0].startswith(f"# {name}: "), comments[0]
+        assert all(len(line) <= 80 for line in comments), comments
+        assert all(len(line) >= 60 for line in comments[:-1]), comments  # filled, not ragged
+    assert names == ["SearchProducts", "MyOrders"]
+    assert "the `MyOrders` tab" in readme
+
+
+def test_the_my_orders_example_lists_orders_with_status_and_total() -> None:
+    _, orders = example_tabs(RouterConfig())
+    node = orders.partition("node {")[2]
+    assert "status" in node
+    assert "total {" in node
+
+
 def test_an_example_given_inline(tmp_path: Path) -> None:
     text = "# mine\n{ products(first: 1) { edges { node { id } } } }\n"
     with _client(playground=True, playground_example=text) as client:
