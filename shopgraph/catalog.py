@@ -7,7 +7,7 @@ store, the search index and the catalog event stream.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from datastores.embedded import redis_client
 from datastores.seed import SeedCatalog, SeedProduct, SeedReview, build_catalog
 from datastores.settings import StoreSettings
+from shopgraph.progress import Advance, Stages, no_progress, no_stages
 from subgraphs.common.events import CATALOG_STREAM, ProductSnapshot, parse_event
 from subgraphs.orders.model import StockLevel
 from subgraphs.orders.store import OrderStore
@@ -26,13 +27,7 @@ from subgraphs.search.app import open_index
 from subgraphs.search.index import SearchIndex
 from subgraphs.search.settings import SearchSettings
 
-Progress = Callable[[int], None]
-"""Called with how many more items are done."""
 PAGE = 500
-
-
-def _no_progress(_: int) -> None:
-    pass
 
 
 @contextlib.asynccontextmanager
@@ -65,6 +60,11 @@ async def open_order_store(stores: StoreSettings | None = None) -> AsyncIterator
         await orders.close()
 
 
+async def count_products(store: CatalogStore) -> int:
+    """How many products the catalog holds."""
+    return (await store.find_products(ProductFilter(), Seek(1))).total
+
+
 async def catalog_snapshots(store: CatalogStore) -> AsyncIterator[ProductSnapshot]:
     """Every product of the catalog as search indexes it, in id order."""
     names = {c.id: c.name for c in await store.categories()}
@@ -84,7 +84,7 @@ async def reindex(
     redis: Redis | None,
     *,
     stream: str = CATALOG_STREAM,
-    progress: Progress = _no_progress,
+    progress: Advance = no_progress,
 ) -> int:
     """Rebuild the search index from the catalog and swap it in; return the product count.
 
@@ -133,7 +133,9 @@ class SeedReport:
     stocked: int = 0
 
 
-async def seed_inventory(orders: OrderStore, catalog: SeedCatalog) -> int:
+async def seed_inventory(
+    orders: OrderStore, catalog: SeedCatalog, progress: Advance = no_progress
+) -> int:
     """Stock rows for the demo products (price and vendor from the catalog, 0 to 40 units,
     deterministic); existing rows are left alone. Returns how many products are stocked."""
     levels = [
@@ -142,6 +144,7 @@ async def seed_inventory(orders: OrderStore, catalog: SeedCatalog) -> int:
     ]
     for start in range(0, len(levels), PAGE):
         await orders.save_stock(levels[start : start + PAGE], replace=False)
+        progress(len(levels[start : start + PAGE]))
     return len(levels)
 
 
@@ -150,7 +153,7 @@ async def seed(
     index: SearchIndex | None,
     *,
     product_count: int | None = None,
-    progress: Progress = _no_progress,
+    progress: Stages = no_stages,
     catalog: SeedCatalog | None = None,
     orders: OrderStore | None = None,
 ) -> SeedReport:
@@ -158,7 +161,8 @@ async def seed(
 
     Idempotent: products already present (by id) are left as they are, with their reviews;
     categories and vendors are written again.
-    ``progress`` counts products written, then products indexed.
+    ``progress`` starts a stage for the demo products, then the products indexed, then the
+    demo products stocked.
     """
     data = catalog or (build_catalog(product_count) if product_count else build_catalog())
     await store.save_categories(
@@ -166,15 +170,21 @@ async def seed(
     )
     await store.save_vendors([Vendor(v.id, v.name) for v in data.vendors])
     added = reviews = 0
+    written = progress("demo products", len(data.products))
     for start in range(0, len(data.products), PAGE):
         batch = data.products[start : start + PAGE]
         given = [_review(item, r) for item in batch for r in item.reviews]
         new = set(await store.import_products([_product(item) for item in batch], given))
         added += len(new)
         reviews += sum(1 for r in given if r.product_id in new)
-        progress(len(batch))
-    indexed = await reindex(store, index, None, progress=progress) if index is not None else 0
-    stocked = await seed_inventory(orders, data) if orders is not None else 0
+        written(len(batch))
+    indexed = stocked = 0
+    if index is not None:
+        total = await count_products(store)
+        indexed = await reindex(store, index, None, progress=progress("products indexed", total))
+    if orders is not None:
+        stocking = progress("demo products stocked", len(data.products))
+        stocked = await seed_inventory(orders, data, stocking)
     return SeedReport(added, len(data.products) - added, reviews, indexed, stocked)
 
 

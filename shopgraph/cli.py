@@ -257,13 +257,13 @@ def seed(product_count: int) -> None:
     """
     from shopgraph.catalog import open_catalog_stores, open_order_store
     from shopgraph.catalog import seed as seed_catalog
+    from shopgraph.progress import ProgressReporter
 
     async def run() -> None:
         async with open_catalog_stores() as (store, index, _), open_order_store() as orders:
-            with click.progressbar(length=2 * product_count, label="seeding catalog",
-                                   file=sys.stderr) as bar:  # fmt: skip
+            with ProgressReporter("seed") as reporter:
                 report = await seed_catalog(store, index, product_count=product_count,
-                                            progress=bar.update, orders=orders)  # fmt: skip
+                                            progress=reporter.stage, orders=orders)  # fmt: skip
         click.echo(
             f"products: {report.products_added} added, {report.products_present} already there; "
             f"reviews: {report.reviews_added} added; search index: {report.indexed} products; "
@@ -284,13 +284,14 @@ def search_reindex() -> None:
 
     Searches keep answering from the old index until the new one is swapped in.
     """
-    from shopgraph.catalog import open_catalog_stores, reindex
+    from shopgraph.catalog import count_products, open_catalog_stores, reindex
+    from shopgraph.progress import ProgressReporter
 
     async def run() -> None:
         async with open_catalog_stores() as (store, index, redis):
-            with click.progressbar(label="reindexing", length=0, file=sys.stderr,
-                                   show_pos=True) as bar:  # fmt: skip
-                count = await reindex(store, index, redis, progress=bar.update)
+            with ProgressReporter("reindex") as reporter:
+                products = reporter.stage("products", await count_products(store))
+                count = await reindex(store, index, redis, progress=products)
         click.echo(f"search index rebuilt: {count} products")
 
     asyncio.run(run())

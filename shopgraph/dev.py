@@ -66,10 +66,12 @@ def _configure_telemetry() -> None:
 async def _load_demo_catalog() -> None:
     """Seed the configured (by default embedded) catalog and search stores; quick when seeded."""
     from shopgraph.catalog import open_catalog_stores, open_order_store, seed
+    from shopgraph.progress import ProgressReporter
 
     click.echo("shopgraph dev: loading the demo catalog…")
     async with open_catalog_stores() as (store, index, _), open_order_store() as orders:
-        report = await seed(store, index, orders=orders)
+        with ProgressReporter("seed") as reporter:
+            report = await seed(store, index, orders=orders, progress=reporter.stage)
     click.echo(f"  catalog     {report.products_added + report.products_present} products "
                f"({report.products_added} new), {report.indexed} in the search index")  # fmt: skip
 
