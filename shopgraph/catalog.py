@@ -127,10 +127,26 @@ async def _replay(redis: Redis, stream: str, after: str, index: SearchIndex) -> 
 @dataclass
 class SeedReport:
     products_added: int
+    """Demo products this seeding wrote."""
     products_present: int
+    """Demo products that were there already (kept as they were)."""
     reviews_added: int
     indexed: int
     stocked: int = 0
+    products_total: int = 0
+    """Every product in the store afterwards, the ones added since an earlier seeding too."""
+
+    def summary(self) -> str:
+        """What the store holds, as ``make dev`` says it on start."""
+        added, present, total = self.products_added, self.products_present, self.products_total
+        since = max(0, total - added - present)
+        if present == 0 and since == 0:
+            return f"seeded {added} demo products"
+        parts = [f"{present} demo products already present"]
+        if added:
+            parts.append(f"{added} seeded now")
+        parts.append(f"{since} added since")
+        return f"{total} products ({', '.join(parts)})"
 
 
 async def seed_inventory(
@@ -178,14 +194,14 @@ async def seed(
         added += len(new)
         reviews += sum(1 for r in given if r.product_id in new)
         written(len(batch))
+    total = await count_products(store)
     indexed = stocked = 0
     if index is not None:
-        total = await count_products(store)
         indexed = await reindex(store, index, None, progress=progress("products indexed", total))
     if orders is not None:
         stocking = progress("demo products stocked", len(data.products))
         stocked = await seed_inventory(orders, data, stocking)
-    return SeedReport(added, len(data.products) - added, reviews, indexed, stocked)
+    return SeedReport(added, len(data.products) - added, reviews, indexed, stocked, total)
 
 
 def _product(item: SeedProduct) -> Product:

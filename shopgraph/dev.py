@@ -72,8 +72,7 @@ async def _load_demo_catalog() -> None:
     async with open_catalog_stores() as (store, index, _), open_order_store() as orders:
         with ProgressReporter("seed") as reporter:
             report = await seed(store, index, orders=orders, progress=reporter.stage)
-    click.echo(f"  catalog     {report.products_added + report.products_present} products "
-               f"({report.products_added} new), {report.indexed} in the search index")  # fmt: skip
+    click.echo(f"  catalog     {report.summary()}, {report.indexed} in the search index")
 
 
 async def _supervise(services: Sequence[Service], host: str) -> int:

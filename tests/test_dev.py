@@ -1,5 +1,7 @@
 """``shopgraph dev`` runs what this build has on fixed ports and stops cleanly on Ctrl-C."""
 
+import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -10,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shopgraph.dev import run_dev
+from shopgraph.catalog import SeedReport, open_catalog_stores
+from shopgraph.dev import _load_demo_catalog, run_dev
 from shopgraph.services import Service
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,3 +89,41 @@ def test_a_service_that_fails_to_start_stops_the_others_with_an_error(
     err = capsys.readouterr().err
     assert "shopgraph dev: broken failed: startup failed (exit status 3)" in err
     assert "fine failed" not in err
+
+
+def test_the_catalog_line_on_start_counts_the_whole_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SHOPGRAPH_DATA_DIR", str(tmp_path))
+    for name in ("MONGO", "POSTGRES", "ELASTICSEARCH", "REDIS"):
+        monkeypatch.delenv(f"SHOPGRAPH_{name}_URL", raising=False)
+    asyncio.run(_load_demo_catalog())
+    first = capsys.readouterr().out
+    assert "  catalog     seeded 2000 demo products, 2000 in the search index\n" in first
+
+    async def add_a_product() -> None:
+        async with open_catalog_stores() as (store, _, _):
+            [demo] = await store.products_by_ids(["p-0001"])
+            assert demo is not None
+            await store.create_product(dataclasses.replace(demo, id="p-9001", sku="SG-09001"))
+
+    asyncio.run(add_a_product())
+    asyncio.run(_load_demo_catalog())
+    again = capsys.readouterr().out
+    assert (
+        "  catalog     2001 products (2000 demo products already present, 1 added since), "
+        "2001 in the search index\n"
+    ) in again
+
+
+def test_a_seed_summary_says_what_was_there_and_what_was_seeded() -> None:
+    assert SeedReport(60, 0, 10, 60, products_total=60).summary() == "seeded 60 demo products"
+    assert SeedReport(0, 60, 0, 61, products_total=61).summary() == (
+        "61 products (60 demo products already present, 1 added since)"
+    )
+    assert SeedReport(20, 40, 3, 65, products_total=65).summary() == (
+        "65 products (40 demo products already present, 20 seeded now, 5 added since)"
+    )
+    assert SeedReport(60, 0, 10, 62, products_total=62).summary() == (
+        "62 products (0 demo products already present, 60 seeded now, 2 added since)"
+    )
