@@ -8,18 +8,36 @@ BIN := $(VENV)/bin
 
 GRAPHIQL := router/http/graphiql
 
-.PHONY: dev test test-servers clean
+.PHONY: dev test setup test-servers clean
 
 dev: $(VENV)/.synced $(GRAPHIQL)/node_modules/.installed
 	$(BIN)/shopgraph dev
 
-test: $(VENV)/.synced $(GRAPHIQL)/node_modules/.installed test-servers
+test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/shopgraph schema check
 	$(BIN)/pytest
+
+# `make test`'s set-up, a step at a time: a line saying a step is up to date (`make -q`), or
+# one as it starts and one when it is done, with its duration; then the whole set-up's.
+SETUP_BEGAN := $(shell date +%s%N)
+SECONDS_SINCE = awk -v began=$(1) -v now="$$(date +%s%N)" 'BEGIN { printf "%.1fs", (now - began) / 1e9 }'
+RUN_STEP = began=$$(date +%s%N); echo "make test: $(1)..."; $(MAKE) --no-print-directory $(2) \
+	&& echo "make test: $(1) done in $$($(call SECONDS_SINCE,$$began))"
+define step
+	@if $(MAKE) -q --no-print-directory $(2) 2>/dev/null; then \
+	  echo "make test: $(1) up to date"; else $(call RUN_STEP,$(1),$(2)); fi
+endef
+
+setup:
+	$(call step,tools (uv $(UV_VERSION)),$(UV))
+	$(call step,venv sync,$(VENV)/.synced)
+	@$(call RUN_STEP,test servers' programs,test-servers)
+	$(call step,GraphiQL node_modules,$(GRAPHIQL)/node_modules/.installed)
+	@echo "make test: set-up done in $$($(call SECONDS_SINCE,$(SETUP_BEGAN)))"
 
 # Install the test servers' programs when missing (Debian packages, FerretDB, Elasticsearch).
 test-servers: $(VENV)/.synced

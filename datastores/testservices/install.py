@@ -73,6 +73,7 @@ def _apt_install(packages: list[str]) -> None:
         prefix = ["sudo", "-n"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     print(f"[testservices] installing Debian packages: {' '.join(packages)}", flush=True)
+    began = time.monotonic()
     steps = [
         ["apt-get", "update", "-qq"],
         ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
@@ -83,6 +84,8 @@ def _apt_install(packages: list[str]) -> None:
         )
         if result.returncode != 0:
             raise TestServiceError(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
+    took = time.monotonic() - began
+    print(f"[testservices] Debian packages: installed ({took:.1f}s)", flush=True)
 
 
 if __name__ == "__main__":
