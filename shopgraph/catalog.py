@@ -159,8 +159,9 @@ async def seed_inventory(
         for p in catalog.products
     ]
     for start in range(0, len(levels), PAGE):
-        await orders.save_stock(levels[start : start + PAGE], replace=False)
-        progress(len(levels[start : start + PAGE]))
+        batch = levels[start : start + PAGE]
+        await orders.save_stock(batch, replace=False)
+        progress(len(batch))
     return len(levels)
 
 
