@@ -30,6 +30,7 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
     os.environ.setdefault("SHOPGRAPH_BFF_MOBILE_MODE", "development")
     _configure_telemetry()
     runnable = [s for s in services if s.available]
+    _use_local_media(runnable)
     for missing in (s for s in services if not s.available):
         click.echo(f"  {missing.name:<11} (not part of this build yet)")
     if not runnable:
@@ -48,6 +49,14 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
                        f"{error}", err=True)  # fmt: skip
             return 1
     return asyncio.run(_supervise(runnable, host))
+
+
+def _use_local_media(services: Sequence[Service]) -> None:
+    """Product image URLs point at the media service when it runs, which draws the demo
+    images no CDN serves in development (unless ``SHOPGRAPH_CDN_BASE_URL`` says otherwise)."""
+    media = next((s for s in services if s.name == "media"), None)
+    if media is not None:
+        os.environ.setdefault("SHOPGRAPH_CDN_BASE_URL", f"{media.url}/images")
 
 
 def _configure_telemetry() -> None:

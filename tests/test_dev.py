@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from shopgraph.catalog import SeedReport, open_catalog_stores
-from shopgraph.dev import _load_demo_catalog, run_dev
-from shopgraph.services import Service
+from shopgraph.dev import _load_demo_catalog, _use_local_media, run_dev
+from shopgraph.services import SERVICES, Service
+from subgraphs.products.settings import ProductsSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFSET = 20000  # away from the ports a developer's own `make dev` uses
@@ -53,6 +54,19 @@ def _check_the_demo_catalog() -> None:
     assert hit["product"]["name"] == "Aurora Noise-Cancelling Headphones"
     assert hit["product"]["price"] == {"currency": "EUR"}
     assert isinstance(hit["product"]["stock"]["inStock"], bool)
+    _check_the_demo_images()
+
+
+def _check_the_demo_images() -> None:
+    """Product image URLs point at the media service, which draws them."""
+    products = f"http://127.0.0.1:{4001 + OFFSET}/graphql"
+    query = '{ product(id: "p-0001") { images { url(size: SMALL) } } }'
+    body = httpx.post(products, json={"query": query}).json()
+    [image] = body["data"]["product"]["images"]
+    assert image["url"] == f"http://127.0.0.1:{4500 + OFFSET}/images/w_320/products/p-0001/main.jpg"
+    response = httpx.get(image["url"])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/jpeg"
 
 
 def _check_running_then_stop(process: "subprocess.Popen[str]") -> None:
@@ -76,6 +90,22 @@ def _check_running_then_stop(process: "subprocess.Popen[str]") -> None:
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_dev_points_image_urls_at_the_media_service_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHOPGRAPH_DEV_PORT_OFFSET", "900")
+    monkeypatch.delenv("SHOPGRAPH_CDN_BASE_URL", raising=False)
+    without_media = [s for s in SERVICES if s.name != "media"]
+    _use_local_media(without_media)
+    assert "SHOPGRAPH_CDN_BASE_URL" not in os.environ
+    _use_local_media(SERVICES)
+    assert os.environ["SHOPGRAPH_CDN_BASE_URL"] == "http://127.0.0.1:5400/images"
+    assert ProductsSettings().cdn_base_url == "http://127.0.0.1:5400/images"
+    monkeypatch.setenv("SHOPGRAPH_CDN_BASE_URL", "https://cdn.example.com/img")
+    _use_local_media(SERVICES)
+    assert os.environ["SHOPGRAPH_CDN_BASE_URL"] == "https://cdn.example.com/img"
 
 
 def test_a_service_that_fails_to_start_stops_the_others_with_an_error(

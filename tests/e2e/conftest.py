@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.stack import Stack, running_stack, stores_on_test_servers
 
-OFFSET = 21500  # ports 24500-25600: apart from the other stacks of the test suite
+OFFSET = 21600  # ports 24600-26100: apart from the other stacks of the test suite
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from tests.support.sql import postgres_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE_PORTS = {"router": 4000, "products": 4001, "orders": 4002, "search": 4003, "users": 4004,
-              "identity": 4100, "bff_web": 3000, "bff_mobile": 3001}  # fmt: skip
+              "identity": 4100, "bff_web": 3000, "bff_mobile": 3001, "media": 4500}  # fmt: skip
 
 
 @dataclass(frozen=True)
