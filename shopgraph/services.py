@@ -62,7 +62,7 @@ SERVICES: tuple[Service, ...] = (
     Service("bff_web", 3000, "bff_web.app:create_app", "web BFF"),
     Service("bff_mobile", 3001, "bff_mobile.app:create_app", "mobile BFF"),
     Service("media", 4500, "shopgraph.media.app:create_app",
-            "demo product images, in place of the CDN (development only)"),
+            "demo product images, in place of the CDN (development only)", observed=False),
     Service("traces", 16686, "observability.viewer:create_app",
             "the last traces of every service (development only)", observed=False),
 )  # fmt: skip
