@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 
 GRAPHIQL := router/http/graphiql
+AXE := tests/e2e
 
 .PHONY: dev test setup test-servers clean
 
@@ -37,6 +38,7 @@ setup:
 	$(call step,venv sync,$(VENV)/.synced)
 	@$(call RUN_STEP,test servers' programs,test-servers)
 	$(call step,GraphiQL node_modules,$(GRAPHIQL)/node_modules/.installed)
+	$(call step,the browser tests' axe-core,$(AXE)/node_modules/.installed)
 	@echo "make test: set-up done in $$($(call SECONDS_SINCE,$(SETUP_BEGAN)))"
 
 # Install the test servers' programs when missing (Debian packages, FerretDB, Elasticsearch).
@@ -48,6 +50,11 @@ $(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/packag
 	npm ci --prefix $(GRAPHIQL) --no-audit --no-fund --loglevel=error
 	touch $@
 
+# axe-core, which the browser tests inject into each page to check its accessibility.
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
+	npm ci --prefix $(AXE) --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
@@ -57,4 +64,5 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(TOOLS) build .mypy_cache .ruff_cache .pytest_cache $(GRAPHIQL)/node_modules
+	rm -rf $(VENV) $(TOOLS) build .mypy_cache .ruff_cache .pytest_cache $(GRAPHIQL)/node_modules \
+		$(AXE)/node_modules

@@ -3,10 +3,8 @@ forwarded to the router with the session's access token. The browser never sees 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import random
 import re
 import secrets
 import time
@@ -30,13 +28,16 @@ from starlette.responses import (
     Response,
     StreamingResponse,
 )
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from bff_web.body_limit import BodyLimit
 from bff_web.csrf import CsrfProtection
 from bff_web.health import ReadinessCheck, readiness_route, redis_check, router_check
 from bff_web.oidc import OidcClient, SignInError, expires_at
+from bff_web.pages import Answer, Storefront, Viewer
 from bff_web.request_id import RequestId
+from bff_web.router_client import RETRY_STATUSES, RouterUnavailableError, call_router, is_json
 from bff_web.sessions import SIGN_IN_TTL_SECONDS, PendingSignIn, Session, SessionStore, binding
 from bff_web.settings import WebSettings
 from observability.context import current_request, note_operation
@@ -45,12 +46,18 @@ CLIENT_NAME = "shopgraph-web"
 """Who the router's logs and metrics say called it (``apollographql-client-name``)."""
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-PAGE = (STATIC / "index.html").read_text()
-SCRIPT = (STATIC / "app.js").read_text()
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
+ICON = (STATIC / "favicon.svg").read_bytes()
+
+
+def content_security_policy(media_origin: str) -> str:
+    """Scripts and styles from the BFF only; images also from the media origin (the CDN)."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' {media_origin}; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+
 SIGN_IN_COOKIE = "sg_signin"
 """Set by ``/auth/login``: the callback signs in only the browser that started the sign-in."""
 SIGN_IN_VALUE = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -60,9 +67,6 @@ MERGE_CART = """mutation MergeAnonymousCart($cartId: ID!) {
 MAX_TOKENS = 10_000
 """A forwarded document is parsed (to know whether it is a query) only up to this many tokens;
 a larger one is forwarded as it is, neither cached nor retried."""
-RETRY_STATUSES = frozenset({502, 503, 504})
-NOT_ANSWERED = (httpx.ConnectTimeout, httpx.NetworkError, httpx.RemoteProtocolError)
-"""The connection failed before the router answered: a query may go again, a mutation not."""
 
 
 @dataclass
@@ -108,13 +112,50 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         s = services()
         return [redis_check(s.sessions.redis), router_check(s.http, settings.router_url)]
 
-    async def page(_: Request) -> Response:
-        return HTMLResponse(PAGE, headers={"cache-control": "no-store",
-                                           "content-security-policy": CSP})  # fmt: skip
+    async def who_is(request: Request) -> Viewer:
+        """The viewer of a page, from its session (kept on the request for :func:`ask`)."""
+        s = services()
+        session = await s.sessions.load(request.cookies.get(settings.cookie_name))
+        if session is not None and session.signed_in and not await _fresh(s, session):
+            session = None  # the session has ended: the page is shown signed out
+        request.state.session = session
+        if session is None:
+            return Viewer()
+        if not session.signed_in:
+            return Viewer(anonymous_cart_id=session.anonymous_cart_id)
+        user = session.user
+        return Viewer(signed_in=True, name=user.get("name"), vendor_id=user.get("vendorId"))
 
-    async def script(_: Request) -> Response:
-        return Response(SCRIPT, media_type="text/javascript",
-                        headers={"cache-control": "no-cache"})  # fmt: skip
+    async def ask(request: Request, query: str, variables: dict[str, Any]) -> Answer:
+        """A page's query, sent to the router with the session's token."""
+        s = services()
+        session: Session | None = getattr(request.state, "session", None)
+        headers = {"content-type": "application/json",
+                   "accept": "application/graphql-response+json",
+                   "x-request-id": request.scope["state"]["request_id"],
+                   "apollographql-client-name": CLIENT_NAME}  # fmt: skip
+        if session is not None and session.signed_in:
+            headers["authorization"] = f"Bearer {session.access_token}"
+        body = orjson.dumps({"query": query, "variables": variables})
+        try:
+            answer = await call_router(s, body, headers, retry=True)
+            payload = orjson.loads(answer.content)
+        except RouterUnavailableError as error:
+            return Answer({}, [{"message": f"The shop cannot be reached right now ({error}); "
+                                "try again in a moment.",
+                                "extensions": {"code": "ROUTER_UNAVAILABLE"}}])  # fmt: skip
+        except orjson.JSONDecodeError:
+            return Answer({}, [{"message": f"The shop answered {answer.status_code}; try again.",
+                                "extensions": {"code": "ROUTER_UNAVAILABLE"}}])  # fmt: skip
+        if payload.get("errors"):
+            log.info("page query %s: %s", answer.status_code, payload["errors"][:3])
+        return Answer(payload.get("data") or {}, payload.get("errors") or [])
+
+    storefront = Storefront(who_is, ask, content_security_policy(settings.media_origin))
+
+    async def favicon(_: Request) -> Response:
+        return Response(ICON, media_type="image/svg+xml",
+                        headers={"cache-control": "public, max-age=86400"})  # fmt: skip
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "UP"})
@@ -167,7 +208,8 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
             access_token=token["access_token"], refresh_token=token.get("refresh_token"),
             id_token=token.get("id_token"), expires_at=expires_at(token),
             user={"id": claims.get("oid") or claims.get("sub"), "name": claims.get("name"),
-                  "email": emails[0] if emails else None},
+                  "email": emails[0] if emails else None,
+                  "vendorId": claims.get("extension_VendorId")},
         )  # fmt: skip
         if previous is not None:
             if previous.anonymous_cart_id:
@@ -243,10 +285,10 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
             return await _relay_subscription(s, body, headers)
         query = kind == "query"
         try:
-            answer = await _call_router(s, body, headers, retry=query)
+            answer = await call_router(s, body, headers, retry=query)
         except RouterUnavailableError as error:
             return _graphql_error(error.status, str(error), "ROUTER_UNAVAILABLE")
-        if answer.status_code in RETRY_STATUSES and not _is_json(answer.content):
+        if answer.status_code in RETRY_STATUSES and not is_json(answer.content):
             return _graphql_error(502, f"the router answered {answer.status_code}",
                                   "ROUTER_UNAVAILABLE")  # fmt: skip
         signed_in = session is not None and session.signed_in
@@ -258,8 +300,10 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/", page),
-            Route("/app.js", script),
+            *storefront.routes(),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            Route("/favicon.ico", favicon),
+            Route("/favicon.svg", favicon),
             Route("/health", health),
             readiness_route(readiness_checks),
             Route("/auth/login", login),
@@ -303,7 +347,7 @@ async def _fresh(s: Services, session: Session) -> bool:
 async def _merge_cart(s: Services, session: Session, cart: str, request: Request) -> None:
     body = orjson.dumps({"query": MERGE_CART, "variables": {"cartId": cart}})
     try:
-        answer = await _call_router(s, body, retry=False, headers={
+        answer = await call_router(s, body, retry=False, headers={
             "content-type": "application/json", "authorization": f"Bearer {session.access_token}",
             "x-request-id": request.scope["state"]["request_id"],
         })  # fmt: skip
@@ -311,39 +355,6 @@ async def _merge_cart(s: Services, session: Session, cart: str, request: Request
             log.warning("cart merge failed: %s", answer.text)
     except (RouterUnavailableError, ValueError) as error:
         log.warning("cart merge failed: %s", error)
-
-
-class RouterUnavailableError(Exception):
-    """No answer from the router: ``status`` is what the browser gets (502 or 504)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-async def _call_router(
-    s: Services, body: bytes, headers: dict[str, str], *, retry: bool
-) -> httpx.Response:
-    """POST ``body`` to the router, in ``router_timeout_seconds`` at most. A query (``retry``)
-    goes once more, after a jittered pause, when the connection failed or the router answered
-    502, 503 or 504; a mutation never does, since it may have run."""
-    settings = s.settings
-    try:
-        async with asyncio.timeout(settings.router_timeout_seconds):
-            if retry:
-                answer = await _first_try(s, body, headers)
-                if answer is not None:
-                    return answer
-                jitter = random.uniform(0.5, 1.5)  # noqa: S311 (spreads retries; no secret)
-                await asyncio.sleep(settings.router_retry_backoff_seconds * jitter)
-            return await s.http.post(settings.router_url, content=body, headers=headers)
-    except httpx.ConnectTimeout as error:
-        raise RouterUnavailableError("the router cannot be reached: ConnectTimeout", 502) from error
-    except (TimeoutError, httpx.TimeoutException) as error:
-        raise RouterUnavailableError("the router did not answer in time", 504) from error
-    except httpx.HTTPError as error:
-        message = f"the router cannot be reached: {type(error).__name__}"
-        raise RouterUnavailableError(message, 502) from error
 
 
 SUBSCRIPTION_IDLE_SECONDS = 60.0
@@ -389,26 +400,6 @@ async def _relay_subscription(s: Services, body: bytes, headers: dict[str, str])
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
-
-
-async def _first_try(s: Services, body: bytes, headers: dict[str, str]) -> httpx.Response | None:
-    """The router's answer to a query, or None when the query should go once more."""
-    try:
-        answer = await s.http.post(s.settings.router_url, content=body, headers=headers)
-    except NOT_ANSWERED as error:
-        log.info("router call failed (%r): the query goes once more", error)
-        return None
-    if answer.status_code in RETRY_STATUSES:
-        log.info("the router answered %s: the query goes once more", answer.status_code)
-        return None
-    return answer
-
-
-def _is_json(content: bytes) -> bool:
-    try:
-        return isinstance(orjson.loads(content), dict)
-    except orjson.JSONDecodeError:
-        return False
 
 
 def _operation_type(payload: Any) -> str | None:

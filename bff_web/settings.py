@@ -42,7 +42,13 @@ class WebSettings(BaseSettings):
     client_id: str = "bff-web"
     client_secret: str = "bff-web-dev-secret"  # noqa: S105 (the local provider's dev secret)
     scopes: str = (f"openid offline_access {API_SCOPES}/orders.read {API_SCOPES}/orders.write "
-                   f"{API_SCOPES}/profile.read {API_SCOPES}/profile.write")  # fmt: skip
+                   f"{API_SCOPES}/profile.read {API_SCOPES}/profile.write "
+                   f"{API_SCOPES}/catalog.write")  # fmt: skip
+    """What the BFF may do for the person signed in; their roles decide the rest (a customer's
+    catalog.write allows nothing, a vendor's its own catalogue in the vendor console)."""
+    media_origin: str = Field(default_factory=lambda: f"http://127.0.0.1:{4500 + _offset()}")
+    """Where product images come from (the CDN's origin in production; the dev media service),
+    the only other origin the pages' Content-Security-Policy allows images from."""
     session_ttl_seconds: int = 8 * 3600
     refresh_margin_seconds: int = 60
     """Refresh the access token this long before it expires."""
