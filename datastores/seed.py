@@ -4,6 +4,8 @@ The same call always gives the same data (a fixed random seed, fixed ids), so lo
 changes nothing and tests can name products by id. Twenty hand-written products with
 distinctive names and descriptions come first (``p-0001`` to ``p-0020``): the search quality
 test looks for them; the rest are generated from each category's nouns, brands and features.
+The demo customers' orders (:data:`DEMO_ORDERS`) go with the catalog, so the order history
+and the vendors' order lists show something from the first start.
 This module makes plain values only; ``shopgraph seed`` writes them through the stores' ports.
 """
 
@@ -291,6 +293,48 @@ def _product(rng: random.Random, n: int, name: str, brand: str, category: SeedCa
         created_at=created,
         variants=variants, image_keys=[f"products/{product_id}/main.jpg"], reviews=reviews,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SeedOrder:
+    """A demo order; its times are ages, counted back from the moment of seeding, so that a
+    demo started any day shows an order delivered weeks ago and one shipped days ago."""
+
+    key: str
+    """The idempotency key: seeding again finds the order by it instead of placing another."""
+    user_id: str
+    lines: list[tuple[str, int]]
+    """(product id, quantity)."""
+    shipping: dict[str, str]
+    placed_ago: timedelta
+    changes: list[tuple[str, timedelta, str]] = field(default_factory=list)
+    """(status, age, note) after placing, oldest first: SHIPPED, DELIVERED or CANCELLED."""
+
+
+ALICE_ADDRESS = {"recipient": "Alice Moreau", "line1": "12 Rue des Lilas", "line2": "",
+                 "city": "Lyon", "postal_code": "69003", "country": "FR"}  # fmt: skip
+BOB_ADDRESS = {"recipient": "Bob Lindqvist", "line1": "Storgatan 8", "line2": "lgh 1102",
+               "city": "Uppsala", "postal_code": "753 20", "country": "SE"}  # fmt: skip
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+# Lines from vendor v-01 (p-0013, p-0025, p-0049) and v-02 (p-0026, p-0038, p-0050) so both
+# demo vendors find orders of their own; all among the first 60 products (the test catalog),
+# none of the products the end-to-end tests order, each well within its seeded stock.
+DEMO_ORDERS: list[SeedOrder] = [
+    SeedOrder("demo-alice-1", "u-alice", [("p-0013", 1), ("p-0026", 2)], ALICE_ADDRESS, 38 * DAY,
+              [("SHIPPED", 37 * DAY, "handed to the carrier"),
+               ("DELIVERED", 34 * DAY, "delivered to the customer")]),
+    SeedOrder("demo-alice-2", "u-alice", [("p-0009", 1), ("p-0049", 1)], ALICE_ADDRESS, 16 * DAY,
+              [("CANCELLED", 16 * DAY - 3 * HOUR, "cancelled by the customer")]),
+    SeedOrder("demo-alice-3", "u-alice", [("p-0025", 1), ("p-0004", 1)], ALICE_ADDRESS, 5 * DAY,
+              [("SHIPPED", 3 * DAY, "handed to the carrier")]),
+    SeedOrder("demo-alice-4", "u-alice", [("p-0038", 1), ("p-0006", 2)], ALICE_ADDRESS, 2 * HOUR),
+    SeedOrder("demo-bob-1", "u-bob", [("p-0050", 3), ("p-0013", 1)], BOB_ADDRESS, 24 * DAY,
+              [("SHIPPED", 23 * DAY, "handed to the carrier"),
+               ("DELIVERED", 21 * DAY, "delivered to the customer")]),
+    SeedOrder("demo-bob-2", "u-bob", [("p-0026", 1), ("p-0025", 1)], BOB_ADDRESS, 1 * DAY),
+]  # fmt: skip
 
 
 def iter_batches(items: list[SeedProduct], size: int) -> Iterator[list[SeedProduct]]:

@@ -128,8 +128,10 @@ class OrderStore(Protocol):
     async def place_order(
         self, *, user_id: str, idempotency_key: str, lines: Sequence[CartLine],
         shipping: dict[str, Any], payment_reference: str, now: datetime,
+        order_id: str | None = None,
     ) -> Order:  # fmt: skip
-        """Reserve the stock and create the order, all or nothing.
+        """Reserve the stock and create the order, all or nothing; its id is ``order_id``, or
+        a new one (:func:`new_order_id`).
 
         Raises :class:`OutOfStockError`, :class:`UnknownProductError`, or
         :class:`DuplicateOrderError` when the idempotency key is already used.
@@ -175,9 +177,11 @@ class OrderStore(Protocol):
     async def close(self) -> None: ...
 
 
-def new_order_id() -> str:
-    """Sortable by creation time: a millisecond timestamp, then randomness."""
-    return f"o-{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
+def new_order_id(at: datetime | None = None, tail: str | None = None) -> str:
+    """Sortable by creation time: a millisecond timestamp (now, or ``at``), then randomness
+    (or ``tail``, ten hex digits, for an id that must come out the same every time)."""
+    millis = int((at.timestamp() if at is not None else time.time()) * 1000)
+    return f"o-{millis:012x}{tail or secrets.token_hex(5)}"
 
 
 class SqlOrderStore:
@@ -272,8 +276,9 @@ class SqlOrderStore:
     async def place_order(
         self, *, user_id: str, idempotency_key: str, lines: Sequence[CartLine],
         shipping: dict[str, Any], payment_reference: str, now: datetime,
+        order_id: str | None = None,
     ) -> Order:  # fmt: skip
-        order_id = new_order_id()
+        order_id = order_id or new_order_id()
         try:
             async with self.engine.begin() as conn:
                 # The order row first: a concurrent request with the same key waits here on the
