@@ -178,6 +178,8 @@ REVIEW_TITLES = {
     1: ["Broke quickly", "Would not buy again"],
 }
 REVIEWERS = [f"u-customer-{n}" for n in range(1, 41)]
+REVIEW_COUNTS = [0, 1, 2, 3, 5, 8, 13, 20]
+REVIEW_COUNT_WEIGHTS = [35, 22, 15, 10, 8, 6, 3, 1]
 
 # (name, brand, subcategory, price in cents, description): the products the search quality
 # test looks for. Their words are chosen to be findable, not to be the only matches.
@@ -278,15 +280,7 @@ def _product(rng: random.Random, n: int, name: str, brand: str, category: SeedCa
     variants = []
     if rng.random() < 0.3:
         variants = [(f"{sku}-{size}", f"Size {size}", {"size": size}) for size in ("S", "M", "L")]
-    reviews = []
-    for k, author in enumerate(rng.sample(REVIEWERS, k=rng.choice([0, 0, 1, 1, 2, 3, 4]))):
-        rating = rng.choices([5, 4, 3, 2, 1], weights=[40, 30, 15, 10, 5])[0]
-        title = rng.choice(REVIEW_TITLES[rating])
-        reviews.append(SeedReview(
-            id=f"r-{n:04d}-{k}", author_id=author, rating=rating, title=title,
-            body=f"{title}. {name} {'met' if rating >= 3 else 'did not meet'} my expectations.",
-            created_at=created + timedelta(days=1 + k),
-        ))  # fmt: skip
+    reviews = _reviews(n, name, created)
     return SeedProduct(
         id=product_id, sku=sku, name=name, description=description, brand=brand,
         category_id=category.id, vendor_id=f"v-{1 + (n - 1) % len(VENDORS):02d}", price=price,
@@ -335,6 +329,28 @@ DEMO_ORDERS: list[SeedOrder] = [
                ("DELIVERED", 21 * DAY, "delivered to the customer")]),
     SeedOrder("demo-bob-2", "u-bob", [("p-0026", 1), ("p-0025", 1)], BOB_ADDRESS, 1 * DAY),
 ]  # fmt: skip
+
+
+def _reviews(n: int, name: str, created: datetime) -> list[SeedReview]:
+    """The product's reviews, from a random stream of its own: a hand-written product has 5
+    to 25, the others mostly few or none and now and then many (a long tail, as in a real
+    shop). Each product has a quality its ratings scatter around, so averages differ."""
+    rng = random.Random(f"{SEED}:reviews:{n}")  # noqa: S311 (demo data, not secrets)
+    if n <= len(HEROES):
+        count = rng.randint(5, 25)
+    else:
+        count = rng.choices(REVIEW_COUNTS, weights=REVIEW_COUNT_WEIGHTS)[0]
+    quality = min(4.8, max(2.0, rng.gauss(3.9, 0.6)))
+    reviews = []
+    for k, author in enumerate(rng.sample(REVIEWERS, k=count)):
+        rating = min(5, max(1, round(rng.gauss(quality, 0.9))))
+        title = rng.choice(REVIEW_TITLES[rating])
+        reviews.append(SeedReview(
+            id=f"r-{n:04d}-{k}", author_id=author, rating=rating, title=title,
+            body=f"{title}. {name} {'met' if rating >= 3 else 'did not meet'} my expectations.",
+            created_at=created + timedelta(days=1 + 2 * k, hours=rng.randrange(24)),
+        ))  # fmt: skip
+    return reviews
 
 
 def iter_batches(items: list[SeedProduct], size: int) -> Iterator[list[SeedProduct]]:
