@@ -4,6 +4,8 @@ The same call always gives the same data (a fixed random seed, fixed ids), so lo
 changes nothing and tests can name products by id. Twenty hand-written products with
 distinctive names and descriptions come first (``p-0001`` to ``p-0020``): the search quality
 test looks for them; the rest are generated from each category's nouns, brands and features.
+The demo customers' orders (:data:`DEMO_ORDERS`) go with the catalog, so the order history
+and the vendors' order lists show something from the first start.
 This module makes plain values only; ``shopgraph seed`` writes them through the stores' ports.
 """
 
@@ -176,6 +178,8 @@ REVIEW_TITLES = {
     1: ["Broke quickly", "Would not buy again"],
 }
 REVIEWERS = [f"u-customer-{n}" for n in range(1, 41)]
+REVIEW_COUNTS = [0, 1, 2, 3, 5, 8, 13, 20]
+REVIEW_COUNT_WEIGHTS = [35, 22, 15, 10, 8, 6, 3, 1]
 
 # (name, brand, subcategory, price in cents, description): the products the search quality
 # test looks for. Their words are chosen to be findable, not to be the only matches.
@@ -276,21 +280,77 @@ def _product(rng: random.Random, n: int, name: str, brand: str, category: SeedCa
     variants = []
     if rng.random() < 0.3:
         variants = [(f"{sku}-{size}", f"Size {size}", {"size": size}) for size in ("S", "M", "L")]
-    reviews = []
-    for k, author in enumerate(rng.sample(REVIEWERS, k=rng.choice([0, 0, 1, 1, 2, 3, 4]))):
-        rating = rng.choices([5, 4, 3, 2, 1], weights=[40, 30, 15, 10, 5])[0]
-        title = rng.choice(REVIEW_TITLES[rating])
-        reviews.append(SeedReview(
-            id=f"r-{n:04d}-{k}", author_id=author, rating=rating, title=title,
-            body=f"{title}. {name} {'met' if rating >= 3 else 'did not meet'} my expectations.",
-            created_at=created + timedelta(days=1 + k),
-        ))  # fmt: skip
+    reviews = _reviews(n, name, created)
     return SeedProduct(
         id=product_id, sku=sku, name=name, description=description, brand=brand,
         category_id=category.id, vendor_id=f"v-{1 + (n - 1) % len(VENDORS):02d}", price=price,
         created_at=created,
         variants=variants, image_keys=[f"products/{product_id}/main.jpg"], reviews=reviews,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SeedOrder:
+    """A demo order; its times are ages, counted back from the moment of seeding, so that a
+    demo started any day shows an order delivered weeks ago and one shipped days ago."""
+
+    key: str
+    """The idempotency key: seeding again finds the order by it instead of placing another."""
+    user_id: str
+    lines: list[tuple[str, int]]
+    """(product id, quantity)."""
+    shipping: dict[str, str]
+    placed_ago: timedelta
+    changes: list[tuple[str, timedelta, str]] = field(default_factory=list)
+    """(status, age, note) after placing, oldest first: SHIPPED, DELIVERED or CANCELLED."""
+
+
+ALICE_ADDRESS = {"recipient": "Alice Moreau", "line1": "12 Rue des Lilas", "line2": "",
+                 "city": "Lyon", "postal_code": "69003", "country": "FR"}  # fmt: skip
+BOB_ADDRESS = {"recipient": "Bob Lindqvist", "line1": "Storgatan 8", "line2": "lgh 1102",
+               "city": "Uppsala", "postal_code": "753 20", "country": "SE"}  # fmt: skip
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+# Lines from vendor v-01 (p-0013, p-0025, p-0049) and v-02 (p-0026, p-0038, p-0050) so both
+# demo vendors find orders of their own; all among the first 60 products (the test catalog),
+# none of the products the end-to-end tests order, each well within its seeded stock.
+DEMO_ORDERS: list[SeedOrder] = [
+    SeedOrder("demo-alice-1", "u-alice", [("p-0013", 1), ("p-0026", 2)], ALICE_ADDRESS, 38 * DAY,
+              [("SHIPPED", 37 * DAY, "handed to the carrier"),
+               ("DELIVERED", 34 * DAY, "delivered to the customer")]),
+    SeedOrder("demo-alice-2", "u-alice", [("p-0009", 1), ("p-0049", 1)], ALICE_ADDRESS, 16 * DAY,
+              [("CANCELLED", 16 * DAY - 3 * HOUR, "cancelled by the customer")]),
+    SeedOrder("demo-alice-3", "u-alice", [("p-0025", 1), ("p-0004", 1)], ALICE_ADDRESS, 5 * DAY,
+              [("SHIPPED", 3 * DAY, "handed to the carrier")]),
+    SeedOrder("demo-alice-4", "u-alice", [("p-0038", 1), ("p-0006", 2)], ALICE_ADDRESS, 2 * HOUR),
+    SeedOrder("demo-bob-1", "u-bob", [("p-0050", 3), ("p-0013", 1)], BOB_ADDRESS, 24 * DAY,
+              [("SHIPPED", 23 * DAY, "handed to the carrier"),
+               ("DELIVERED", 21 * DAY, "delivered to the customer")]),
+    SeedOrder("demo-bob-2", "u-bob", [("p-0026", 1), ("p-0025", 1)], BOB_ADDRESS, 1 * DAY),
+]  # fmt: skip
+
+
+def _reviews(n: int, name: str, created: datetime) -> list[SeedReview]:
+    """The product's reviews, from a random stream of its own: a hand-written product has 5
+    to 25, the others mostly few or none and now and then many (a long tail, as in a real
+    shop). Each product has a quality its ratings scatter around, so averages differ."""
+    rng = random.Random(f"{SEED}:reviews:{n}")  # noqa: S311 (demo data, not secrets)
+    if n <= len(HEROES):
+        count = rng.randint(5, 25)
+    else:
+        count = rng.choices(REVIEW_COUNTS, weights=REVIEW_COUNT_WEIGHTS)[0]
+    quality = min(4.8, max(2.0, rng.gauss(3.9, 0.6)))
+    reviews = []
+    for k, author in enumerate(rng.sample(REVIEWERS, k=count)):
+        rating = min(5, max(1, round(rng.gauss(quality, 0.9))))
+        title = rng.choice(REVIEW_TITLES[rating])
+        reviews.append(SeedReview(
+            id=f"r-{n:04d}-{k}", author_id=author, rating=rating, title=title,
+            body=f"{title}. {name} {'met' if rating >= 3 else 'did not meet'} my expectations.",
+            created_at=created + timedelta(days=1 + 2 * k, hours=rng.randrange(24)),
+        ))  # fmt: skip
+    return reviews
 
 
 def iter_batches(items: list[SeedProduct], size: int) -> Iterator[list[SeedProduct]]:

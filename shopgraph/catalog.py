@@ -7,18 +7,33 @@ store, the search index and the catalog event stream.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import hashlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
 from datastores.embedded import redis_client
-from datastores.seed import SeedCatalog, SeedProduct, SeedReview, build_catalog
+from datastores.seed import (
+    DEMO_ORDERS,
+    SeedCatalog,
+    SeedOrder,
+    SeedProduct,
+    SeedReview,
+    build_catalog,
+)
 from datastores.settings import StoreSettings
 from shopgraph.progress import Advance, Stages, no_progress, no_stages
 from subgraphs.common.events import CATALOG_STREAM, ProductSnapshot, parse_event
-from subgraphs.orders.model import StockLevel
-from subgraphs.orders.store import OrderStore
+from subgraphs.orders.model import CartLine, OrderStatus, StockLevel
+from subgraphs.orders.store import (
+    DuplicateOrderError,
+    OrderStore,
+    OutOfStockError,
+    UnknownProductError,
+    new_order_id,
+)
 from subgraphs.products.app import open_store
 from subgraphs.products.model import Category, Money, Product, Review, Variant, Vendor
 from subgraphs.products.service import snapshot
@@ -135,6 +150,10 @@ class SeedReport:
     stocked: int = 0
     products_total: int = 0
     """Every product in the store afterwards, the ones added since an earlier seeding too."""
+    orders_added: int = 0
+    """Demo orders this seeding placed."""
+    orders_present: int = 0
+    """Demo orders that were there already."""
 
     def summary(self) -> str:
         """What the store holds, as ``make dev`` says it on start."""
@@ -147,6 +166,13 @@ class SeedReport:
             parts.append(f"{added} seeded now")
         parts.append(f"{since} added since")
         return f"{total} products ({', '.join(parts)})"
+
+    def orders_summary(self) -> str:
+        """The demo orders, as ``make dev`` says it on start."""
+        added, present = self.orders_added, self.orders_present
+        if present == 0:
+            return f"placed {added} demo orders"
+        return f"{added + present} demo orders ({present} already present, {added} placed now)"
 
 
 async def seed_inventory(
@@ -165,6 +191,53 @@ async def seed_inventory(
     return len(levels)
 
 
+async def seed_orders(
+    orders: OrderStore,
+    catalog: SeedCatalog,
+    now: datetime,
+    demo: Sequence[SeedOrder] = DEMO_ORDERS,
+    progress: Advance = no_progress,
+) -> tuple[int, int]:
+    """Place the demo customers' orders and take them through their status changes, dated
+    back from ``now``; (placed now, present already).
+
+    Idempotent: an order is found by its idempotency key (its id comes from the key too),
+    and a change already in its history is not made again. Stock is reserved as for any
+    order (seed the stock first), so seeding never oversells: an order whose products are
+    out of stock, or not in ``catalog``, is left out.
+    """
+    known = {p.id for p in catalog.products}
+    added = present = 0
+    for item in demo:
+        progress(1)
+        if not all(product in known for product, _ in item.lines):
+            continue
+        order = await orders.order_for_key(item.user_id, item.key)
+        if order is None:
+            placed_at = now - item.placed_ago
+            tail = hashlib.sha256(item.key.encode()).hexdigest()[:10]
+            try:
+                order = await orders.place_order(
+                    user_id=item.user_id, idempotency_key=item.key,
+                    lines=[CartLine(product, quantity) for product, quantity in item.lines],
+                    shipping=dict(item.shipping), payment_reference=f"demo_{item.key}",
+                    now=placed_at, order_id=new_order_id(placed_at, tail),
+                )  # fmt: skip
+            except (OutOfStockError, UnknownProductError):
+                continue
+            except DuplicateOrderError:  # seeded at the same time by another process
+                present += 1
+                continue
+            added += 1
+        else:
+            present += 1
+        done = {change.status.value for change in order.history}
+        for status, age, note in item.changes:
+            if status not in done:
+                await orders.change_status(order.id, OrderStatus(status), note, now - age)
+    return added, present
+
+
 async def seed(
     store: CatalogStore,
     index: SearchIndex | None,
@@ -173,13 +246,16 @@ async def seed(
     progress: Stages = no_stages,
     catalog: SeedCatalog | None = None,
     orders: OrderStore | None = None,
+    now: datetime | None = None,
 ) -> SeedReport:
-    """Load the demo catalog (what is missing of it) and rebuild the search index from it.
+    """Load the demo catalog (what is missing of it) and rebuild the search index from it;
+    with ``orders``, stock the demo products and place the demo orders (dated back from
+    ``now``, the current time by default).
 
     Idempotent: products already present (by id) are left as they are, with their reviews;
-    categories and vendors are written again.
+    categories and vendors are written again; demo orders are placed once.
     ``progress`` starts a stage for the demo products, then the products indexed, then the
-    demo products stocked.
+    demo products stocked, then the demo orders.
     """
     data = catalog or (build_catalog(product_count) if product_count else build_catalog())
     await store.save_categories(
@@ -196,13 +272,18 @@ async def seed(
         reviews += sum(1 for r in given if r.product_id in new)
         written(len(batch))
     total = await count_products(store)
-    indexed = stocked = 0
+    indexed = stocked = orders_added = orders_present = 0
     if index is not None:
         indexed = await reindex(store, index, None, progress=progress("products indexed", total))
     if orders is not None:
         stocking = progress("demo products stocked", len(data.products))
         stocked = await seed_inventory(orders, data, stocking)
-    return SeedReport(added, len(data.products) - added, reviews, indexed, stocked, total)
+        ordering = progress("demo orders", len(DEMO_ORDERS))
+        orders_added, orders_present = await seed_orders(
+            orders, data, now or datetime.now(UTC), progress=ordering
+        )
+    return SeedReport(added, len(data.products) - added, reviews, indexed, stocked, total,
+                      orders_added, orders_present)  # fmt: skip
 
 
 def _product(item: SeedProduct) -> Product:

@@ -267,7 +267,9 @@ def seed(product_count: int) -> None:
         click.echo(
             f"products: {report.products_added} added, {report.products_present} already there; "
             f"reviews: {report.reviews_added} added; search index: {report.indexed} products; "
-            f"stock: {report.stocked} products"
+            f"stock: {report.stocked} products; "
+            f"orders: {report.orders_added} demo orders placed, "
+            f"{report.orders_present} already there"
         )
 
     asyncio.run(run())

@@ -82,6 +82,7 @@ async def _load_demo_catalog() -> None:
         with ProgressReporter("seed") as reporter:
             report = await seed(store, index, orders=orders, progress=reporter.stage)
     click.echo(f"  catalog     {report.summary()}, {report.indexed} in the search index")
+    click.echo(f"  orders      {report.orders_summary()}")
 
 
 async def _supervise(services: Sequence[Service], host: str) -> int:

@@ -130,6 +130,7 @@ def test_the_catalog_line_on_start_counts_the_whole_store(
     asyncio.run(_load_demo_catalog())
     first = capsys.readouterr().out
     assert "  catalog     seeded 2000 demo products, 2000 in the search index\n" in first
+    assert "  orders      placed 6 demo orders\n" in first
 
     async def add_a_product() -> None:
         async with open_catalog_stores() as (store, _, _):
@@ -144,6 +145,7 @@ def test_the_catalog_line_on_start_counts_the_whole_store(
         "  catalog     2001 products (2000 demo products already present, 1 added since), "
         "2001 in the search index\n"
     ) in again
+    assert "  orders      6 demo orders (6 already present, 0 placed now)\n" in again
 
 
 def test_a_seed_summary_says_what_was_there_and_what_was_seeded() -> None:
@@ -156,4 +158,8 @@ def test_a_seed_summary_says_what_was_there_and_what_was_seeded() -> None:
     )
     assert SeedReport(60, 0, 10, 62, products_total=62).summary() == (
         "62 products (0 demo products already present, 60 seeded now, 2 added since)"
+    )
+    assert SeedReport(60, 0, 10, 60, orders_added=6).orders_summary() == "placed 6 demo orders"
+    assert SeedReport(0, 60, 0, 60, orders_added=1, orders_present=5).orders_summary() == (
+        "6 demo orders (5 already present, 1 placed now)"
     )

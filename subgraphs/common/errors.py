@@ -22,7 +22,7 @@ CODES = {
     "OUT_OF_STOCK": "not enough stock for the order",
     "DUPLICATE_ORDER": "the idempotency key was used for another order",
     "CART_ALREADY_ORDERED": "the cart is ordered, or being ordered, with another idempotency key",
-    "ORDER_STATE": "the order is not in a state that allows this",
+    "ORDER_TRANSITION": "the order cannot move from its status to the one asked for",
     "PAYMENT_DECLINED": "the payment provider declined the payment",
     "GRAPHQL_VALIDATION_FAILED": "the document does not fit the schema",
     "INTERNAL_SERVER_ERROR": "the server failed; the message says no more",

@@ -8,7 +8,7 @@ the products and the search subgraphs; neither imports the other.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,14 +47,18 @@ class ProductSnapshot:
     """ISO 8601."""
     categories: list[str] = field(default_factory=list)
     """Category names, for full-text matches on them."""
+    rating_count: int = 0
+    """How many reviews ``rating`` averages (0 in events written before it was sent)."""
 
     def to_json(self) -> str:
         return orjson.dumps(asdict(self)).decode()
 
     @classmethod
     def from_json(cls, text: str) -> ProductSnapshot:
+        """Fields this version does not know (sent by a newer producer) are left out."""
         data: dict[str, Any] = orjson.loads(text)
-        return cls(**data)
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
 
 
 @dataclass(frozen=True)

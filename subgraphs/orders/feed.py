@@ -1,6 +1,6 @@
 """What the orders subgraph's subscriptions listen to: the order events the outbox relay
-publishes (``orders:events``: ``OrderPlaced``, ``OrderCancelled``) and the stock changes the
-stock cache announces (``orders:stock-changes``).
+publishes (``orders:events``: ``OrderPlaced``, ``OrderShipped``, ``OrderDelivered``,
+``OrderCancelled``) and the stock changes the stock cache announces (``orders:stock-changes``).
 
 One reader per process follows each source and hands every event to the subscriptions whose
 filter wants it, so a thousand subscribers cost one Redis read, not a thousand. Each
@@ -21,12 +21,13 @@ import orjson
 from redis.asyncio import Redis
 
 from subgraphs.common.errors import client_error
-from subgraphs.orders.store import ORDER_EVENTS_STREAM
+from subgraphs.orders.store import ORDER_EVENTS_STREAM, STATUS_EVENTS
 
 log = logging.getLogger(__name__)
 
 ORDER_EVENTS = ORDER_EVENTS_STREAM
 STOCK_CHANGES = "orders:stock-changes"
+ORDER_EVENT_TYPES = frozenset({"OrderPlaced", *STATUS_EVENTS.values()})
 QUEUE_SIZE = 64
 READ_BLOCK_MS = 1_000
 RETRY_SECONDS = 1.0
@@ -35,7 +36,7 @@ RETRY_SECONDS = 1.0
 @dataclass(frozen=True)
 class FeedEvent:
     kind: str
-    """OrderPlaced, OrderCancelled or StockChanged."""
+    """OrderPlaced, OrderShipped, OrderDelivered, OrderCancelled or StockChanged."""
     payload: dict[str, Any]
 
 
@@ -149,7 +150,7 @@ def _text(value: Any) -> str:
 def _order_event(fields: dict[Any, Any]) -> FeedEvent | None:
     fields = {_text(k): _text(v) for k, v in fields.items()}
     kind = fields.get("type")
-    if kind not in ("OrderPlaced", "OrderCancelled"):
+    if kind not in ORDER_EVENT_TYPES:
         return None
     try:
         payload = orjson.loads(fields.get("payload", "{}"))

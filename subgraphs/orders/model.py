@@ -10,7 +10,24 @@ from typing import Any
 
 class OrderStatus(Enum):
     PLACED = "PLACED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
+
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PLACED: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
+    OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
+    OrderStatus.DELIVERED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+"""The statuses an order may move to from each status: PLACED → SHIPPED → DELIVERED, or
+PLACED → CANCELLED. Once shipped, an order can no longer be cancelled."""
+
+
+def previous_statuses(status: OrderStatus) -> frozenset[OrderStatus]:
+    """The statuses an order may be in to move to ``status``."""
+    return frozenset(s for s, following in TRANSITIONS.items() if status in following)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ PAGE_QUERY = 5
 # Authorizes the payment with the provider, then reserves stock and writes the order, its
 # lines, its history and an outbox event in one transaction.
 PLACE_ORDER = 50
-# Releases the stock and writes an event in one transaction, then voids the payment.
+# Releases the stock and writes an event in one transaction, then voids the payment (a
+# status change by an admin costs the same: at most that).
 CANCEL_ORDER = 20
 # What the router checks before planning; the resolvers check it again, and more.
 READS_ORDERS = [Authenticated(), Policy(policies=[[ORDERS_READ]])]
@@ -93,9 +94,11 @@ class Product:
         return Stock.of(level)
 
 
-@strawberry.enum
+@strawberry.enum(description="PLACED → SHIPPED → DELIVERED, or PLACED → CANCELLED.")
 class OrderStatus(Enum):
     PLACED = "PLACED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
 
 
@@ -168,7 +171,8 @@ class Order:
         amount = sum(item.unit_amount * item.quantity for item in self.lines)
         return Money(amount=amount, currency=self.record.currency)
 
-    @strawberry.field(directives=[assumed(len(OrderStatus))])  # one change to each status
+    # The longest history: placed, shipped, delivered.
+    @strawberry.field(directives=[assumed(3)])
     def history(self) -> list[OrderStatusChange]:
         return [OrderStatusChange(status=OrderStatus(h.status.value), at=h.at, note=h.note)
                 for h in self.record.history]  # fmt: skip
@@ -355,6 +359,20 @@ class Mutation:
         order = await info.context.service.cancel_order(info.context.viewer, str(id))
         shown = Order.visible(info.context.viewer, order)
         assert shown is not None
+        return shown
+
+    @strawberry.mutation(
+        description="Admins: move an order on, PLACED → SHIPPED → DELIVERED, or cancel a "
+        "placed one. Any other change is refused with ORDER_TRANSITION.",
+        directives=[Cost(weight=CANCEL_ORDER), *WRITES_ORDERS],
+    )
+    async def update_order_status(self, info: OrdersInfo, id: strawberry.ID,
+                                  status: OrderStatus) -> Order:  # fmt: skip
+        order = await info.context.service.update_order_status(
+            info.context.viewer, str(id), model.OrderStatus(status.value)
+        )
+        shown = Order.visible(info.context.viewer, order)
+        assert shown is not None  # admins see every order
         return shown
 
     @strawberry.mutation(description="Admins, or the vendor that sells the product.",

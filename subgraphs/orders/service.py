@@ -29,7 +29,7 @@ from subgraphs.common.events import announce_changes
 from subgraphs.common.permissions import CATALOG_WRITE, ORDERS_WRITE, require_scope
 from subgraphs.orders.carts import ANONYMOUS_ID, CartError, Carts, ClaimOutcome, user_cart_id
 from subgraphs.orders.feed import STOCK_CHANGES
-from subgraphs.orders.model import CartLine, Order, OrderItem, StockLevel
+from subgraphs.orders.model import CartLine, Order, OrderItem, OrderStatus, StockLevel
 from subgraphs.orders.payments import PaymentProvider, card_digits
 from subgraphs.orders.store import (
     DuplicateOrderError,
@@ -41,6 +41,8 @@ IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{8,100}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_STOCK = 1_000_000
 STOCK_CACHE_TTL = 300
+STATUS_NOTES = {OrderStatus.SHIPPED: "handed to the carrier",
+                OrderStatus.DELIVERED: "delivered to the customer"}  # fmt: skip
 SHIPPING_FIELDS = {"recipient": 100, "line1": 200, "line2": 200, "city": 100, "postal_code": 20}
 
 
@@ -267,6 +269,25 @@ class OrdersService:
         await self.payments.void(order.payment_reference)
         await self.cache.invalidate([item.product_id for item in order.items])
         return cancelled
+
+    async def update_order_status(self, viewer: Viewer, order_id: str,
+                                  status: OrderStatus) -> Order:  # fmt: skip
+        """An operator moves an order on: PLACED → SHIPPED → DELIVERED, or cancels a placed
+        one (as :meth:`cancel_order` does: the stock is released, the payment voided)."""
+        if not viewer.authenticated:
+            raise client_error("sign in to change an order's status", "UNAUTHENTICATED")
+        if not viewer.is_admin:
+            raise client_error("only admins change an order's status", "FORBIDDEN")
+        require_scope(viewer, ORDERS_WRITE)
+        if status is OrderStatus.CANCELLED:
+            return await self.cancel_order(viewer, order_id)
+        if status is OrderStatus.PLACED:
+            raise client_error("an order is PLACED only when it is placed", "ORDER_TRANSITION")
+        try:
+            return await self.store.change_status(order_id, status, STATUS_NOTES[status],
+                                                  datetime.now(UTC))  # fmt: skip
+        except OrderError as error:
+            raise client_error(str(error), error.code) from error
 
 
 def check_shipping(shipping: dict[str, Any]) -> dict[str, str]:

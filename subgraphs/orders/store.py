@@ -4,6 +4,8 @@ One adapter serves both databases through SQLAlchemy Core. Stock is reserved wit
 conditional ``UPDATE … SET available = available - :n WHERE available >= :n``, inside the same
 transaction that creates the order, its items, its status history and its ``OrderPlaced``
 outbox row: either all of it is committed or none of it is, and stock never goes negative.
+A status change (shipped, delivered, cancelled) is one conditional ``UPDATE`` on the status it
+leaves, with its history row and its outbox event, in one transaction too.
 """
 
 from __future__ import annotations
@@ -21,16 +23,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from observability.tracing import inject
 from subgraphs.orders.model import (
+    TRANSITIONS,
     CartLine,
     Order,
     OrderItem,
     OrderStatus,
     StatusChange,
     StockLevel,
+    previous_statuses,
 )
 from subgraphs.orders.tables import inventory, order_items, order_status_history, orders, outbox
 
 ORDER_EVENTS_STREAM = "orders:events"
+STATUS_EVENTS = {
+    OrderStatus.SHIPPED: "OrderShipped",
+    OrderStatus.DELIVERED: "OrderDelivered",
+    OrderStatus.CANCELLED: "OrderCancelled",
+}
+"""The outbox event of each status change (placing an order writes ``OrderPlaced``)."""
 
 
 class OrderError(Exception):
@@ -55,8 +65,28 @@ class DuplicateOrderError(OrderError):
     code = "DUPLICATE_ORDER"
 
 
-class OrderStateError(OrderError):
-    code = "ORDER_STATE"
+class UnknownOrderError(OrderError):
+    code = "NOT_FOUND"
+
+
+class OrderTransitionError(OrderError):
+    """The order's status does not lead to the one asked for (see ``TRANSITIONS``)."""
+
+    code = "ORDER_TRANSITION"
+
+    def __init__(self, order_id: str, current: OrderStatus, wanted: OrderStatus) -> None:
+        if wanted is OrderStatus.CANCELLED and current is not OrderStatus.CANCELLED:
+            reason = f"a {current.value.lower()} order can no longer be cancelled"
+        elif current is wanted:
+            reason = "it is that already"
+        elif not TRANSITIONS[current]:
+            reason = "its status is final"
+        else:
+            allowed = " or ".join(sorted(s.value for s in TRANSITIONS[current]))
+            reason = f"from {current.value} it can only become {allowed}"
+        super().__init__(f"order {order_id!r} is {current.value}, not {wanted.value}: {reason}")
+        self.current = current
+        self.wanted = wanted
 
 
 @dataclass
@@ -98,8 +128,10 @@ class OrderStore(Protocol):
     async def place_order(
         self, *, user_id: str, idempotency_key: str, lines: Sequence[CartLine],
         shipping: dict[str, Any], payment_reference: str, now: datetime,
+        order_id: str | None = None,
     ) -> Order:  # fmt: skip
-        """Reserve the stock and create the order, all or nothing.
+        """Reserve the stock and create the order, all or nothing; its id is ``order_id``, or
+        a new one (:func:`new_order_id`).
 
         Raises :class:`OutOfStockError`, :class:`UnknownProductError`, or
         :class:`DuplicateOrderError` when the idempotency key is already used.
@@ -107,7 +139,19 @@ class OrderStore(Protocol):
         ...
 
     async def cancel_order(self, order_id: str, note: str, now: datetime) -> Order:
-        """Cancel a placed order and release its stock; :class:`OrderStateError` otherwise."""
+        """Cancel a placed order and release its stock (``change_status`` to CANCELLED)."""
+        ...
+
+    async def change_status(
+        self, order_id: str, status: OrderStatus, note: str, now: datetime
+    ) -> Order:
+        """Move the order to ``status`` where its status leads there (``TRANSITIONS``),
+        appending to its history and writing the change's outbox event (``STATUS_EVENTS``) in
+        one transaction; cancelling releases the order's stock.
+
+        Raises :class:`UnknownOrderError`, or :class:`OrderTransitionError` (a shipped order
+        cancelled, a placed one delivered, a final status changed).
+        """
         ...
 
     async def orders_by_ids(self, order_ids: Sequence[str]) -> list[Order | None]: ...
@@ -133,9 +177,11 @@ class OrderStore(Protocol):
     async def close(self) -> None: ...
 
 
-def new_order_id() -> str:
-    """Sortable by creation time: a millisecond timestamp, then randomness."""
-    return f"o-{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
+def new_order_id(at: datetime | None = None, tail: str | None = None) -> str:
+    """Sortable by creation time: a millisecond timestamp (now, or ``at``), then randomness
+    (or ``tail``, ten hex digits, for an id that must come out the same every time)."""
+    millis = int((at.timestamp() if at is not None else time.time()) * 1000)
+    return f"o-{millis:012x}{tail or secrets.token_hex(5)}"
 
 
 class SqlOrderStore:
@@ -230,8 +276,9 @@ class SqlOrderStore:
     async def place_order(
         self, *, user_id: str, idempotency_key: str, lines: Sequence[CartLine],
         shipping: dict[str, Any], payment_reference: str, now: datetime,
+        order_id: str | None = None,
     ) -> Order:  # fmt: skip
-        order_id = new_order_id()
+        order_id = order_id or new_order_id()
         try:
             async with self.engine.begin() as conn:
                 # The order row first: a concurrent request with the same key waits here on the
@@ -276,26 +323,39 @@ class SqlOrderStore:
         return order
 
     async def cancel_order(self, order_id: str, note: str, now: datetime) -> Order:
+        return await self.change_status(order_id, OrderStatus.CANCELLED, note, now)
+
+    async def change_status(
+        self, order_id: str, status: OrderStatus, note: str, now: datetime
+    ) -> Order:
         async with self.engine.begin() as conn:
-            cancelled = (
+            # Conditional on the status it leaves, so two racing changes cannot both apply.
+            changed = (
                 await conn.execute(
                     update(orders)
-                    .where(orders.c.id == order_id, orders.c.status == OrderStatus.PLACED.value)
-                    .values(status=OrderStatus.CANCELLED.value, updated_at=now)
+                    .where(orders.c.id == order_id,
+                           orders.c.status.in_([s.value for s in previous_statuses(status)]))
+                    .values(status=status.value, updated_at=now)
                     .returning(orders.c.user_id)
                 )
-            ).first()
-            if cancelled is None:
-                raise OrderStateError(f"order {order_id!r} is not a placed order")
+            ).first()  # fmt: skip
+            if changed is None:
+                current = (
+                    await conn.execute(select(orders.c.status).where(orders.c.id == order_id))
+                ).scalar()
+                if current is None:
+                    raise UnknownOrderError(f"no order {order_id!r}")
+                raise OrderTransitionError(order_id, OrderStatus(current), status)
             items = (
                 await conn.execute(select(order_items).where(order_items.c.order_id == order_id))
             ).all()
-            for item in items:
-                await conn.execute(
-                    update(inventory)
-                    .where(inventory.c.product_id == item.product_id)
-                    .values(available=inventory.c.available + item.quantity, updated_at=now)
-                )
+            if status is OrderStatus.CANCELLED:
+                for item in items:
+                    await conn.execute(
+                        update(inventory)
+                        .where(inventory.c.product_id == item.product_id)
+                        .values(available=inventory.c.available + item.quantity, updated_at=now)
+                    )
             seq = (
                 await conn.execute(
                     select(func.max(order_status_history.c.seq)).where(
@@ -304,12 +364,12 @@ class SqlOrderStore:
                 )
             ).scalar_one()
             await conn.execute(order_status_history.insert().values(
-                order_id=order_id, seq=int(seq) + 1, status=OrderStatus.CANCELLED.value, at=now,
-                note=note,
+                order_id=order_id, seq=int(seq) + 1, status=status.value, at=now, note=note,
             ))  # fmt: skip
-            await _append_event(conn, "OrderCancelled", {
-                "order_id": order_id, "user_id": cancelled.user_id,
-                "items": [{"product_id": i.product_id, "quantity": i.quantity} for i in items],
+            await _append_event(conn, STATUS_EVENTS[status], {
+                "order_id": order_id, "user_id": changed.user_id, "status": status.value,
+                "items": [{"product_id": i.product_id, "vendor_id": i.vendor_id,
+                           "quantity": i.quantity} for i in items],
             }, now)  # fmt: skip
             [order] = await _load_orders(conn, [order_id])
         return order

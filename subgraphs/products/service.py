@@ -159,4 +159,5 @@ def snapshot(product: Product, category_names: dict[str, str]) -> ProductSnapsho
         rating=round(total / count, 2) if count else None,
         created_at=product.created_at.isoformat(),
         categories=[category_names[c] for c in product.category_ids if c in category_names],
+        rating_count=count,
     )

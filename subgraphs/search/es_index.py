@@ -25,6 +25,7 @@ from subgraphs.search.index import (
     decode_cursor,
     encode_cursor,
     name_suffixes,
+    weighted_rating,
 )
 
 SETTINGS: dict[str, Any] = {
@@ -61,6 +62,8 @@ MAPPINGS: dict[str, Any] = {
         "price_amount": {"type": "long"},
         "currency": {"type": "keyword"},
         "rating": {"type": "float"},
+        "rating_count": {"type": "integer"},
+        "rating_rank": {"type": "double"},
         "created_at": {"type": "date"},
         "suggest": {"type": "completion", "analyzer": "name_prefix"},
     },
@@ -70,7 +73,7 @@ SORTS: dict[SortOrder, list[dict[str, Any]]] = {
     SortOrder.PRICE_ASC: [{"price_amount": "asc"}, {"id": "asc"}],
     SortOrder.PRICE_DESC: [{"price_amount": "desc"}, {"id": "asc"}],
     SortOrder.NEWEST: [{"created_at": "desc"}, {"id": "asc"}],
-    SortOrder.RATING: [{"rating": {"order": "desc", "missing": 0}}, {"id": "asc"}],
+    SortOrder.RATING: [{"rating_rank": {"order": "desc", "missing": 0}}, {"id": "asc"}],
 }
 
 
@@ -87,6 +90,23 @@ class ElasticsearchSearchIndex:
         if not await self.client.indices.exists_alias(name=self.alias):
             name = await self._create_index()
             await self.client.indices.put_alias(index=name, name=self.alias)
+            return
+        await self._add_new_fields()
+
+    async def _add_new_fields(self) -> None:
+        """Map the fields added to ``MAPPINGS`` since the alias' index was created.
+
+        The mapping is strict, so without them every document the indexer writes would be
+        refused. Adding fields is a change Elasticsearch makes in place; the documents
+        already indexed get their values with the next rebuild (``shopgraph search
+        reindex``, behind the alias), and sort as missing the field until then.
+        """
+        current = await self.client.indices.get_mapping(index=self.alias)
+        for name, index in current.body.items():
+            present = index.get("mappings", {}).get("properties", {})
+            missing = {f: spec for f, spec in MAPPINGS["properties"].items() if f not in present}
+            if missing:
+                await self.client.indices.put_mapping(index=name, properties=missing)
 
     async def _create_index(self) -> str:
         name = f"{self.alias}-{time.time_ns()}"
@@ -213,6 +233,7 @@ class ElasticsearchSearchIndex:
 
 def _source(document: ProductSnapshot) -> dict[str, Any]:
     source = asdict(document)
+    source["rating_rank"] = weighted_rating(document.rating, document.rating_count)
     # The name from each word on, so that "head" suggests "Aurora Headphones".
     source["suggest"] = {"input": name_suffixes(document.name)}
     return source

@@ -31,16 +31,19 @@ from subgraphs.search.index import (
     encode_cursor,
     fold,
     name_suffixes,
+    weighted_rating,
 )
 
 TABLES = ("search_docs", "search_categories", "search_fts")
+ADDED_COLUMNS = {"rating_rank": "REAL"}
+"""Columns of ``search_docs`` added since it was first created, and their types."""
 WORD = re.compile(r"\w+", re.UNICODE)
 ORDER = {
     SortOrder.RELEVANCE: "score DESC, id ASC",
     SortOrder.PRICE_ASC: "price_amount ASC, id ASC",
     SortOrder.PRICE_DESC: "price_amount DESC, id ASC",
     SortOrder.NEWEST: "created_at DESC, id ASC",
-    SortOrder.RATING: "coalesce(rating, 0) DESC, id ASC",
+    SortOrder.RATING: "coalesce(rating_rank, 0) DESC, id ASC",
 }
 # bm25 weights, in column order: id (not indexed), name, brand, categories, description, sku.
 SCORE = "-bm25(search_fts, 0.0, 10.0, 5.0, 5.0, 1.0, 10.0)"
@@ -54,7 +57,7 @@ def _ddl(suffix: str) -> list[str]:
               id TEXT PRIMARY KEY, name TEXT NOT NULL, name_folded TEXT NOT NULL,
               brand TEXT NOT NULL,
               vendor_id TEXT NOT NULL, price_amount INTEGER NOT NULL, rating REAL,
-              created_at TEXT NOT NULL)""",
+              created_at TEXT NOT NULL, rating_rank REAL)""",
         f"""CREATE TABLE IF NOT EXISTS search_categories{suffix} (
               id TEXT NOT NULL, category_id TEXT NOT NULL, PRIMARY KEY (id, category_id))""",
         f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_fts{suffix} USING fts5(
@@ -71,6 +74,12 @@ class SqliteSearchIndex:
         async with self.engine.begin() as conn:
             for statement in _ddl(""):
                 await conn.execute(text(statement))
+            # A table made by an earlier version gets the columns added since, empty until
+            # the next rebuild (which ``shopgraph dev`` does on each start).
+            present = {r.name for r in await conn.execute(text("PRAGMA table_info(search_docs)"))}
+            for column, kind in ADDED_COLUMNS.items():
+                if column not in present:
+                    await conn.execute(text(f"ALTER TABLE search_docs ADD COLUMN {column} {kind}"))
 
     async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
         async with self.engine.begin() as conn:
@@ -101,7 +110,7 @@ class SqliteSearchIndex:
         # inside the full-text query, where SQLite allows it.
         page = f"""WITH matches AS MATERIALIZED (
                        SELECT d.id AS id, {score} AS score, d.price_amount AS price_amount,
-                              d.created_at AS created_at, d.rating AS rating
+                              d.created_at AS created_at, d.rating_rank AS rating_rank
                        {base} WHERE {where})
                    SELECT id, score, count(*) OVER () AS total FROM matches
                    ORDER BY {ORDER[query.sort]} LIMIT :limit OFFSET :offset"""  # noqa: S608
@@ -179,11 +188,13 @@ async def _write(conn: AsyncConnection, documents: Sequence[ProductSnapshot], su
     await _remove(conn, [d.id for d in documents], suffix)
     await conn.execute(
         text(f"""INSERT INTO search_docs{suffix} (id, name, name_folded, brand, vendor_id,
-                   price_amount, rating, created_at) VALUES (:id, :name, :name_folded, :brand,
-                   :vendor_id, :price_amount, :rating, :created_at)"""),  # noqa: S608
+                   price_amount, rating, created_at, rating_rank) VALUES (:id, :name,
+                   :name_folded, :brand, :vendor_id, :price_amount, :rating, :created_at,
+                   :rating_rank)"""),  # noqa: S608
         [{"id": d.id, "name": d.name, "name_folded": fold(d.name), "brand": d.brand,
           "vendor_id": d.vendor_id, "price_amount": d.price_amount, "rating": d.rating,
-          "created_at": d.created_at} for d in documents],
+          "created_at": d.created_at, "rating_rank": weighted_rating(d.rating, d.rating_count)}
+         for d in documents],
     )  # fmt: skip
     memberships = [{"id": d.id, "category_id": c} for d in documents for c in d.category_ids]
     if memberships:

@@ -1,5 +1,6 @@
 """``shopgraph seed`` and ``shopgraph search reindex`` on real and on embedded stores, and the
-search quality on the demo catalog: each of 20 fixed queries finds its product in the top 3.
+search quality on the demo catalog: each of 20 fixed queries finds its product in the top 3,
+and the best rated products are ones with many good reviews, not one 5-star review.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from elasticsearch import AsyncElasticsearch
 from pymongo import MongoClient
 
 from datastores.embedded import sqlite_engine
+from datastores.seed import build_catalog
 from shopgraph.cli import main
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.fts_index import SqliteSearchIndex
-from subgraphs.search.index import SearchIndex, SearchQuery
+from subgraphs.search.index import SearchIndex, SearchQuery, SortOrder
 from tests.support.sql import postgres_database_url
 
 # query -> the product it must find in the top 3 (the hand-written products of datastores.seed)
@@ -114,10 +116,12 @@ def seeded(request: pytest.FixtureRequest) -> Seeded:
 
 
 def test_seed_loads_the_catalog_once(seeded: Seeded) -> None:
-    assert "products: 2000 added, 0 already there; reviews: 3199 added" in seeded.first_output
+    assert "products: 2000 added, 0 already there; reviews: 4930 added" in seeded.first_output
     assert "search index: 2000 products; stock: 2000 products" in seeded.first_output
+    assert "orders: 6 demo orders placed, 0 already there" in seeded.first_output
     again = invoke(seeded.env, "seed")
     assert "products: 0 added, 2000 already there; reviews: 0 added" in again
+    assert "orders: 0 demo orders placed, 6 already there" in again
 
 
 def test_search_quality_on_the_demo_catalog(seeded: Seeded) -> None:
@@ -134,6 +138,27 @@ def test_search_quality_on_the_demo_catalog(seeded: Seeded) -> None:
     results = asyncio.run(top3())
     misses = {q: results[q] for q, expected in QUALITY.items() if expected not in results[q]}
     assert misses == {}, f"expected product not in the top 3: {misses}"
+
+
+def test_the_best_rated_demo_products_have_many_reviews(seeded: Seeded) -> None:
+    catalog = build_catalog()
+    reviews = {p.id: [r.rating for r in p.reviews] for p in catalog.products}
+    perfect_once = [p for p, ratings in reviews.items() if ratings == [5]]
+    assert perfect_once, "the demo catalog has single 5-star reviews to outrank"
+
+    async def best() -> list[str]:
+        index = open_index(seeded)
+        try:
+            page = await index.search(SearchQuery("", sort=SortOrder.RATING, first=10))
+            return [h.product_id for h in page.hits]
+        finally:
+            await index.close()
+
+    top = asyncio.run(best())
+    assert all(len(reviews[p]) >= 5 for p in top), {p: reviews[p] for p in top}
+    assert not set(top) & set(perfect_once)
+    averages = [sum(reviews[p]) / len(reviews[p]) for p in top]
+    assert min(averages) >= 4.3, "and they are well rated"
 
 
 def test_reindex_rebuilds_behind_the_alias(seeded: Seeded) -> None:

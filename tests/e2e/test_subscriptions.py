@@ -79,6 +79,33 @@ async def test_the_owner_sees_the_cancellation_over_a_websocket(
     await messages.aclose()
 
 
+async def test_the_owner_follows_shipping_and_delivery(
+    stack: Stack, redis_url: str, bob: str
+) -> None:
+    order_id = place_order_as_bob(stack, redis_url, ["p-0003"])
+    admin = sign_in_to_mobile_app(stack.url("identity"), "admin@shopgraph.example").access_token
+    messages = _subscribed(stack, bob, STATUS, {"id": order_id})
+    first = asyncio.ensure_future(messages.__anext__())
+    await asyncio.sleep(1.0)  # subscribed through the router to the orders subgraph
+    update = "mutation ($id: ID!, $s: OrderStatus!) { updateOrderStatus(id: $id, status: $s) { status } }"  # noqa: E501
+    seen = []
+    for status in ("SHIPPED", "DELIVERED"):
+        changed = await asyncio.to_thread(router, stack, admin, update, id=order_id, s=status)
+        assert changed == {"data": {"updateOrderStatus": {"status": status}}}, changed
+        event = await (first if status == "SHIPPED" else messages.__anext__())
+        seen.append(event["payload"]["data"]["orderStatusChanged"]["status"])
+    assert seen == ["SHIPPED", "DELIVERED"]
+    refused = await asyncio.to_thread(_cancel_refused, stack, bob, order_id)
+    assert refused == ["ORDER_TRANSITION"]
+    await messages.aclose()
+
+
+def _cancel_refused(stack: Stack, token: str, order_id: str) -> list[str]:
+    body = router(stack, token, "mutation ($id: ID!) { cancelOrder(id: $id) { status } }",
+                  id=order_id)  # fmt: skip
+    return [e["extensions"]["code"] for e in body.get("errors", [])]
+
+
 async def test_another_customer_gets_nothing_of_the_order(
     stack: Stack, redis_url: str, alice: str
 ) -> None:

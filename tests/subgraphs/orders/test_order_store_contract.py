@@ -10,10 +10,11 @@ import pytest
 from subgraphs.orders.model import CartLine, Order, OrderStatus, StockLevel
 from subgraphs.orders.store import (
     DuplicateOrderError,
-    OrderStateError,
+    OrderTransitionError,
     OutboxEvent,
     OutOfStockError,
     SqlOrderStore,
+    UnknownOrderError,
     UnknownProductError,
 )
 
@@ -90,24 +91,94 @@ async def test_cancel_releases_stock_once(order_store: SqlOrderStore) -> None:
         OrderStatus.CANCELLED, "changed my mind",
     )  # fmt: skip
     assert await available(order_store, "p-1") == 5
-    with pytest.raises(OrderStateError):
+    with pytest.raises(OrderTransitionError, match="CANCELLED"):
         await order_store.cancel_order(cancelled.id, "again", NOW)
     assert await available(order_store, "p-1") == 5
+
+
+async def test_an_order_is_shipped_then_delivered(order_store: SqlOrderStore) -> None:
+    await stocked(order_store)
+    order = await place(order_store, "key-00010", CartLine("p-1", 2))
+    later, latest = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC)
+    shipped = await order_store.change_status(order.id, OrderStatus.SHIPPED, "with the carrier",
+                                              later)  # fmt: skip
+    assert (shipped.status, shipped.updated_at) == (OrderStatus.SHIPPED, later)
+    delivered = await order_store.change_status(order.id, OrderStatus.DELIVERED, "at the door",
+                                                latest)  # fmt: skip
+    assert [(h.status, h.at, h.note) for h in delivered.history] == [
+        (OrderStatus.PLACED, NOW, "order placed"),
+        (OrderStatus.SHIPPED, later, "with the carrier"),
+        (OrderStatus.DELIVERED, latest, "at the door"),
+    ]  # fmt: skip
+    assert await available(order_store, "p-1") == 3, "shipping keeps the stock reserved"
+    [reloaded] = await order_store.orders_by_ids([order.id])
+    assert reloaded == delivered
+
+
+@pytest.mark.parametrize(
+    ("path", "refused", "message"),
+    [
+        ([OrderStatus.SHIPPED], OrderStatus.CANCELLED, "shipped order can no longer be cancelled"),
+        ([OrderStatus.SHIPPED, OrderStatus.DELIVERED], OrderStatus.CANCELLED, "no longer"),
+        ([], OrderStatus.DELIVERED, "from PLACED it can only become CANCELLED or SHIPPED"),
+        ([OrderStatus.SHIPPED], OrderStatus.SHIPPED, "it is that already"),
+        ([OrderStatus.CANCELLED], OrderStatus.SHIPPED, "its status is final"),
+        ([OrderStatus.SHIPPED, OrderStatus.DELIVERED], OrderStatus.SHIPPED, "final"),
+        ([OrderStatus.SHIPPED], OrderStatus.PLACED, "only become DELIVERED"),
+    ],
+)
+async def test_illegal_transitions_change_nothing(
+    order_store: SqlOrderStore, path: list[OrderStatus], refused: OrderStatus, message: str
+) -> None:
+    await stocked(order_store)
+    order = await place(order_store, "key-00011", CartLine("p-1", 1))
+    for status in path:
+        order = await order_store.change_status(order.id, status, status.value.lower(), NOW)
+    with pytest.raises(OrderTransitionError, match=message) as refusal:
+        await order_store.change_status(order.id, refused, "no", NOW)
+    assert (refusal.value.code, refusal.value.current) == ("ORDER_TRANSITION", order.status)
+    assert await order_store.orders_by_ids([order.id]) == [order]
+    stock = 5 if OrderStatus.CANCELLED in path else 4
+    assert await available(order_store, "p-1") == stock, "refused: no stock released"
+    assert len(await _drained(order_store)) == 1 + len(path), "no event for a refused change"
+
+
+async def test_changing_an_unknown_order(order_store: SqlOrderStore) -> None:
+    with pytest.raises(UnknownOrderError):
+        await order_store.change_status("o-missing", OrderStatus.SHIPPED, "x", NOW)
+
+
+async def _drained(store: SqlOrderStore) -> list[OutboxEvent]:
+    published: list[OutboxEvent] = []
+
+    async def publish(events: Sequence[OutboxEvent]) -> None:
+        published.extend(events)
+
+    await store.claim_outbox(100, publish)
+    return published
 
 
 async def test_the_outbox_publishes_each_event_once_in_order(order_store: SqlOrderStore) -> None:
     await stocked(order_store)
     first = await place(order_store, "key-00006", CartLine("p-1", 1))
     await order_store.cancel_order(first.id, "x", NOW)
+    second = await place(order_store, "key-00016", CartLine("p-2", 1))
+    await order_store.change_status(second.id, OrderStatus.SHIPPED, "x", NOW)
+    await order_store.change_status(second.id, OrderStatus.DELIVERED, "x", NOW)
     published: list[OutboxEvent] = []
 
     async def publish(events: Sequence[OutboxEvent]) -> None:
         published.extend(events)
 
-    assert await order_store.claim_outbox(10, publish) == 2
+    assert await order_store.claim_outbox(10, publish) == 5
     assert [(e.event_type, e.payload["order_id"]) for e in published] == [
-        ("OrderPlaced", first.id), ("OrderCancelled", first.id),
+        ("OrderPlaced", first.id), ("OrderCancelled", first.id), ("OrderPlaced", second.id),
+        ("OrderShipped", second.id), ("OrderDelivered", second.id),
     ]  # fmt: skip
+    assert published[3].payload["status"] == "SHIPPED"
+    assert published[3].payload["items"] == [
+        {"product_id": "p-2", "vendor_id": "v-02", "quantity": 1}
+    ]
     assert await order_store.claim_outbox(10, publish) == 0
 
 

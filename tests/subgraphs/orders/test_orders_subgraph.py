@@ -255,3 +255,70 @@ def test_a_delegated_token_does_only_what_its_scopes_allow(subgraph: Subgraph) -
     assert codes(subgraph.post(write, staff_without_catalog, p=subgraph.products["a"])) == [
         "FORBIDDEN"
     ]
+
+
+UPDATE_STATUS = """mutation ($id: ID!, $status: OrderStatus!) {
+  updateOrderStatus(id: $id, status: $status) { id status history { status note } }
+}"""
+
+
+def test_admins_ship_and_deliver_orders(subgraph: Subgraph, redis_url: str) -> None:
+    order = subgraph.order(CUSTOMER, ("a", 1), ("b", 1))
+    shipped = subgraph.post(UPDATE_STATUS, ADMIN, id=order["id"], status="SHIPPED")
+    assert shipped["data"]["updateOrderStatus"]["status"] == "SHIPPED"
+    cancel = "mutation ($id: ID!) { cancelOrder(id: $id) { status } }"
+    refused = subgraph.post(cancel, CUSTOMER, id=order["id"])
+    assert codes(refused) == ["ORDER_TRANSITION"]
+    assert "shipped order can no longer be cancelled" in refused["errors"][0]["message"]
+    delivered = subgraph.post(UPDATE_STATUS, ADMIN, id=order["id"], status="DELIVERED")
+    assert delivered["data"]["updateOrderStatus"]["history"] == [
+        {"status": "PLACED", "note": "order placed"},
+        {"status": "SHIPPED", "note": "handed to the carrier"},
+        {"status": "DELIVERED", "note": "delivered to the customer"},
+    ]
+    mine = subgraph.post("query ($id: ID!) { order(id: $id) { status } }", CUSTOMER,
+                         id=order["id"])  # fmt: skip
+    assert mine == {"data": {"order": {"status": "DELIVERED"}}}
+    assert _event_types(redis_url, 3) == ["OrderPlaced", "OrderShipped", "OrderDelivered"], (
+        "each change is published for orderStatusChanged"
+    )
+
+
+def test_only_admins_change_a_status_and_only_along_the_lifecycle(subgraph: Subgraph) -> None:
+    order = subgraph.order(CUSTOMER, ("a", 1))
+    for viewer in (CUSTOMER, VENDOR_1):
+        assert codes(subgraph.post(UPDATE_STATUS, viewer, id=order["id"],
+                                   status="SHIPPED")) == ["FORBIDDEN"]  # fmt: skip
+    assert codes(subgraph.post(UPDATE_STATUS, None, id=order["id"], status="SHIPPED")) == [
+        "UNAUTHENTICATED"
+    ]
+    for status in ("DELIVERED", "PLACED"):
+        refused = subgraph.post(UPDATE_STATUS, ADMIN, id=order["id"], status=status)
+        assert codes(refused) == ["ORDER_TRANSITION"], refused
+    assert codes(subgraph.post(UPDATE_STATUS, ADMIN, id="o-none", status="SHIPPED")) == [
+        "NOT_FOUND"
+    ]
+    cancelled = subgraph.post(UPDATE_STATUS, ADMIN, id=order["id"], status="CANCELLED")
+    assert cancelled["data"]["updateOrderStatus"]["history"][-1] == {
+        "status": "CANCELLED",
+        "note": "cancelled by an admin",
+    }
+    stock = subgraph.post(ENTITIES % "... on Product { stock { available } }", ADMIN,
+                          r=[{"__typename": "Product", "id": subgraph.products["a"]}])  # fmt: skip
+    assert stock["data"]["_entities"][0]["stock"] == {"available": 20}, "cancelling released it"
+    shipped = subgraph.post(UPDATE_STATUS, ADMIN, id=order["id"], status="SHIPPED")
+    assert codes(shipped) == ["ORDER_TRANSITION"]
+    assert "final" in shipped["errors"][0]["message"]
+
+
+def _event_types(redis_url: str, at_most: int) -> list[str]:
+    """The order events' types once the relay has published ``at_most``, or after 5 s."""
+    import time
+
+    deadline = time.monotonic() + 5
+    with SyncRedis.from_url(redis_url, decode_responses=True) as redis:
+        while True:
+            types = [fields["type"] for _, fields in redis.xrange(ORDER_EVENTS_STREAM)]
+            if len(types) >= at_most or time.monotonic() > deadline:
+                return types
+            time.sleep(0.05)

@@ -39,9 +39,15 @@ def doc(n: int, name: str, **changes: object) -> ProductSnapshot:
 
 
 CATALOG = [
-    doc(1, "Steel Kettle", description="Boils water fast", rating=4.5),
-    doc(2, "Glass Teapot", description="For loose leaf tea; pairs with a kettle", rating=3.0),
-    doc(3, "Café Grinder", description="Burr grinder for coffee beans", rating=5.0),
+    doc(1, "Steel Kettle", description="Boils water fast", rating=4.5, rating_count=2),
+    doc(
+        2,
+        "Glass Teapot",
+        description="For loose leaf tea; pairs with a kettle",
+        rating=3.0,
+        rating_count=1,
+    ),
+    doc(3, "Café Grinder", description="Burr grinder for coffee beans", rating=5.0, rating_count=4),
     doc(
         4,
         "Chef Knife",
@@ -56,8 +62,9 @@ CATALOG = [
         category_ids=["c-garden"],
         categories=["Garden"],
         rating=4.0,
+        rating_count=10,
     ),
-    doc(6, "Kettle Descaler", description="Removes limescale", rating=2.0),
+    doc(6, "Kettle Descaler", description="Removes limescale", rating=2.0, rating_count=3),
     doc(12, "Electric Kettle Pro", description="Temperature control", brand="Volt"),
 ]
 
@@ -134,6 +141,19 @@ async def test_facets_count_the_matching_documents(search_index: SearchIndex) ->
         PriceBucket(5000, 10000, 1),
         PriceBucket(10000, None, 1),
     ]
+
+
+async def test_the_rating_sort_weighs_the_number_of_reviews(search_index: SearchIndex) -> None:
+    await search_index.index([
+        doc(21, "One Review Wonder", rating=5.0, rating_count=1),
+        doc(22, "Crowd Favourite", rating=4.6, rating_count=40),
+        doc(23, "Pretty Good", rating=4.4, rating_count=12),
+        doc(24, "Loved By Three", rating=5.0, rating_count=3),
+        doc(25, "Unreviewed"),
+        doc(26, "Widely Disliked", rating=2.1, rating_count=30),
+    ])  # fmt: skip
+    page = await search_index.search(SearchQuery("", sort=SortOrder.RATING, first=10))
+    assert ids(page.hits) == ["p-0022", "p-0024", "p-0023", "p-0021", "p-0026", "p-0025"]
 
 
 ASCENDING = ["p-0001", "p-0002", "p-0003", "p-0004", "p-0005", "p-0006", "p-0012"]
