@@ -45,10 +45,10 @@ def cart_subtotal(items: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def stars(average: float | None) -> str:
-    """Five stars, filled to the nearest half: the text beside them says the number."""
+    """Five stars, filled to the nearest whole star: the text beside them says the number."""
     if average is None:
         return "☆☆☆☆☆"
-    full = int(average + 0.25)
+    full = min(5, int(average + 0.5))
     return "★" * full + "☆" * (5 - full)
 
 

@@ -12,7 +12,6 @@ const WORDS = {
   DUPLICATE_ORDER: "This order was already placed. See your orders.",
   DUPLICATE_REVIEW: "You have already reviewed this product.",
   DUPLICATE_SKU: "Another product already has this SKU.",
-  ORDER_STATE: "This order can no longer be changed.",
   UNAUTHENTICATED: "Please sign in again.",
   SESSION_EXPIRED: "Your session has ended. Please sign in again.",
   FORBIDDEN: "You are not allowed to do this.",
@@ -38,7 +37,10 @@ class ApiError extends Error {
       const reason = Object.keys(DECLINES).find((r) => first.message?.includes(r));
       return reason ? DECLINES[reason] : WORDS.PAYMENT_DECLINED;
     }
-    if (this.code === "BAD_USER_INPUT") return sentence(first.message ?? "Check what you entered.");
+    // These messages are written for people ("a shipped order can no longer be cancelled").
+    if (this.code === "BAD_USER_INPUT" || this.code === "ORDER_TRANSITION") {
+      return sentence(first.message ?? "Check what you entered.");
+    }
     return WORDS[this.code] ?? "Something went wrong. Try again.";
   }
 }

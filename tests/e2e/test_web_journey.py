@@ -17,7 +17,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 
+from tests.e2e.test_vendor_scoping import router
 from tests.support.browser import PageWatch
+from tests.support.oidc import sign_in_to_mobile_app
 from tests.support.stack import Stack
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.")
@@ -164,6 +166,39 @@ def test_a_signed_in_shopper_reviews_a_product(stack: Stack, browser: Browser) -
     expect(page.locator("#reviews")).to_have_text(f"Reviews ({before + 1})")
     expect(page.locator(".review-list")).to_contain_text("Does the job")
     watch.check("product-reviewed")
+    context.close()
+
+
+def test_a_demo_customer_sees_her_history_and_a_shipment_live(
+    stack: Stack, browser: Browser
+) -> None:
+    """Alice's demo orders are in several states; when an operator ships the one only placed,
+    her open order page says so without a reload."""
+    web = stack.url("bff_web")
+    context = browser.new_context()
+    page = context.new_page()
+    watch = PageWatch(page)
+    page.goto(web + "/auth/login?return_to=/orders")
+    _sign_in(page, stack, "alice@example.com")
+    page.wait_for_url(web + "/orders")
+    statuses = set(page.locator("#orders .status").all_inner_texts())
+    assert {"Placed", "Shipped", "Delivered", "Cancelled"} <= statuses
+    placed = page.locator("#orders li", has=page.locator(".status-placed")).last
+    placed.locator("a").click()
+    expect(page.locator("#order-status")).to_have_text("Placed")
+    order_id = page.url.rsplit("/", 1)[1]
+    watch.check("order-live")
+
+    page.wait_for_timeout(1000)  # the page's subscription is open through the router
+    admin = sign_in_to_mobile_app(stack.url("identity"), "admin@shopgraph.example").access_token
+    ship = "mutation ($id: ID!) { updateOrderStatus(id: $id, status: SHIPPED) { status } }"
+    assert router(stack, admin, ship, id=order_id) == {
+        "data": {"updateOrderStatus": {"status": "SHIPPED"}}
+    }
+    expect(page.locator("#order-status")).to_have_text("Shipped", timeout=10_000)
+    expect(page.locator("#history li").last).to_contain_text("Shipped")
+    expect(page.get_by_role("button", name="Cancel this order")).to_have_count(0)
+    assert watch.problems == [], watch.problems
     context.close()
 
 

@@ -57,6 +57,7 @@ def running_stack(
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()  # reaped, so that no test sees it linger
 
 
 @contextmanager
