@@ -11,6 +11,7 @@ import pytest
 
 from tests.bff_mobile.app_client import SHIPPING, persisted
 from tests.support.oidc import Tokens
+from tests.support.stack import Stack
 
 
 def run(
@@ -37,14 +38,18 @@ def error_code(body: dict[str, Any]) -> str:
     return code
 
 
-def test_home_shows_categories_and_featured_products(mobile: httpx.Client) -> None:
+def test_home_shows_categories_and_featured_products(mobile: httpx.Client, stack: Stack) -> None:
     home = data(mobile, "Home")["home"]
     assert {"id": "c-kitchen", "name": "Kitchen", "slug": "kitchen"} in home["featuredCategories"]
     products = home["featuredProducts"]
     assert len(products) == 10
     card = products[0]
     assert card["price"]["formatted"].endswith(f" {card['price']['currency']}")
-    assert card["thumbnailUrl"].startswith("https://")
+    # The configured CDN base: in the stack, as in `make dev`, the media service that draws them.
+    assert card["thumbnailUrl"].startswith(f"{stack.url('media')}/images/w_")
+    thumbnail = httpx.get(card["thumbnailUrl"], timeout=10)
+    assert thumbnail.status_code == 200
+    assert thumbnail.headers["content-type"] == "image/jpeg"
 
 
 def test_the_product_screen(mobile: httpx.Client) -> None:
