@@ -29,7 +29,10 @@ def run_dev(services: Sequence[Service] = SERVICES, host: str = "127.0.0.1") -> 
     # A developer's mobile BFF runs documents too, not only the app's persisted operations.
     os.environ.setdefault("SHOPGRAPH_BFF_MOBILE_MODE", "development")
     _configure_telemetry()
-    runnable = [s for s in services if s.available]
+    # SHOPGRAPH_DEV_WITHOUT=traces,…: services to leave out (the test stacks need no trace
+    # viewer, whose moved port would land among the kernel's ephemeral ports).
+    without = {name.strip() for name in os.environ.get("SHOPGRAPH_DEV_WITHOUT", "").split(",")}
+    runnable = [s for s in services if s.available and s.name not in without]
     _use_local_media(runnable)
     for missing in (s for s in services if not s.available):
         click.echo(f"  {missing.name:<11} (not part of this build yet)")

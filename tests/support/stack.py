@@ -38,6 +38,7 @@ def running_stack(
     """Start every service; yield once all of them serve. ``stores``: store URL settings."""
     log = data_dir / "stack.log"
     env = {**os.environ, "SHOPGRAPH_DEV_PORT_OFFSET": str(offset),
+           "SHOPGRAPH_DEV_WITHOUT": "traces",  # its moved port is among the ephemeral ones
            "SHOPGRAPH_DATA_DIR": str(data_dir), **(stores or {}), **(extra_env or {})}  # fmt: skip
     with log.open("w") as output:
         process = subprocess.Popen(
