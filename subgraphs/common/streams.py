@@ -90,6 +90,7 @@ class StreamConsumer:
         for counter in (self.metrics.processed, self.metrics.dead_letters):
             counter.labels(stream, group)  # at 0 from the start: increase() sees the first one
         self._next_group_info = 0.0
+        self._next_claim = 0.0
 
     async def ensure_group(self) -> None:
         """Create the consumer group at the start of the stream (so nothing is skipped)."""
@@ -111,6 +112,13 @@ class StreamConsumer:
             if not entries:
                 break
             done += await self._handle(entries)
+        return done + await self.claim_idle()
+
+    async def claim_idle(self) -> int:
+        """Take over and process the entries another consumer of the group read but has not
+        acknowledged for ``claim_idle_ms`` (it crashed, or was stopped mid-batch)."""
+        done = 0
+        self._next_claim = time.monotonic() + self.claim_idle_ms / 1000
         start = "0-0"
         while True:
             start, claimed, _ = await self.redis.xautoclaim(
@@ -153,6 +161,8 @@ class StreamConsumer:
                     recovered = True
                 else:
                     await self.poll()
+                    if time.monotonic() >= self._next_claim:
+                        await self.claim_idle()  # a consumer gone since we started
                 backoff = 0.5
             except asyncio.CancelledError:
                 raise

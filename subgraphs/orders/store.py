@@ -35,6 +35,9 @@ from subgraphs.orders.model import (
 from subgraphs.orders.tables import inventory, order_items, order_status_history, orders, outbox
 
 ORDER_EVENTS_STREAM = "orders:events"
+OUTBOX_LOCK = 7_305_112_001
+"""The PostgreSQL advisory lock a relay holds while it publishes: one relay at a time, so that
+events reach their stream in outbox order however many orders instances run."""
 STATUS_EVENTS = {
     OrderStatus.SHIPPED: "OrderShipped",
     OrderStatus.DELIVERED: "OrderDelivered",
@@ -419,12 +422,17 @@ class SqlOrderStore:
         self, limit: int, publish: Callable[[Sequence[OutboxEvent]], Awaitable[None]]
     ) -> int:
         async with self.engine.begin() as conn:
+            # Relays of several instances take turns (a transaction's lock, released at its
+            # end, or when a crashed relay's connection goes): two relays taking rows side by
+            # side would publish a later event before an earlier one.
+            if self.dialect == "postgresql" and not await conn.scalar(
+                select(func.pg_try_advisory_xact_lock(OUTBOX_LOCK))
+            ):
+                return 0
             query = (
                 select(outbox).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
                 .limit(limit)
             )  # fmt: skip
-            if self.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)  # relays may run side by side
             rows = (await conn.execute(query)).all()
             if not rows:
                 return 0

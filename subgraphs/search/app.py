@@ -106,8 +106,10 @@ def create_app(
         stop = asyncio.Event()
         task = None
         if settings.search_run_indexer:
+            claim_idle_ms = round(settings.search_indexer_claim_idle_seconds * 1000)
             indexer = CatalogIndexer(services.redis, index,
-                                     consumer=settings.search_indexer_consumer)  # fmt: skip
+                                     consumer=settings.search_indexer_consumer,
+                                     claim_idle_ms=claim_idle_ms)  # fmt: skip
             task = asyncio.create_task(indexer.run(stop), name="catalog-indexer")
         try:
             yield

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+from pydantic import Field
+
 from subgraphs.common.settings import IdentitySettings
 
 
@@ -14,3 +16,6 @@ class SearchSettings(IdentitySettings):
     """Run the catalog indexer inside the subgraph process (off when it runs on its own)."""
     search_indexer_consumer: str = socket.gethostname()
     """This indexer's name in the consumer group; keep it across restarts to resume at once."""
+    search_indexer_claim_idle_seconds: float = Field(60.0, gt=0)
+    """How long an event another indexer read may stay unacknowledged before this one takes
+    it over (that indexer crashed, or was killed mid-batch)."""
