@@ -275,6 +275,23 @@ def seed(product_count: int) -> None:
     asyncio.run(run())
 
 
+@main.command()
+def migrate() -> None:
+    """Migrate every configured store: SQL schemas, MongoDB indexes, the search index.
+
+    Stores come from SHOPGRAPH_POSTGRES_URL, SHOPGRAPH_MONGO_URL and
+    SHOPGRAPH_ELASTICSEARCH_URL (the embedded SQLite stores under SHOPGRAPH_DATA_DIR when
+    unset). Safe to run again; the Helm chart runs it before every install and upgrade.
+    """
+    from datastores.settings import StoreSettings
+    from observability.process import configure
+    from shopgraph.migrate import migrate_stores
+
+    configure("migrate")
+    asyncio.run(migrate_stores(StoreSettings(), click.echo))
+    click.echo("stores migrated")
+
+
 @main.group()
 def search() -> None:
     """Search index tooling."""
