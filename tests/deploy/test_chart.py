@@ -57,6 +57,7 @@ WORKLOAD_SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "bff-web": (WebSettings, TelemetrySettings),
     "bff-mobile": (MobileSettings, TelemetrySettings),
     "search-indexer": (StoreSettings, SearchSettings, TelemetrySettings),
+    "orders-relay": (StoreSettings, TelemetrySettings),
     "identity": (ProviderSettings, TelemetrySettings),
     "migrate": (StoreSettings, TelemetrySettings),  # and SearchSettings' alias alone
 }
@@ -68,6 +69,7 @@ WORKLOAD_STORES = {
     "router": {"redis"}, "products": {"mongo", "redis"}, "orders": {"postgres", "redis"},
     "search": {"elasticsearch", "redis"}, "users": {"postgres", "redis"},
     "bff-web": {"redis"}, "bff-mobile": set(), "search-indexer": {"elasticsearch", "redis"},
+    "orders-relay": {"postgres", "redis"},
     "identity": set(), "migrate": {"postgres", "mongo", "elasticsearch"},
 }  # fmt: skip
 STORE_URLS = {store: f"SHOPGRAPH_{store.upper()}_URL"
@@ -91,13 +93,19 @@ CODE_DEFAULTS = {
 }
 CHART_ONLY = {
     "PORT": "the port every service command listens on (click's --port)",
-    "SHOPGRAPH_METRICS_PORT": "`shopgraph search indexer --metrics-port`",
+    "SHOPGRAPH_METRICS_PORT": "--metrics-port of `shopgraph search indexer`, `… orders relay`",
     # Settings of issue 17's replica work, set by the chart ahead of the code reading them.
     "SHOPGRAPH_POSTGRES_REPLICA_URL": "read-only queries of orders and users",
     "SHOPGRAPH_MONGO_READ_PREFERENCE": "the catalog's read preference",
     "SHOPGRAPH_MONGO_WRITE_CONCERN": "the catalog's write concern",
+    "SHOPGRAPH_ORDERS_RUN_RELAY": "false: the orders pods leave the outbox to orders-relay",
 }
-NO_AUTOSCALER = {"identity": "its signing keys and grants live in one process's memory"}
+NO_AUTOSCALER = {
+    "identity": "its signing keys and grants live in one process's memory",
+    "orders-relay": "two for availability; store round trips bound its rate, not CPU",
+}
+WORKERS = ("search-indexer", "orders-relay")
+"""Workloads without an HTTP app: their metrics server answers the probes."""
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +190,7 @@ def test_every_workload_has_probes_on_its_health_endpoints_and_resources(
         pod = deployment["spec"]["template"]["spec"]
         (container,) = pod["containers"]
         port = container["ports"][0]["containerPort"]
-        live, ready = ("/metrics", "/metrics") if component == "search-indexer" else (
+        live, ready = ("/metrics", "/metrics") if component in WORKERS else (
             "/health", "/health/ready")  # fmt: skip
         assert container["startupProbe"]["httpGet"] == {"path": live, "port": port}, component
         assert container["livenessProbe"]["httpGet"] == {"path": live, "port": port}, component
@@ -219,7 +227,7 @@ def test_every_workload_has_an_autoscaler_with_the_platforms_behaviour_and_a_bud
                    for m in hpa["metrics"] if m["type"] == "Resource"}  # fmt: skip
         assert targets == {"cpu": 70, "memory": 80}
         pods = [m["pods"]["metric"]["name"] for m in hpa["metrics"] if m["type"] == "Pods"]
-        if name == "production" and component != "search-indexer":
+        if name == "production" and component not in WORKERS:
             assert pods == ["http_server_requests_per_second"]
         up, down = hpa["behavior"]["scaleUp"], hpa["behavior"]["scaleDown"]
         assert up["stabilizationWindowSeconds"] == 30

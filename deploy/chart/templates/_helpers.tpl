@@ -81,6 +81,14 @@ search-indexer:
   stores: [elasticsearch, redis]
   role: worker
 {{- end }}
+{{- if .Values.ordersRelay.enabled }}
+orders-relay:
+  key: ordersRelay
+  port: {{ .Values.ordersRelay.metricsPort }}
+  args: [orders, relay, --metrics-host, 0.0.0.0]
+  stores: [postgres, redis]
+  role: worker
+{{- end }}
 {{- if .Values.identity.enabled }}
 identity:
   key: identity
@@ -146,6 +154,12 @@ the workload's own env.
 {{- if eq $w.key "search" }}
 {{- $_ := set $derived "SHOPGRAPH_SEARCH_RUN_INDEXER" (ternary "false" "true" $v.searchIndexer.enabled) -}}
 {{- end }}
+{{- if eq $w.key "orders" }}
+{{- $_ := set $derived "SHOPGRAPH_ORDERS_RUN_RELAY" (ternary "false" "true" $v.ordersRelay.enabled) -}}
+{{- end }}
+{{- if eq $w.key "ordersRelay" }}
+{{- $_ := set $derived "SHOPGRAPH_METRICS_PORT" (toString $v.ordersRelay.metricsPort) -}}
+{{- end }}
 {{- if eq $w.key "searchIndexer" }}
 {{- $_ := set $derived "SHOPGRAPH_METRICS_PORT" (toString $v.searchIndexer.metricsPort) -}}
 {{- $_ := set $derived "SHOPGRAPH_SEARCH_RUN_INDEXER" "true" -}}
@@ -190,7 +204,7 @@ the workload's own env.
 {{- if eq $w.key "migrate" }}{{ $stores = list "postgres" "mongo" "elasticsearch" }}{{ end -}}
 {{- if has "postgres" $stores }}
 {{ include "shopgraph.secretEnv" (dict "env" "SHOPGRAPH_POSTGRES_URL" "ref" $v.stores.postgres.url) }}
-{{- if and $v.stores.postgres.replicaUrl.name (ne $w.key "migrate") }}
+{{- if and $v.stores.postgres.replicaUrl.name (not (has $w.key (list "migrate" "ordersRelay"))) }}
 {{ include "shopgraph.secretEnv" (dict "env" "SHOPGRAPH_POSTGRES_REPLICA_URL" "ref" $v.stores.postgres.replicaUrl) }}
 {{- end }}
 {{- end }}
