@@ -90,6 +90,9 @@ CODE_DEFAULTS = {
     "SHOPGRAPH_IDENTITY_AUTHORIZATION_CODE_LIFETIME_SECONDS": "as above",
     "SHOPGRAPH_IDENTITY_SIGN_IN_FORM_LIFETIME_SECONDS": "as above",
     "SHOPGRAPH_IDENTITY_CLOCK_SKEW_SECONDS": "as above",
+    "SHOPGRAPH_POSTGRES_REPLICA_URL": "from a Secret when one is named; else all on the primary",
+    "SHOPGRAPH_MONGO_READ_PREFERENCE": "when set in the values; else the URL's or the driver's",
+    "SHOPGRAPH_MONGO_WRITE_CONCERN": "as above",
 }
 CHART_ONLY = {
     "PORT": "the port every service command listens on (click's --port)",
@@ -99,6 +102,7 @@ CHART_ONLY = {
     "SHOPGRAPH_MONGO_READ_PREFERENCE": "the catalog's read preference",
     "SHOPGRAPH_MONGO_WRITE_CONCERN": "the catalog's write concern",
     "SHOPGRAPH_ORDERS_RUN_RELAY": "false: the orders pods leave the outbox to orders-relay",
+    "SHOPGRAPH_SEARCH_INDEXER_CLAIM_IDLE_SECONDS": "when a dead indexer's events are taken over",
 }
 NO_AUTOSCALER = {
     "identity": "its signing keys and grants live in one process's memory",
