@@ -91,8 +91,9 @@ CODE_DEFAULTS = {
     "SHOPGRAPH_IDENTITY_SIGN_IN_FORM_LIFETIME_SECONDS": "as above",
     "SHOPGRAPH_IDENTITY_CLOCK_SKEW_SECONDS": "as above",
     "SHOPGRAPH_POSTGRES_REPLICA_URL": "from a Secret when one is named; else all on the primary",
-    "SHOPGRAPH_MONGO_READ_PREFERENCE": "when set in the values; else the URL's or the driver's",
-    "SHOPGRAPH_MONGO_WRITE_CONCERN": "as above",
+    "SHOPGRAPH_MONGO_READ_PREFERENCE": "set for the products pods; the Job reads the primary",
+    "SHOPGRAPH_MONGO_WRITE_CONCERN_W": "when set in the values; else the server's default",
+    "SHOPGRAPH_MONGO_WRITE_CONCERN_J": "as above",
 }
 CHART_ONLY = {
     "PORT": "the port every service command listens on (click's --port)",
@@ -100,7 +101,9 @@ CHART_ONLY = {
     # Settings of issue 17's replica work, set by the chart ahead of the code reading them.
     "SHOPGRAPH_POSTGRES_REPLICA_URL": "read-only queries of orders and users",
     "SHOPGRAPH_MONGO_READ_PREFERENCE": "the catalog's read preference",
-    "SHOPGRAPH_MONGO_WRITE_CONCERN": "the catalog's write concern",
+    "SHOPGRAPH_MONGO_WRITE_CONCERN_W": "the catalog's write concern: how many acknowledge",
+    "SHOPGRAPH_MONGO_WRITE_CONCERN_J": "the catalog's write concern: journaled",
+    "SHOPGRAPH_ELASTICSEARCH_SNIFF": "off: nodes behind a Service need not be reachable",
     "SHOPGRAPH_ORDERS_RUN_RELAY": "false: the orders pods leave the outbox to orders-relay",
     "SHOPGRAPH_SEARCH_INDEXER_CLAIM_IDLE_SECONDS": "when a dead indexer's events are taken over",
 }

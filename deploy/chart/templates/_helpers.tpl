@@ -149,7 +149,8 @@ the workload's own env.
 {{- end }}
 {{- if has "mongo" $w.stores }}
 {{- with $v.stores.mongo.readPreference }}{{ $_ := set $derived "SHOPGRAPH_MONGO_READ_PREFERENCE" . }}{{ end -}}
-{{- with $v.stores.mongo.writeConcern }}{{ $_ := set $derived "SHOPGRAPH_MONGO_WRITE_CONCERN" . }}{{ end -}}
+{{- with $v.stores.mongo.writeConcern.w }}{{ $_ := set $derived "SHOPGRAPH_MONGO_WRITE_CONCERN_W" (toString .) }}{{ end -}}
+{{- if ne (toString $v.stores.mongo.writeConcern.j) "" }}{{ $_ := set $derived "SHOPGRAPH_MONGO_WRITE_CONCERN_J" (toString $v.stores.mongo.writeConcern.j) }}{{ end -}}
 {{- end }}
 {{- if eq $w.key "search" }}
 {{- $_ := set $derived "SHOPGRAPH_SEARCH_RUN_INDEXER" (ternary "false" "true" $v.searchIndexer.enabled) -}}
