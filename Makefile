@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 GRAPHIQL := router/http/graphiql
 AXE := tests/e2e
 
-.PHONY: dev test setup test-servers clean
+.PHONY: dev test setup test-servers chart-tools clean
 
 dev: $(VENV)/.synced $(GRAPHIQL)/node_modules/.installed
 	$(BIN)/shopgraph dev
@@ -37,6 +37,7 @@ setup:
 	$(call step,tools (uv $(UV_VERSION)),$(UV))
 	$(call step,venv sync,$(VENV)/.synced)
 	@$(call RUN_STEP,test servers' programs,test-servers)
+	@$(call RUN_STEP,the chart's tools (helm and kubeconform and the Kubernetes schemas),chart-tools)
 	$(call step,GraphiQL node_modules,$(GRAPHIQL)/node_modules/.installed)
 	$(call step,the browser tests' axe-core,$(AXE)/node_modules/.installed)
 	@echo "make test: set-up done in $$($(call SECONDS_SINCE,$(SETUP_BEGAN)))"
@@ -44,6 +45,11 @@ setup:
 # Install the test servers' programs when missing (Debian packages, FerretDB, Elasticsearch).
 test-servers: $(VENV)/.synced
 	$(BIN)/python -m datastores.testservices.install
+
+# Helm and kubeconform, built from the Go module proxy into ~/.cache/shopgraph/bin once per
+# deploy/tools/go.sum, and the Kubernetes JSON schemas the chart is validated against.
+chart-tools: $(VENV)/.synced
+	$(BIN)/python -m tests.deploy.chart_tools
 
 # GraphiQL's scripts and styles, from the npm registry (the router serves them itself).
 $(GRAPHIQL)/node_modules/.installed: $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json

@@ -275,6 +275,65 @@ def seed(product_count: int) -> None:
     asyncio.run(run())
 
 
+@main.command()
+def migrate() -> None:
+    """Migrate every configured store: SQL schemas, MongoDB indexes, the search index.
+
+    Stores come from SHOPGRAPH_POSTGRES_URL, SHOPGRAPH_MONGO_URL and
+    SHOPGRAPH_ELASTICSEARCH_URL (the embedded SQLite stores under SHOPGRAPH_DATA_DIR when
+    unset). Safe to run again; the Helm chart runs it before every install and upgrade.
+    """
+    from datastores.settings import StoreSettings
+    from observability.process import configure
+    from shopgraph.migrate import migrate_stores
+
+    configure("migrate")
+    asyncio.run(migrate_stores(StoreSettings(), click.echo))
+    click.echo("stores migrated")
+
+
+@main.group()
+def orders() -> None:
+    """Orders tooling."""
+
+
+@orders.command("relay")
+@click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface of the /metrics endpoint.",
+)
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=9465,
+    show_default=True,
+    envvar="SHOPGRAPH_METRICS_PORT",
+    help="Port of the /metrics endpoint (0: none).",
+)
+def orders_relay(metrics_host: str, metrics_port: int) -> None:
+    """Publish the orders outbox to its Redis stream (stop with SIGTERM or Ctrl-C).
+
+    For running the relay on its own; each orders subgraph instance runs one too. Relays side
+    by side share the outbox. The store comes from SHOPGRAPH_POSTGRES_URL (embedded SQLite
+    when unset), the stream from SHOPGRAPH_REDIS_URL; the relay's metrics (published events,
+    backlog) are served on http://METRICS_HOST:METRICS_PORT/metrics.
+    """
+    from prometheus_client import start_http_server
+
+    from datastores.settings import StoreSettings
+    from observability.metrics import service_registry
+    from observability.process import configure
+    from shopgraph.outbox import relay_outbox
+
+    configure("orders-relay")
+    if metrics_port:
+        # The orders registry: the relay's metrics are the orders service's own.
+        start_http_server(metrics_port, metrics_host, registry=service_registry("orders"))
+    asyncio.run(relay_outbox(StoreSettings()))
+
+
 @main.group()
 def search() -> None:
     """Search index tooling."""

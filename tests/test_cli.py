@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_subcommand_is_registered() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("dev", "router", "subgraph", "bff", "compose", "schema", "seed", "search"):
+    for command in ("dev", "router", "subgraph", "bff", "compose", "schema", "seed", "search",
+                    "migrate", "orders"):  # fmt: skip
         assert f"  {command} " in result.output
 
 
