@@ -18,7 +18,6 @@ from subgraphs.common.auth import TokenVerifier, Viewer
 from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
 from subgraphs.common.http import subgraph_app
 from subgraphs.common.schema import SubgraphGraphQL
-from subgraphs.common.settings import IdentitySettings
 from subgraphs.orders.carts import Carts
 from subgraphs.orders.catalog_follower import CatalogFollower
 from subgraphs.orders.feed import OrderFeed
@@ -26,6 +25,7 @@ from subgraphs.orders.payments import PaymentProvider, SandboxPayments
 from subgraphs.orders.relay import OutboxRelay
 from subgraphs.orders.schema import Context, Loaders, schema
 from subgraphs.orders.service import OrdersService, StockCache
+from subgraphs.orders.settings import OrdersSettings
 from subgraphs.orders.store import OrderStore, SqlOrderStore
 
 
@@ -65,23 +65,26 @@ def create_app(
     redis_url: str | None = None,
     verifier: TokenVerifier | None = None,
     payments: PaymentProvider | None = None,
-    run_relay: bool = True,
+    run_relay: bool | None = None,
     follow_catalog: bool = True,
 ) -> Starlette:
-    """The app; by default its stores come from ``SHOPGRAPH_*`` settings (embedded if unset)."""
+    """The app; by default its stores come from ``SHOPGRAPH_*`` settings (embedded if unset).
+    ``run_relay``: the outbox relay in this process (default: ``SHOPGRAPH_ORDERS_RUN_RELAY``)."""
     holder: dict[str, Services] = {}
+    settings = OrdersSettings()
+    relay_here = settings.orders_run_relay if run_relay is None else run_relay
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stores = StoreSettings().with_redis(redis_url)
         store = await (open_orders or (lambda: open_store(stores)))()
         services = Services(store, redis_client(stores),
-                            verifier or IdentitySettings().verifier(),
+                            verifier or settings.verifier(),
                             payments or SandboxPayments())  # fmt: skip
         holder["services"] = services
         stop = asyncio.Event()
         tasks = []
-        if run_relay:
+        if relay_here:
             relay = OutboxRelay(store, services.redis)
             tasks.append(asyncio.create_task(relay.run(stop), name="outbox"))
         if follow_catalog:

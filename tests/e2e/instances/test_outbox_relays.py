@@ -97,3 +97,24 @@ def _published(
     time.sleep(1.0)  # anything published twice would show up by now
     entries = cast("list[tuple[str, dict[str, str]]]", client.xrange(ORDER_EVENTS_STREAM))
     return [fields for _, fields in entries]
+
+
+def test_an_instance_told_to_leave_the_outbox_to_the_relay_publishes_nothing(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """``SHOPGRAPH_ORDERS_RUN_RELAY=false``, as the chart sets it while ``orders-relay`` runs."""
+    stream_url = f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
+    client = redis.Redis.from_url(stream_url, decode_responses=True)
+    client.flushdb()
+    with postgres_database_url(postgres_url) as database:
+        env = {"SHOPGRAPH_POSTGRES_URL": database.replace("postgresql+asyncpg://", "postgresql://"),
+               "SHOPGRAPH_REDIS_URL": stream_url,
+               "SHOPGRAPH_ORDERS_RUN_RELAY": "false"}  # fmt: skip
+        with running(["subgraph", "orders"], env, tmp_path / "orders.log"):
+            written = asyncio.run(_place_orders(database, range(4)))
+            time.sleep(2.0)  # ten relay intervals
+            assert client.xlen(ORDER_EVENTS_STREAM) == 0
+        with running(["subgraph", "orders"], {**env, "SHOPGRAPH_ORDERS_RUN_RELAY": "true"},
+                     tmp_path / "orders-relaying.log"):  # fmt: skip
+            assert len(_published(client, expected=written)) == written
+    client.close()
