@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import NonNegativeInt, PositiveFloat, PositiveInt
+from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The environment variables that point a service at a store; compose.yaml sets these.
@@ -23,6 +23,9 @@ class StoreSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOPGRAPH_", extra="ignore")
 
     postgres_url: str | None = None
+    postgres_replica_url: str | None = None
+    """A read replica of ``postgres_url``, for the reads that may lag behind it (see
+    :mod:`subgraphs.common.consistency`); unset, every read goes to the primary."""
     mongo_url: str | None = None
     mongo_database: str = "shopgraph"
     elasticsearch_url: str | None = None
@@ -51,6 +54,12 @@ class StoreSettings(BaseSettings):
     """A connection idle this long is pinged before use, so a dropped one is replaced first."""
     redis_retries: NonNegativeInt = 1
     """Tries again after a connection error only: a command that timed out may have run."""
+
+    @model_validator(mode="after")
+    def _check_combinations(self) -> StoreSettings:
+        if self.postgres_replica_url and not self.postgres_url:
+            raise ValueError("SHOPGRAPH_POSTGRES_REPLICA_URL is set without SHOPGRAPH_POSTGRES_URL")
+        return self
 
     def with_redis(self, redis_url: str | None) -> StoreSettings:
         """These settings with Redis at ``redis_url`` when one is given (tests point an app at

@@ -24,14 +24,16 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-def sql_check(engine: AsyncEngine) -> ReadinessCheck:
-    """``SELECT 1`` through the service's engine (and so through its pool)."""
+def sql_check(engine: AsyncEngine, name: str | None = None) -> ReadinessCheck:
+    """``SELECT 1`` through the service's engine (and so through its pool); ``name`` tells a
+    read replica's check from the primary's."""
 
     async def probe() -> None:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    name = "postgres" if engine.dialect.name == "postgresql" else engine.dialect.name
+    if name is None:
+        name = "postgres" if engine.dialect.name == "postgresql" else engine.dialect.name
     return ReadinessCheck(name, probe)
 
 
