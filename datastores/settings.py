@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +15,10 @@ STORE_URL_VARIABLES = (
     "SHOPGRAPH_ELASTICSEARCH_URL",
     "SHOPGRAPH_REDIS_URL",
 )
+
+MongoReadPreference = Literal[
+    "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
+]
 
 
 class StoreSettings(BaseSettings):
@@ -28,6 +32,13 @@ class StoreSettings(BaseSettings):
     :mod:`subgraphs.common.consistency`); unset, every read goes to the primary."""
     mongo_url: str | None = None
     mongo_database: str = "shopgraph"
+    mongo_read_preference: MongoReadPreference = "primary"
+    mongo_write_concern_w: NonNegativeInt | Literal["majority"] | None = None
+    """How many members acknowledge a write (``w``); unset, the server's default. How long a
+    write waits for them is ``mongo_timeout_seconds``: PyMongo's ``timeoutMS`` bounds the
+    whole operation and takes the place of ``wtimeout``, which it leaves out."""
+    mongo_write_concern_j: bool | None = None
+    """Whether a write is acknowledged only once journaled (``j``)."""
     elasticsearch_url: str | None = None
     redis_url: str | None = None
     data_dir: Path = Path(".shopgraph")
@@ -59,6 +70,9 @@ class StoreSettings(BaseSettings):
     def _check_combinations(self) -> StoreSettings:
         if self.postgres_replica_url and not self.postgres_url:
             raise ValueError("SHOPGRAPH_POSTGRES_REPLICA_URL is set without SHOPGRAPH_POSTGRES_URL")
+        if self.mongo_write_concern_w == 0 and self.mongo_write_concern_j:
+            raise ValueError("SHOPGRAPH_MONGO_WRITE_CONCERN_W=0 (unacknowledged) cannot be "
+                             "combined with SHOPGRAPH_MONGO_WRITE_CONCERN_J=true")  # fmt: skip
         return self
 
     def with_redis(self, redis_url: str | None) -> StoreSettings:
@@ -68,11 +82,17 @@ class StoreSettings(BaseSettings):
 
     def mongo_client_options(self) -> dict[str, Any]:
         """Keyword arguments for ``AsyncMongoClient``."""
-        return {
+        options: dict[str, Any] = {
             "timeoutMS": round(self.mongo_timeout_seconds * 1000),
             "connectTimeoutMS": round(self.mongo_connect_timeout_seconds * 1000),
             "serverSelectionTimeoutMS": round(self.mongo_server_selection_timeout_seconds * 1000),
+            "readPreference": self.mongo_read_preference,
         }
+        if self.mongo_write_concern_w is not None:
+            options["w"] = self.mongo_write_concern_w
+        if self.mongo_write_concern_j is not None:
+            options["journal"] = self.mongo_write_concern_j
+        return options
 
     def elasticsearch_client_options(self) -> dict[str, Any]:
         """Keyword arguments for ``AsyncElasticsearch``."""
