@@ -40,6 +40,11 @@ class StoreSettings(BaseSettings):
     mongo_write_concern_j: bool | None = None
     """Whether a write is acknowledged only once journaled (``j``)."""
     elasticsearch_url: str | None = None
+    """One node's URL, or several separated by commas (requests go round them, and a request
+    that fails to connect is retried on another)."""
+    elasticsearch_sniff: bool = False
+    """Ask the cluster for its nodes at start and after a node fails; off, because behind a
+    load balancer or a Kubernetes Service the nodes' own addresses may not be reachable."""
     redis_url: str | None = None
     data_dir: Path = Path(".shopgraph")
 
@@ -73,6 +78,8 @@ class StoreSettings(BaseSettings):
         if self.mongo_write_concern_w == 0 and self.mongo_write_concern_j:
             raise ValueError("SHOPGRAPH_MONGO_WRITE_CONCERN_W=0 (unacknowledged) cannot be "
                              "combined with SHOPGRAPH_MONGO_WRITE_CONCERN_J=true")  # fmt: skip
+        if self.elasticsearch_url and not self.elasticsearch_hosts():
+            raise ValueError("SHOPGRAPH_ELASTICSEARCH_URL lists no node")
         return self
 
     def with_redis(self, redis_url: str | None) -> StoreSettings:
@@ -94,12 +101,18 @@ class StoreSettings(BaseSettings):
             options["journal"] = self.mongo_write_concern_j
         return options
 
+    def elasticsearch_hosts(self) -> list[str]:
+        """The nodes of ``elasticsearch_url``, in the order given."""
+        return [url.strip() for url in (self.elasticsearch_url or "").split(",") if url.strip()]
+
     def elasticsearch_client_options(self) -> dict[str, Any]:
         """Keyword arguments for ``AsyncElasticsearch``."""
         return {
             "request_timeout": self.elasticsearch_request_timeout_seconds,
             "max_retries": self.elasticsearch_max_retries,
             "retry_on_timeout": self.elasticsearch_retry_on_timeout,
+            "sniff_on_start": self.elasticsearch_sniff,
+            "sniff_on_node_failure": self.elasticsearch_sniff,
         }
 
     @property

@@ -51,8 +51,11 @@ class ClusterUnhealthyError(Exception):
 def elasticsearch_check(
     client: AsyncElasticsearch, timeout: float = CHECK_TIMEOUT_SECONDS
 ) -> ReadinessCheck:
+    # One try per node: with several nodes listed, one of them down leaves the service ready.
+    retries = len(client.transport.node_pool.all()) - 1
+
     async def probe() -> None:
-        health = await client.options(request_timeout=timeout, max_retries=0).cluster.health()
+        health = await client.options(request_timeout=timeout, max_retries=retries).cluster.health()
         if health["status"] == "red":
             raise ClusterUnhealthyError("cluster health is red")
 

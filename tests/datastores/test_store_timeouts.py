@@ -61,6 +61,7 @@ def test_the_defaults_bound_every_call() -> None:
     }  # fmt: skip
     assert stores.elasticsearch_client_options() == {
         "request_timeout": 5.0, "max_retries": 2, "retry_on_timeout": False,
+        "sniff_on_start": False, "sniff_on_node_failure": False,
     }  # fmt: skip
     assert (stores.redis_timeout_seconds, stores.redis_connect_timeout_seconds) == (5.0, 2.0)
 
