@@ -35,19 +35,31 @@ def asyncpg_url(url: str) -> str:
 def sql_engine(stores: StoreSettings, embedded_name: str) -> AsyncEngine:
     """PostgreSQL when ``SHOPGRAPH_POSTGRES_URL`` is set, else ``<data dir>/<name>.db``."""
     if stores.postgres_url:
-        engine = create_async_engine(
-            asyncpg_url(stores.postgres_url),
-            pool_size=10,
-            max_overflow=10,
-            pool_timeout=stores.postgres_pool_timeout_seconds,
-            connect_args={
-                "timeout": stores.postgres_connect_timeout_seconds,
-                "command_timeout": stores.postgres_command_timeout_seconds,
-            },
-        )
-        observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
-        return engine
+        return _postgres_engine(stores.postgres_url, stores)
     return sqlite_engine(stores.data_dir / f"{embedded_name}.db")
+
+
+def sql_replica_engine(stores: StoreSettings) -> AsyncEngine | None:
+    """An engine on the read replica when ``SHOPGRAPH_POSTGRES_REPLICA_URL`` is set beside
+    ``SHOPGRAPH_POSTGRES_URL``; None otherwise (the embedded SQLite store has no replica)."""
+    if stores.postgres_url and stores.postgres_replica_url:
+        return _postgres_engine(stores.postgres_replica_url, stores)
+    return None
+
+
+def _postgres_engine(url: str, stores: StoreSettings) -> AsyncEngine:
+    engine = create_async_engine(
+        asyncpg_url(url),
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=stores.postgres_pool_timeout_seconds,
+        connect_args={
+            "timeout": stores.postgres_connect_timeout_seconds,
+            "command_timeout": stores.postgres_command_timeout_seconds,
+        },
+    )
+    observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
+    return engine
 
 
 def alembic_config(url: str, schema: str) -> Config:

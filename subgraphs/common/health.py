@@ -24,14 +24,16 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 
-def sql_check(engine: AsyncEngine) -> ReadinessCheck:
-    """``SELECT 1`` through the service's engine (and so through its pool)."""
+def sql_check(engine: AsyncEngine, name: str | None = None) -> ReadinessCheck:
+    """``SELECT 1`` through the service's engine (and so through its pool); ``name`` tells a
+    read replica's check from the primary's."""
 
     async def probe() -> None:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    name = "postgres" if engine.dialect.name == "postgresql" else engine.dialect.name
+    if name is None:
+        name = "postgres" if engine.dialect.name == "postgresql" else engine.dialect.name
     return ReadinessCheck(name, probe)
 
 
@@ -49,8 +51,11 @@ class ClusterUnhealthyError(Exception):
 def elasticsearch_check(
     client: AsyncElasticsearch, timeout: float = CHECK_TIMEOUT_SECONDS
 ) -> ReadinessCheck:
+    # One try per node: with several nodes listed, one of them down leaves the service ready.
+    retries = len(client.transport.node_pool.all()) - 1
+
     async def probe() -> None:
-        health = await client.options(request_timeout=timeout, max_retries=0).cluster.health()
+        health = await client.options(request_timeout=timeout, max_retries=retries).cluster.health()
         if health["status"] == "red":
             raise ClusterUnhealthyError("cluster health is red")
 

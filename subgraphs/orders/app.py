@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from datastores.embedded import redis_client
 from datastores.settings import StoreSettings
-from datastores.sql import migrate_sql, sql_engine
+from datastores.sql import migrate_sql, sql_engine, sql_replica_engine
 from subgraphs.common.auth import TokenVerifier, Viewer
 from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
 from subgraphs.common.http import subgraph_app
@@ -47,16 +47,22 @@ def request_context(s: Services, viewer: Viewer) -> Context:
 
 
 def readiness_checks(s: Services) -> list[ReadinessCheck]:
-    """A round trip to the order store (the SQL one; a test's own has none) and to Redis."""
-    store = [sql_check(s.store.engine)] if isinstance(s.store, SqlOrderStore) else []
+    """A round trip to the order store (the SQL one and its replica, if any; a test's own has
+    none) and to Redis."""
+    store = []
+    if isinstance(s.store, SqlOrderStore):
+        store.append(sql_check(s.store.engine))
+        if s.store.replica is not None:
+            store.append(sql_check(s.store.replica, "postgres-replica"))
     return [*store, redis_check(s.redis)]
 
 
 async def open_store(stores: StoreSettings) -> SqlOrderStore:
-    """PostgreSQL when configured, else embedded SQLite; migrated to the latest revision."""
+    """PostgreSQL when configured (with its read replica, if one is), else embedded SQLite;
+    migrated to the latest revision (the replica follows the primary's migrations)."""
     engine = sql_engine(stores, "orders")
     await migrate_sql(engine, "orders")
-    return SqlOrderStore(engine)
+    return SqlOrderStore(engine, sql_replica_engine(stores))
 
 
 def create_app(

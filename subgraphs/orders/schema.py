@@ -21,6 +21,7 @@ from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.cache_control import PRIVATE, CacheControl
+from subgraphs.common.consistency import may_lag
 from subgraphs.common.demand_control import PAGE_ITEMS, assumed, page_of
 from subgraphs.common.errors import client_error
 from subgraphs.common.pagination import decode_cursor, encode_cursor, page_size
@@ -228,7 +229,7 @@ class User:
             raise client_error("only the user and admins see a user's orders", "FORBIDDEN")
         require_scope(viewer, ORDERS_READ)
         page = await info.context.service.store.orders_for_user(
-            str(self.id), page_size(first), decode_cursor(after)
+            str(self.id), page_size(first), decode_cursor(after), stale_ok=may_lag(info)
         )
         shown = [Order.visible(viewer, o) for o in page.items]
         return _connection([o for o in shown if o is not None], page.has_next)
@@ -304,7 +305,7 @@ class Query:
             raise client_error("only vendors have vendor orders", "FORBIDDEN")
         require_scope(viewer, ORDERS_READ)
         page = await info.context.service.store.lines_for_vendor(
-            viewer.vendor_id, page_size(first), decode_cursor(after)
+            viewer.vendor_id, page_size(first), decode_cursor(after), stale_ok=may_lag(info)
         )
         shown = [Order.visible(viewer, order) for order, _ in page.items]
         return _connection([o for o in shown if o is not None], page.has_next)

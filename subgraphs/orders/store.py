@@ -6,6 +6,9 @@ transaction that creates the order, its items, its status history and its ``Orde
 outbox row: either all of it is committed or none of it is, and stock never goes negative.
 A status change (shipped, delivered, cancelled) is one conditional ``UPDATE`` on the status it
 leaves, with its history row and its outbox event, in one transaction too.
+
+With a read replica, only the history pages (``stale_ok``) may read from it; see
+:mod:`subgraphs.common.consistency` for the rule.
 """
 
 from __future__ import annotations
@@ -159,12 +162,18 @@ class OrderStore(Protocol):
 
     async def orders_by_ids(self, order_ids: Sequence[str]) -> list[Order | None]: ...
 
-    async def orders_for_user(self, user_id: str, first: int, after: str | None) -> Page:
-        """Newest first; ``after`` is the last order id of the previous page."""
+    async def orders_for_user(
+        self, user_id: str, first: int, after: str | None, *, stale_ok: bool = False
+    ) -> Page:
+        """Newest first; ``after`` is the last order id of the previous page. With
+        ``stale_ok``, from the read replica when there is one (it may lag behind)."""
         ...
 
-    async def lines_for_vendor(self, vendor_id: str, first: int, after: str | None) -> Page:
-        """(order, its lines of this vendor) pairs, newest order first."""
+    async def lines_for_vendor(
+        self, vendor_id: str, first: int, after: str | None, *, stale_ok: bool = False
+    ) -> Page:
+        """(order, its lines of this vendor) pairs, newest order first; ``stale_ok`` as for
+        :meth:`orders_for_user`."""
         ...
 
     async def claim_outbox(
@@ -188,14 +197,20 @@ def new_order_id(at: datetime | None = None, tail: str | None = None) -> str:
 
 
 class SqlOrderStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, replica: AsyncEngine | None = None) -> None:
         self.engine = engine
+        """The primary: every write, and every read that must see the latest writes."""
+        self.replica = replica
+        """A read replica for the reads that may lag (``stale_ok``); None, they use the primary."""
         self.before_commit: Callable[[AsyncConnection], Awaitable[None]] | None = None
         """A failure-injection point: awaited inside ``place_order`` just before commit."""
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def _reader(self, stale_ok: bool) -> AsyncEngine:
+        return self.replica if stale_ok and self.replica is not None else self.engine
 
     async def stock_levels(self, product_ids: Sequence[str]) -> list[StockLevel | None]:
         async with self.engine.connect() as conn:
@@ -382,11 +397,13 @@ class SqlOrderStore:
             found = {o.id: o for o in await _load_orders(conn, list(order_ids))}
         return [found.get(i) for i in order_ids]
 
-    async def orders_for_user(self, user_id: str, first: int, after: str | None) -> Page:
+    async def orders_for_user(
+        self, user_id: str, first: int, after: str | None, *, stale_ok: bool = False
+    ) -> Page:
         condition = orders.c.user_id == user_id
         if after is not None:
             condition = and_(condition, orders.c.id < after)
-        async with self.engine.connect() as conn:
+        async with self._reader(stale_ok).connect() as conn:
             ids = list(
                 (
                     await conn.execute(
@@ -398,11 +415,13 @@ class SqlOrderStore:
             found = {o.id: o for o in await _load_orders(conn, ids[:first])}
         return Page([found[i] for i in ids[:first]], len(ids) > first)
 
-    async def lines_for_vendor(self, vendor_id: str, first: int, after: str | None) -> Page:
+    async def lines_for_vendor(
+        self, vendor_id: str, first: int, after: str | None, *, stale_ok: bool = False
+    ) -> Page:
         condition = order_items.c.vendor_id == vendor_id
         if after is not None:
             condition = and_(condition, order_items.c.order_id < after)
-        async with self.engine.connect() as conn:
+        async with self._reader(stale_ok).connect() as conn:
             ids = list(
                 (
                     await conn.execute(
@@ -452,6 +471,8 @@ class SqlOrderStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()
 
 
 async def _reserve(conn: AsyncConnection, line_number: int, line: CartLine) -> OrderItem:

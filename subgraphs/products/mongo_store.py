@@ -1,4 +1,9 @@
-"""The catalog on MongoDB, through PyMongo's async API."""
+"""The catalog on MongoDB, through PyMongo's async API.
+
+Reads follow the client's read preference (``SHOPGRAPH_MONGO_READ_PREFERENCE``), except those a
+write decides on (is the product there? which of these are new?): they read the primary, so a
+lagging secondary cannot turn a review of a product just created into a "no product".
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, AsyncMongoClient, ReturnDocument
+from pymongo import ASCENDING, AsyncMongoClient, ReadPreference, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -37,6 +43,9 @@ class MongoCatalogStore:
     def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
         self.client = client
         self.db: AsyncDatabase[Document] = client[database]
+        self._primary_products: AsyncCollection[Document] = self.db.get_collection(
+            "products", read_preference=ReadPreference.PRIMARY
+        )
 
     async def products_by_ids(self, ids: Sequence[str]) -> list[Product | None]:
         found = {
@@ -83,7 +92,7 @@ class MongoCatalogStore:
         self, products: Sequence[Product], reviews: Sequence[Review]
     ) -> list[str]:
         ids = [p.id for p in products]
-        found = self.db.products.find({"_id": {"$in": ids}}, {"_id": 1})
+        found = self._primary_products.find({"_id": {"$in": ids}}, {"_id": 1})
         present = {doc["_id"] async for doc in found}
         new = [p for p in products if p.id not in present]
         if not new:
@@ -143,7 +152,7 @@ class MongoCatalogStore:
         return [found.get(i) for i in ids]
 
     async def add_review(self, review: Review) -> Review:
-        product = await self.db.products.find_one({"_id": review.product_id}, {"_id": 1})
+        product = await self._primary_products.find_one({"_id": review.product_id}, {"_id": 1})
         if product is None:
             raise NotFoundError(f"no product {review.product_id!r}")
         try:

@@ -62,7 +62,9 @@ async def open_index(stores: StoreSettings, settings: SearchSettings) -> SearchI
     index: SearchIndex
     if stores.elasticsearch_url:
         index = ElasticsearchSearchIndex(
-            AsyncElasticsearch(stores.elasticsearch_url, **stores.elasticsearch_client_options()),
+            AsyncElasticsearch(
+                stores.elasticsearch_hosts(), **stores.elasticsearch_client_options()
+            ),
             settings.search_alias,
         )
     else:

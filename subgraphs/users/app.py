@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from datastores.embedded import redis_client
 from datastores.settings import StoreSettings
-from datastores.sql import migrate_sql, sql_engine
+from datastores.sql import migrate_sql, sql_engine, sql_replica_engine
 from subgraphs.common.auth import TokenVerifier, Viewer
 from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
 from subgraphs.common.http import subgraph_app
@@ -20,7 +20,7 @@ from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.common.settings import IdentitySettings
 from subgraphs.common.telemetry import measured_batch
 from subgraphs.users.schema import Context, schema
-from subgraphs.users.store import ProfileStore, RecentlyViewed, SqlProfileStore
+from subgraphs.users.store import Preferences, ProfileStore, RecentlyViewed, SqlProfileStore
 
 
 @dataclass
@@ -31,22 +31,35 @@ class Services:
 
 
 def request_context(s: Services, viewer: Viewer) -> Context:
-    preferences = measured_batch("preferences", s.store.preferences)
-    return Context(viewer=viewer, store=s.store, viewed=RecentlyViewed(s.redis),
-                   preferences=DataLoader(preferences))  # fmt: skip
+    async def lagging(user_ids: list[str]) -> list[Preferences]:
+        return await s.store.preferences(user_ids, stale_ok=True)
+
+    return Context(
+        viewer=viewer,
+        store=s.store,
+        viewed=RecentlyViewed(s.redis),
+        preferences=DataLoader(measured_batch("preferences", s.store.preferences)),
+        lagging_preferences=DataLoader(measured_batch("preferences", lagging)),
+    )
 
 
 def readiness_checks(s: Services) -> list[ReadinessCheck]:
-    """A round trip to the profile store (the SQL one; a test's own has none) and to Redis."""
-    store = [sql_check(s.store.engine)] if isinstance(s.store, SqlProfileStore) else []
+    """A round trip to the profile store (the SQL one and its replica, if any; a test's own has
+    none) and to Redis."""
+    store = []
+    if isinstance(s.store, SqlProfileStore):
+        store.append(sql_check(s.store.engine))
+        if s.store.replica is not None:
+            store.append(sql_check(s.store.replica, "postgres-replica"))
     return [*store, redis_check(s.redis)]
 
 
 async def open_store(stores: StoreSettings) -> SqlProfileStore:
-    """PostgreSQL when configured, else embedded SQLite; migrated to the latest revision."""
+    """PostgreSQL when configured (with its read replica, if one is), else embedded SQLite;
+    migrated to the latest revision (the replica follows the primary's migrations)."""
     engine = sql_engine(stores, "users")
     await migrate_sql(engine, "users")
-    return SqlProfileStore(engine)
+    return SqlProfileStore(engine, sql_replica_engine(stores))
 
 
 def create_app(

@@ -18,6 +18,7 @@ from strawberry.types import Info
 
 from subgraphs.common.auth import Viewer
 from subgraphs.common.cache_control import PRIVATE
+from subgraphs.common.consistency import may_lag
 from subgraphs.common.demand_control import assumed, sliced
 from subgraphs.common.errors import client_error
 from subgraphs.common.permissions import PROFILE_READ, PROFILE_WRITE, require_scope
@@ -38,6 +39,8 @@ class Context:
     store: ProfileStore
     viewed: RecentlyViewed
     preferences: DataLoader[str, profiles.Preferences]
+    lagging_preferences: DataLoader[str, profiles.Preferences]
+    """The same, from the read replica when there is one (for queries: :func:`may_lag`)."""
 
 
 UsersInfo = Info[Context, None]
@@ -120,7 +123,8 @@ class User:
     @strawberry.field(directives=READS_PROFILE)
     async def preferences(self, info: UsersInfo) -> Preferences:
         _own(info, str(self.id))
-        return Preferences.of(await info.context.preferences.load(str(self.id)))
+        loader = info.context.lagging_preferences if may_lag(info) else info.context.preferences
+        return Preferences.of(await loader.load(str(self.id)))
 
     @strawberry.field(description="The default address first.",
                       directives=[assumed(profiles.MAX_ADDRESSES), *READS_PROFILE])  # fmt: skip

@@ -46,8 +46,11 @@ class AddressNotFoundError(ProfileError):
 
 
 class ProfileStore(Protocol):
-    async def preferences(self, user_ids: list[str]) -> list[Preferences]:
-        """Defaults for a user who never saved any; aligned with ``user_ids``."""
+    async def preferences(
+        self, user_ids: list[str], *, stale_ok: bool = False
+    ) -> list[Preferences]:
+        """Defaults for a user who never saved any; aligned with ``user_ids``. With
+        ``stale_ok``, from the read replica when there is one (it may lag behind)."""
         ...
 
     async def save_preferences(self, user_id: str, preferences: Preferences) -> Preferences: ...
@@ -73,11 +76,18 @@ class ProfileStore(Protocol):
 
 
 class SqlProfileStore:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
+    """Profiles on SQL; only :meth:`preferences` with ``stale_ok`` reads from the replica (see
+    :mod:`subgraphs.common.consistency`)."""
 
-    async def preferences(self, user_ids: list[str]) -> list[Preferences]:
-        async with self.engine.connect() as conn:
+    def __init__(self, engine: AsyncEngine, replica: AsyncEngine | None = None) -> None:
+        self.engine = engine
+        self.replica = replica
+
+    async def preferences(
+        self, user_ids: list[str], *, stale_ok: bool = False
+    ) -> list[Preferences]:
+        reader = self.replica if stale_ok and self.replica is not None else self.engine
+        async with reader.connect() as conn:
             rows = (
                 await conn.execute(
                     select(user_profiles).where(user_profiles.c.user_id.in_(user_ids))
@@ -180,6 +190,8 @@ class SqlProfileStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()
 
 
 def _address(row: Any) -> Address:

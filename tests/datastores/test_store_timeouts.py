@@ -57,9 +57,11 @@ def test_the_defaults_bound_every_call() -> None:
     assert stores.postgres_pool_timeout_seconds == 5.0
     assert stores.mongo_client_options() == {
         "timeoutMS": 5000, "connectTimeoutMS": 2000, "serverSelectionTimeoutMS": 2000,
+        "readPreference": "primary",
     }  # fmt: skip
     assert stores.elasticsearch_client_options() == {
         "request_timeout": 5.0, "max_retries": 2, "retry_on_timeout": False,
+        "sniff_on_start": False, "sniff_on_node_failure": False,
     }  # fmt: skip
     assert (stores.redis_timeout_seconds, stores.redis_connect_timeout_seconds) == (5.0, 2.0)
 

@@ -34,7 +34,7 @@ from tests.support.sql import postgres_database_url
 from tests.support.tokens import verifier
 
 SECRET = "s3cret-Pa55"
-STORE_URLS = ("POSTGRES_URL", "MONGO_URL", "ELASTICSEARCH_URL", "REDIS_URL")
+STORE_URLS = ("POSTGRES_URL", "POSTGRES_REPLICA_URL", "MONGO_URL", "ELASTICSEARCH_URL", "REDIS_URL")
 
 
 def readiness(app: Starlette) -> Response:
@@ -107,6 +107,27 @@ def test_orders_is_ready_on_postgres_and_redis(postgres: str, redis_url: str) ->
     app = orders_app(redis_url=redis_url, verifier=verifier(), run_relay=False,
                      follow_catalog=False)  # fmt: skip
     assert_up(readiness(app), "postgres", "redis")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.parametrize("subgraph", ["orders", "users"])
+def test_a_read_replica_is_checked_beside_the_primary(
+    subgraph: str, postgres: str, postgres_url: str, redis_url: str,
+    stores_env: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    def app() -> Starlette:
+        if subgraph == "orders":
+            return orders_app(redis_url=redis_url, verifier=verifier(), run_relay=False,
+                              follow_catalog=False)  # fmt: skip
+        return users_app(redis_url=redis_url, verifier=verifier())
+
+    with postgres_database_url(postgres_url) as replica:
+        stores_env.setenv("SHOPGRAPH_POSTGRES_REPLICA_URL", replica)
+        assert_up(readiness(app()), "postgres", "postgres-replica", "redis")
+    stores_env.setenv("SHOPGRAPH_POSTGRES_REPLICA_URL", closed_url("postgresql") + "/replica")
+    down = assert_down(readiness(app()), "postgres-replica", "postgres", "redis")
+    assert SECRET not in down["error"]
 
 
 @pytest.mark.postgres
