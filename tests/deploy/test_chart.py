@@ -28,6 +28,7 @@ from datastores.settings import StoreSettings
 from observability.settings import TelemetrySettings
 from router.http.config import load_config
 from subgraphs.common.settings import IdentitySettings
+from subgraphs.orders.settings import OrdersSettings
 from subgraphs.products.settings import ProductsSettings
 from subgraphs.search.settings import SearchSettings
 from subgraphs.users.identity.settings import ProviderSettings
@@ -51,7 +52,7 @@ Manifest = dict[str, Any]
 WORKLOAD_SETTINGS: dict[str, tuple[type[BaseSettings], ...]] = {
     "router": (TelemetrySettings,),  # and its YAML file: test_the_router_configuration_loads
     "products": (StoreSettings, ProductsSettings, TelemetrySettings),
-    "orders": (StoreSettings, IdentitySettings, TelemetrySettings),
+    "orders": (StoreSettings, OrdersSettings, TelemetrySettings),
     "search": (StoreSettings, SearchSettings, TelemetrySettings),
     "users": (StoreSettings, IdentitySettings, TelemetrySettings),
     "bff-web": (WebSettings, TelemetrySettings),
@@ -98,14 +99,6 @@ CODE_DEFAULTS = {
 CHART_ONLY = {
     "PORT": "the port every service command listens on (click's --port)",
     "SHOPGRAPH_METRICS_PORT": "--metrics-port of `shopgraph search indexer`, `… orders relay`",
-    # Settings of issue 17's replica work, set by the chart ahead of the code reading them.
-    "SHOPGRAPH_POSTGRES_REPLICA_URL": "read-only queries of orders and users",
-    "SHOPGRAPH_MONGO_READ_PREFERENCE": "the catalog's read preference",
-    "SHOPGRAPH_MONGO_WRITE_CONCERN_W": "the catalog's write concern: how many acknowledge",
-    "SHOPGRAPH_MONGO_WRITE_CONCERN_J": "the catalog's write concern: journaled",
-    "SHOPGRAPH_ELASTICSEARCH_SNIFF": "off: nodes behind a Service need not be reachable",
-    "SHOPGRAPH_ORDERS_RUN_RELAY": "false: the orders pods leave the outbox to orders-relay",
-    "SHOPGRAPH_SEARCH_INDEXER_CLAIM_IDLE_SECONDS": "when a dead indexer's events are taken over",
 }
 NO_AUTOSCALER = {
     "identity": "its signing keys and grants live in one process's memory",
