@@ -82,9 +82,12 @@ class RebuildError(Exception):
 
 
 class ElasticsearchSearchIndex:
-    def __init__(self, client: AsyncElasticsearch, alias: str = "products") -> None:
+    def __init__(self, client: AsyncElasticsearch, alias: str = "products", *,
+                 replicas: int = 0) -> None:  # fmt: skip
         self.client = client
         self.alias = alias
+        self.replicas = replicas
+        """Replica shards of each index built (0 on one node; at least 1 on a cluster)."""
 
     async def ensure_index(self) -> None:
         if not await self.client.indices.exists_alias(name=self.alias):
@@ -110,7 +113,8 @@ class ElasticsearchSearchIndex:
 
     async def _create_index(self) -> str:
         name = f"{self.alias}-{time.time_ns()}"
-        await self.client.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
+        settings = {**SETTINGS, "number_of_replicas": self.replicas}
+        await self.client.indices.create(index=name, settings=settings, mappings=MAPPINGS)
         return name
 
     async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:

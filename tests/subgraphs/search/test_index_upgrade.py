@@ -70,3 +70,19 @@ async def test_an_old_sqlite_index_gets_the_new_column(tmp_path: Path) -> None:
         await upgraded_then_rebuilt(index)
     finally:
         await index.close()
+
+
+async def test_indices_are_built_with_the_configured_replica_shards(elasticsearch_url: str) -> None:
+    """``SHOPGRAPH_SEARCH_INDEX_REPLICAS``: the first index and every rebuild carry it."""
+    client = AsyncElasticsearch(elasticsearch_url)
+    alias = f"products-{uuid.uuid4().hex[:12]}"
+    index = ElasticsearchSearchIndex(client, alias, replicas=1)
+    try:
+        await index.ensure_index()
+        await index.rebuild(each(DOCUMENTS))
+        settings = await client.indices.get_settings(index=alias)
+        [(_, current)] = settings.body.items()
+        assert current["settings"]["index"]["number_of_replicas"] == "1"
+    finally:
+        await client.indices.delete(index=f"{alias}-*")
+        await index.close()
