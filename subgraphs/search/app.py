@@ -65,7 +65,8 @@ async def open_index(stores: StoreSettings, settings: SearchSettings) -> SearchI
             AsyncElasticsearch(
                 stores.elasticsearch_hosts(), **stores.elasticsearch_client_options()
             ),
-            settings.search_alias, replicas=settings.search_index_replicas,
+            settings.search_alias,
+            replicas=settings.search_index_replicas,
         )
     else:
         index = SqliteSearchIndex(sqlite_engine(stores.data_dir / "search.db"))
