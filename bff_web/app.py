@@ -130,10 +130,7 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         """A page's query, sent to the router with the session's token."""
         s = services()
         session: Session | None = getattr(request.state, "session", None)
-        headers = {"content-type": "application/json",
-                   "accept": "application/graphql-response+json",
-                   "x-request-id": request.scope["state"]["request_id"],
-                   "apollographql-client-name": CLIENT_NAME}  # fmt: skip
+        headers = _router_headers(request)
         if session is not None and session.signed_in:
             headers["authorization"] = f"Bearer {session.access_token}"
         body = orjson.dumps({"query": query, "variables": variables})
@@ -265,12 +262,7 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         except orjson.JSONDecodeError:
             return _graphql_error(400, "the body is not JSON", "BAD_REQUEST")
         session = await s.sessions.load(request.cookies.get(settings.cookie_name))
-        # graphql-response+json: a request error stays a 4xx (never a cacheable 200) for us and
-        # for the browser; application/json would answer it with 200.
-        headers = {"content-type": "application/json",
-                   "accept": "application/graphql-response+json",
-                   "x-request-id": request.scope["state"]["request_id"],
-                   "apollographql-client-name": CLIENT_NAME}  # fmt: skip
+        headers = _router_headers(request)
         if session is not None and session.signed_in:
             if not await _fresh(s, session):
                 response = _graphql_error(401, "the session has ended: sign in again",
@@ -320,6 +312,15 @@ def create_app(settings: WebSettings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+
+
+def _router_headers(request: Request) -> dict[str, str]:
+    """What every call to the router on behalf of ``request`` carries (without the token).
+    graphql-response+json: a request error stays a 4xx (never a cacheable 200) for us and for
+    the browser; application/json would answer it with 200."""
+    return {"content-type": "application/json", "accept": "application/graphql-response+json",
+            "x-request-id": request.scope["state"]["request_id"],
+            "apollographql-client-name": CLIENT_NAME}  # fmt: skip
 
 
 async def _fresh(s: Services, session: Session) -> bool:

@@ -115,7 +115,7 @@ class Storefront:
         slug = request.path_params["slug"]
         found = await self._category(request, slug)
         if found is None:
-            return await self.not_found(request, f"There is no category “{slug[:80]}”.")
+            return await self.error(request, 404, f"There is no category “{slug[:80]}”.")
         return await self._search_page(request, category=found)
 
     async def _search_page(self, request: Request, category: dict[str, Any] | None) -> Response:
@@ -123,11 +123,11 @@ class Storefront:
         params = request.query_params
         problem = _too_long(params)
         if problem:
-            return await self.error(request, 400, problem)
+            return await self.error(request, 400, problem, viewer)
         choice = SearchChoice.of(params, category)
         answer = await self._ask(request, viewer, q.SEARCH, choice.variables())
         if "BAD_USER_INPUT" in answer.codes() and "search" not in answer.data:
-            return await self.error(request, 400, _messages(answer))
+            return await self.error(request, 400, _messages(answer), viewer)
         title = category["name"] if category else (f"“{choice.query}”" if choice.query
                                                    else "All products")  # fmt: skip
         return self.render(request, "search.html", viewer, answer, title=title, choice=choice,
@@ -140,7 +140,7 @@ class Storefront:
         answer = await self._ask(request, viewer, q.PRODUCT, variables)
         product = answer.data.get("product")
         if not product:
-            return await self.not_found(request, "This product is not in the catalogue.")
+            return await self.error(request, 404, "This product is not in the catalogue.", viewer)
         return self.render(request, "product.html", viewer, answer, title=product["name"],
                            product=product)  # fmt: skip
 
@@ -180,7 +180,7 @@ class Storefront:
         answer = await self._ask(request, viewer, q.ORDER, {"id": order_id})
         order = answer.data.get("order")
         if not order:
-            return await self.not_found(request, "You have no order with this number.")
+            return await self.error(request, 404, "You have no order with this number.", viewer)
         return self.render(request, "order.html", viewer, answer, title=f"Order {order['id']}",
                            order=order)  # fmt: skip
 
@@ -198,7 +198,7 @@ class Storefront:
             return _sign_in_first("/vendor")
         if viewer.vendor_id is None:
             return await self.error(request, 403, "The vendor console is for vendors: sign in "
-                                    "with a vendor's account.")  # fmt: skip
+                                    "with a vendor's account.", viewer)  # fmt: skip
         created = _parameter(request, "created")
         variables = {"vendorId": viewer.vendor_id, "after": _parameter(request, "after"),
                      "created": created, "hasCreated": created is not None}  # fmt: skip
@@ -208,11 +208,10 @@ class Storefront:
                            products=answer.data.get("products") or {"edges": []},
                            orders=answer.data.get("vendorOrders") or {"edges": []})  # fmt: skip
 
-    async def not_found(self, request: Request, message: str) -> Response:
-        return await self.error(request, 404, message)
-
-    async def error(self, request: Request, status: int, message: str) -> Response:
-        viewer = await self.who_is(request)
+    async def error(self, request: Request, status: int, message: str,
+                    viewer: Viewer | None = None) -> Response:  # fmt: skip
+        """A page saying what is wrong, with ``status``; ``viewer`` when the page knows it."""
+        viewer = viewer or await self.who_is(request)
         answer = await self._ask(request, viewer, q.MENU, {})
         return self.render(request, "error.html", viewer, answer, title="Not here" if
                            status == 404 else "Something is wrong", message=message,
@@ -222,13 +221,13 @@ class Storefront:
                *, status: int = 200, **context: Any) -> Response:  # fmt: skip
         """``template`` with the header's data and any error the router reported."""
         header = answer.data.get("cartCount") or {"items": []}
-        context.setdefault("status", status)
         return self.templates.TemplateResponse(
             request, template, {
                 "viewer": viewer, "menu": answer.data.get("categories") or [],
                 "cart_count": sum(item["quantity"] for item in header["items"]),
-                "problems": [e.get("message", "") for e in answer.errors], **context,
-            }, status_code=context["status"],
+                "problems": [e.get("message", "") for e in answer.errors], "status": status,
+                **context,
+            }, status_code=status,
             headers=self.headers,
         )  # fmt: skip
 
