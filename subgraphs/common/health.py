@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 
+def sql_store_checks(engine: AsyncEngine, replica: AsyncEngine | None) -> list[ReadinessCheck]:
+    """A SQL store's checks: its primary, and its read replica when it has one."""
+    checks = [sql_check(engine)]
+    if replica is not None:
+        checks.append(sql_check(replica, "postgres-replica"))
+    return checks
+
+
 def sql_check(engine: AsyncEngine, name: str | None = None) -> ReadinessCheck:
     """``SELECT 1`` through the service's engine (and so through its pool); ``name`` tells a
     read replica's check from the primary's."""
@@ -67,4 +75,5 @@ def redis_check(redis: Redis) -> ReadinessCheck:
 
 
 __all__ = ["CHECK_TIMEOUT_SECONDS", "Checks", "ReadinessCheck", "describe", "elasticsearch_check",
-           "mongo_check", "readiness", "readiness_route", "redis_check", "sql_check"]  # fmt: skip
+           "mongo_check", "readiness", "readiness_route", "redis_check", "sql_check",
+           "sql_store_checks"]  # fmt: skip

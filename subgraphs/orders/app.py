@@ -15,7 +15,7 @@ from datastores.embedded import redis_client
 from datastores.settings import StoreSettings
 from datastores.sql import migrate_sql, sql_engine, sql_replica_engine
 from subgraphs.common.auth import TokenVerifier, Viewer
-from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
+from subgraphs.common.health import ReadinessCheck, redis_check, sql_store_checks
 from subgraphs.common.http import subgraph_app
 from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.orders.carts import Carts
@@ -49,12 +49,9 @@ def request_context(s: Services, viewer: Viewer) -> Context:
 def readiness_checks(s: Services) -> list[ReadinessCheck]:
     """A round trip to the order store (the SQL one and its replica, if any; a test's own has
     none) and to Redis."""
-    store = []
-    if isinstance(s.store, SqlOrderStore):
-        store.append(sql_check(s.store.engine))
-        if s.store.replica is not None:
-            store.append(sql_check(s.store.replica, "postgres-replica"))
-    return [*store, redis_check(s.redis)]
+    if not isinstance(s.store, SqlOrderStore):
+        return [redis_check(s.redis)]
+    return [*sql_store_checks(s.store.engine, s.store.replica), redis_check(s.redis)]
 
 
 async def open_store(stores: StoreSettings) -> SqlOrderStore:

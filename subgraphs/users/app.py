@@ -14,7 +14,7 @@ from datastores.embedded import redis_client
 from datastores.settings import StoreSettings
 from datastores.sql import migrate_sql, sql_engine, sql_replica_engine
 from subgraphs.common.auth import TokenVerifier, Viewer
-from subgraphs.common.health import ReadinessCheck, redis_check, sql_check
+from subgraphs.common.health import ReadinessCheck, redis_check, sql_store_checks
 from subgraphs.common.http import subgraph_app
 from subgraphs.common.schema import SubgraphGraphQL
 from subgraphs.common.settings import IdentitySettings
@@ -46,12 +46,9 @@ def request_context(s: Services, viewer: Viewer) -> Context:
 def readiness_checks(s: Services) -> list[ReadinessCheck]:
     """A round trip to the profile store (the SQL one and its replica, if any; a test's own has
     none) and to Redis."""
-    store = []
-    if isinstance(s.store, SqlProfileStore):
-        store.append(sql_check(s.store.engine))
-        if s.store.replica is not None:
-            store.append(sql_check(s.store.replica, "postgres-replica"))
-    return [*store, redis_check(s.redis)]
+    if not isinstance(s.store, SqlProfileStore):
+        return [redis_check(s.redis)]
+    return [*sql_store_checks(s.store.engine, s.store.replica), redis_check(s.redis)]
 
 
 async def open_store(stores: StoreSettings) -> SqlProfileStore:
