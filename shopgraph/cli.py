@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 import uvicorn
 
 from shopgraph.services import SUBGRAPHS, Service, service
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _not_in_this_build(command: str) -> click.ClickException:
@@ -292,33 +296,36 @@ def migrate() -> None:
     click.echo("stores migrated")
 
 
+def metrics_options(default_port: int) -> Callable[[F], F]:
+    """``--metrics-host`` and ``--metrics-port`` of a worker command that serves only
+    ``/metrics`` (the probes of its pods use it too)."""
+
+    def add(command: F) -> F:
+        host = click.option("--metrics-host", default="127.0.0.1", show_default=True,
+                            help="Interface of the /metrics endpoint.")  # fmt: skip
+        port = click.option("--metrics-port", type=int, default=default_port, show_default=True,
+                            envvar="SHOPGRAPH_METRICS_PORT",
+                            help="Port of the /metrics endpoint (0: none).")  # fmt: skip
+        return host(port(command))
+
+    return add
+
+
 @main.group()
 def orders() -> None:
     """Orders tooling."""
 
 
 @orders.command("relay")
-@click.option(
-    "--metrics-host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Interface of the /metrics endpoint.",
-)
-@click.option(
-    "--metrics-port",
-    type=int,
-    default=9465,
-    show_default=True,
-    envvar="SHOPGRAPH_METRICS_PORT",
-    help="Port of the /metrics endpoint (0: none).",
-)
+@metrics_options(default_port=9465)
 def orders_relay(metrics_host: str, metrics_port: int) -> None:
     """Publish the orders outbox to its Redis stream (stop with SIGTERM or Ctrl-C).
 
-    For running the relay on its own; each orders subgraph instance runs one too. Relays side
-    by side share the outbox. The store comes from SHOPGRAPH_POSTGRES_URL (embedded SQLite
-    when unset), the stream from SHOPGRAPH_REDIS_URL; the relay's metrics (published events,
-    backlog) are served on http://METRICS_HOST:METRICS_PORT/metrics.
+    For running the relay on its own; each orders subgraph instance runs one too unless
+    SHOPGRAPH_ORDERS_RUN_RELAY=false; relays side by side take turns. The store comes from
+    SHOPGRAPH_POSTGRES_URL (embedded SQLite when unset), the stream from SHOPGRAPH_REDIS_URL;
+    the relay's metrics (published events, backlog) are served on
+    http://METRICS_HOST:METRICS_PORT/metrics.
     """
     from prometheus_client import start_http_server
 
@@ -359,20 +366,7 @@ def search_reindex() -> None:
 
 
 @search.command("indexer")
-@click.option(
-    "--metrics-host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Interface of the /metrics endpoint.",
-)
-@click.option(
-    "--metrics-port",
-    type=int,
-    default=9464,
-    show_default=True,
-    envvar="SHOPGRAPH_METRICS_PORT",
-    help="Port of the /metrics endpoint (0: none).",
-)
+@metrics_options(default_port=9464)
 def search_indexer(metrics_host: str, metrics_port: int) -> None:  # fmt: skip
     """Follow the catalog event stream into the search index (stop with Ctrl-C).
 
