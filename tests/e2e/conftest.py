@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.stack import Stack, running_stack, stores_on_test_servers
 
@@ -24,3 +25,13 @@ def stack(
         running_stack(tmp_path_factory.mktemp("stack"), offset=OFFSET, stores=stores) as running,
     ):
         yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for the storefront's browser tests."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                              args=["--no-sandbox"])  # fmt: skip
+        yield launched
+        launched.close()

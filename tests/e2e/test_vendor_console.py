@@ -7,23 +7,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import httpx
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from tests.support.browser import PageWatch
+from tests.support.browser import PageWatch, sign_in
 from tests.support.stack import Stack
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=["--no-sandbox"])  # fmt: skip
-        yield launched
-        launched.close()
 
 
 def test_a_vendor_manages_its_catalogue_and_sees_its_orders_arrive(
@@ -35,7 +24,7 @@ def test_a_vendor_manages_its_catalogue_and_sees_its_orders_arrive(
     watch = PageWatch(page)
     page.goto(web + "/")
     page.click("#sign-in")
-    _sign_in(page, stack, "vera@northwind.example")
+    sign_in(page, stack, "vera@northwind.example")
     page.get_by_role("link", name="Vendor console").click()
     page.wait_for_url(web + "/vendor")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vendor console")
@@ -101,7 +90,7 @@ def _order(shop: Page, stack: Stack, product_id: str) -> str:
     """Bob orders the vendor's product and one of another vendor's, through the storefront."""
     web = stack.url("bff_web")
     shop.goto(web + "/auth/login?return_to=/products/" + product_id)
-    _sign_in(shop, stack, "bob@example.com")
+    sign_in(shop, stack, "bob@example.com")
     shop.get_by_role("button", name="Add to cart").click()
     expect(shop.locator("#toast")).to_contain_text("Added")
     shop.goto(web + "/search?q=bamboo+cutting+board")
@@ -117,14 +106,6 @@ def _order(shop: Page, stack: Stack, product_id: str) -> str:
     shop.get_by_role("button", name=re.compile("^Place order")).click()
     shop.wait_for_url(re.compile(r"/orders/"))
     return shop.url.rsplit("/", 1)[1].split("?")[0]
-
-
-def _sign_in(page: Page, stack: Stack, email: str) -> None:
-    page.wait_for_selector("#email")
-    page.fill("#email", email)
-    page.fill("#password", "shopgraph-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile("^" + re.escape(stack.url("bff_web"))))
 
 
 def _product_ids(stack: Stack, vendor_id: str) -> set[str]:

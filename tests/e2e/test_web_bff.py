@@ -48,16 +48,21 @@ def provider_step(client: TestClient, email: str) -> str:
     """Start a sign-in in ``client`` and pass the provider's form: the callback URL to open."""
     started = client.get("/auth/login", follow_redirects=False)
     assert started.status_code == 302
+    return f"/auth/callback?{through_the_provider(started.headers['location'], email)}"
+
+
+def through_the_provider(authorize_url: str, email: str) -> str:
+    """The provider's sign-in form at ``authorize_url``, filled: the query string of the
+    callback it redirects the browser to."""
     with httpx.Client() as browser:
-        page = browser.get(started.headers["location"])
+        page = browser.get(authorize_url)
         form = dict(re.findall(r'name="(sign_in_request)" value="([^"]+)"', page.text))
         action = re.search(r'<form method="post" action="([^"]+)"', page.text)
         assert action is not None
         target = httpx.URL(str(page.url)).join(action.group(1).replace("&amp;", "&"))
         posted = browser.post(target, data={**form, "email": email, "password": "shopgraph-demo"})
     assert posted.status_code in (302, 303), posted.text
-    callback = urlsplit(posted.headers["location"])
-    return f"/auth/callback?{callback.query}"
+    return urlsplit(posted.headers["location"]).query
 
 
 def test_a_cross_site_form_post_is_refused(web: TestClient) -> None:

@@ -12,27 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
 
-import pytest
-from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.e2e.test_vendor_scoping import router
-from tests.support.browser import PageWatch
+from tests.support.browser import PageWatch, sign_in
 from tests.support.oidc import sign_in_to_mobile_app
 from tests.support.stack import Stack
 
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.")
 MACHINE = "Barista Espresso Machine"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=["--no-sandbox"])  # fmt: skip
-        yield launched
-        launched.close()
 
 
 def test_a_shopper_browses_buys_and_follows_the_order(stack: Stack, browser: Browser) -> None:
@@ -95,7 +84,7 @@ def test_a_shopper_browses_buys_and_follows_the_order(stack: Stack, browser: Bro
     watch.check("cart")
 
     page.get_by_role("link", name="Sign in to check out").click()
-    _sign_in(page, stack, "alice@example.com")
+    sign_in(page, stack, "alice@example.com")
     page.wait_for_url(web + "/checkout")
     expect(page.locator(".summary")).to_contain_text(MACHINE)  # the signed-out cart, kept
     watch.check("checkout")
@@ -151,7 +140,7 @@ def test_a_signed_in_shopper_reviews_a_product(stack: Stack, browser: Browser) -
     page = context.new_page()
     watch = PageWatch(page)
     page.goto(web + "/auth/login?return_to=/products/p-0002")
-    _sign_in(page, stack, "bob@example.com")
+    sign_in(page, stack, "bob@example.com")
     page.wait_for_url(web + "/products/p-0002")
     before = int(re.findall(r"\d+", page.locator("#reviews").inner_text())[0])
 
@@ -179,7 +168,7 @@ def test_a_demo_customer_sees_her_history_and_a_shipment_live(
     page = context.new_page()
     watch = PageWatch(page)
     page.goto(web + "/auth/login?return_to=/orders")
-    _sign_in(page, stack, "alice@example.com")
+    sign_in(page, stack, "alice@example.com")
     page.wait_for_url(web + "/orders")
     statuses = set(page.locator("#orders .status").all_inner_texts())
     assert {"Placed", "Shipped", "Delivered", "Cancelled"} <= statuses
@@ -207,16 +196,6 @@ def _search(page: Page, words: str) -> None:
     box.fill(words)
     box.press("Enter")
     page.wait_for_url(re.compile(r"/search\?"))
-
-
-def _sign_in(page: Page, stack: Stack, email: str) -> None:
-    """On the identity provider's page, then back."""
-    page.wait_for_selector("#email")
-    assert page.url.startswith(stack.url("identity"))
-    page.fill("#email", email)
-    page.fill("#password", "shopgraph-demo")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile("^" + re.escape(stack.url("bff_web"))))
 
 
 def _fill_address(page: Page) -> None:

@@ -5,10 +5,13 @@ test artifact in ``build/screenshots/``."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, Page, Request
+
+from tests.support.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
@@ -72,3 +75,14 @@ def assert_accessible(page: Page, name: str) -> None:
     ]  # fmt: skip
     listed = json.dumps(violations, indent=1)
     assert violations == [], f"{name}: accessibility violations:\n{listed}"
+
+
+def sign_in(page: Page, stack: Stack, email: str) -> None:
+    """On the identity provider's sign-in page the browser was sent to, then back to the
+    storefront."""
+    page.wait_for_selector("#email")
+    assert page.url.startswith(stack.url("identity"))
+    page.fill("#email", email)
+    page.fill("#password", "shopgraph-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile("^" + re.escape(stack.url("bff_web"))))

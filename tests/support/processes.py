@@ -14,10 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import redis
 
 from datastores.testservices.base import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def emptied_redis(redis_url: str, db: int) -> str:
+    """The URL of database ``db`` on the test Redis server, emptied first: the one Redis that a
+    test's replicas share, and nothing else uses."""
+    url = f"{redis_url.rsplit('/', 1)[0]}/{db}"
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+    return url
 
 
 @dataclass

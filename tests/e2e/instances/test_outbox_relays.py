@@ -20,7 +20,7 @@ from datastores.settings import StoreSettings
 from subgraphs.orders.app import open_store
 from subgraphs.orders.model import CartLine, OrderStatus, StockLevel
 from subgraphs.orders.store import ORDER_EVENTS_STREAM, SqlOrderStore
-from tests.support.processes import running
+from tests.support.processes import emptied_redis, running
 from tests.support.sql import postgres_database_url
 
 REDIS_DB = 9
@@ -32,12 +32,10 @@ ORDERS = 60
 def test_two_instances_publish_each_event_once_in_order(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    stream_url = f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
+    stream_url = emptied_redis(redis_url, REDIS_DB)
     client = redis.Redis.from_url(stream_url, decode_responses=True)
-    client.flushdb()
     with postgres_database_url(postgres_url) as database:
-        env = {"SHOPGRAPH_POSTGRES_URL": database.replace("postgresql+asyncpg://", "postgresql://"),
-               "SHOPGRAPH_REDIS_URL": stream_url}  # fmt: skip
+        env = _orders_env(database, stream_url)
         with (
             running(["subgraph", "orders"], env, tmp_path / "orders-a.log") as first,
             running(["subgraph", "orders"], env, tmp_path / "orders-b.log"),
@@ -60,6 +58,12 @@ def test_two_instances_publish_each_event_once_in_order(
         ("OrderPlaced", "OrderShipped", "OrderDelivered"),
     }, "each order's events in the order they happened"
     client.close()
+
+
+def _orders_env(database: str, stream_url: str) -> dict[str, str]:
+    """An orders instance's stores: the test's database and its Redis database."""
+    return {"SHOPGRAPH_POSTGRES_URL": database.replace("postgresql+asyncpg://", "postgresql://"),
+            "SHOPGRAPH_REDIS_URL": stream_url}  # fmt: skip
 
 
 async def _place_orders(database: str, numbers: range) -> int:
@@ -103,13 +107,10 @@ def test_an_instance_told_to_leave_the_outbox_to_the_relay_publishes_nothing(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     """``SHOPGRAPH_ORDERS_RUN_RELAY=false``, as the chart sets it while ``orders-relay`` runs."""
-    stream_url = f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
+    stream_url = emptied_redis(redis_url, REDIS_DB)
     client = redis.Redis.from_url(stream_url, decode_responses=True)
-    client.flushdb()
     with postgres_database_url(postgres_url) as database:
-        env = {"SHOPGRAPH_POSTGRES_URL": database.replace("postgresql+asyncpg://", "postgresql://"),
-               "SHOPGRAPH_REDIS_URL": stream_url,
-               "SHOPGRAPH_ORDERS_RUN_RELAY": "false"}  # fmt: skip
+        env = {**_orders_env(database, stream_url), "SHOPGRAPH_ORDERS_RUN_RELAY": "false"}
         with running(["subgraph", "orders"], env, tmp_path / "orders.log"):
             written = asyncio.run(_place_orders(database, range(4)))
             time.sleep(2.0)  # ten relay intervals

@@ -17,10 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 import yaml
 
-from tests.support.processes import Instance, running
+from tests.support.processes import Instance, emptied_redis, running
 from tests.support.stack import ROOT, Stack
 
 REDIS_DB = 11
@@ -33,8 +32,7 @@ def router_args(
     stack: Stack, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[list[str], Path]:
     """``shopgraph router`` with a configuration that shares Redis, and a folder for logs."""
-    shared = f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
-    redis.Redis.from_url(shared).flushdb()
+    shared = emptied_redis(redis_url, REDIS_DB)
     folder = tmp_path_factory.mktemp("routers")
     config = folder / "router.yaml"
     config.write_text(yaml.safe_dump({

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from subgraphs.common.events import CATALOG_STREAM, CatalogEvents, ProductSnapshot
 from subgraphs.search.indexer import GROUP
-from tests.support.processes import running
+from tests.support.processes import emptied_redis, running
 
 REDIS_DB = 10
 PROCESSED = re.compile(
@@ -28,9 +28,8 @@ PROCESSED = re.compile(
 def test_two_indexers_share_the_stream_and_take_over_a_crashed_one_s_events(
     elasticsearch_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    stream_url = f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
+    stream_url = emptied_redis(redis_url, REDIS_DB)
     client = redis.Redis.from_url(stream_url, decode_responses=True)
-    client.flushdb()
     alias = f"instances-{uuid.uuid4().hex[:8]}"
     # An indexer that read 20 events and crashed before acknowledging any of them.
     asyncio.run(_append(stream_url, "crashed", 20))

@@ -3,15 +3,13 @@ started on one finishes on the other, and the session works on both."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
-import redis
 
 from bff_web.settings import POLICY_PATH
-from tests.support.processes import running
+from tests.e2e.test_web_bff import through_the_provider
+from tests.support.processes import emptied_redis, running
 from tests.support.stack import Stack
 
 REDIS_DB = 12
@@ -20,8 +18,7 @@ REDIS_DB = 12
 def test_a_sign_in_on_one_instance_works_on_the_other(
     stack: Stack, redis_url: str, tmp_path: Path
 ) -> None:
-    shared = f"{redis_url.rsplit('/', 1)[0]}/{REDIS_DB}"
-    redis.Redis.from_url(shared).flushdb()
+    shared = emptied_redis(redis_url, REDIS_DB)
     env = {  # what a load balancer's address and a shared Redis give every instance
         "SHOPGRAPH_BFF_WEB_PUBLIC_URL": stack.url("bff_web"),
         "SHOPGRAPH_BFF_WEB_ROUTER_URL": f"{stack.url('router')}/graphql",
@@ -37,7 +34,7 @@ def test_a_sign_in_on_one_instance_works_on_the_other(
     ):
         started = browser.get(first.url + "/auth/login")
         assert started.status_code == 302
-        callback = _through_the_provider(started.headers["location"], "alice@example.com")
+        callback = through_the_provider(started.headers["location"], "alice@example.com")
         finished = browser.get(f"{second.url}/auth/callback?{callback}")
         assert finished.status_code == 302, finished.text
 
@@ -51,16 +48,3 @@ def test_a_sign_in_on_one_instance_works_on_the_other(
         signed_out = browser.post(second.url + "/auth/logout", headers={"x-shopgraph-csrf": "1"})
         assert signed_out.status_code == 200
         assert browser.get(first.url + "/auth/me").json() == {"signedIn": False}
-
-
-def _through_the_provider(authorize_url: str, email: str) -> str:
-    """The provider's sign-in form, filled: the query string of the callback it redirects to."""
-    with httpx.Client(timeout=10) as provider:
-        page = provider.get(authorize_url)
-        form = dict(re.findall(r'name="(sign_in_request)" value="([^"]+)"', page.text))
-        action = re.search(r'<form method="post" action="([^"]+)"', page.text)
-        assert action is not None
-        target = httpx.URL(str(page.url)).join(action.group(1).replace("&amp;", "&"))
-        posted = provider.post(target, data={**form, "email": email, "password": "shopgraph-demo"})
-    assert posted.status_code in (302, 303), posted.text
-    return urlsplit(posted.headers["location"]).query
