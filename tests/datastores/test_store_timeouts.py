@@ -27,6 +27,7 @@ from subgraphs.products.mongo_store import MongoCatalogStore
 from subgraphs.search.app import open_index
 from subgraphs.search.es_index import ElasticsearchSearchIndex
 from subgraphs.search.settings import SearchSettings
+from tests.support.mongo import LEAVES_A_MONITOR_SOCKET, collect_monitor_sockets
 
 BOUND = 4.0
 """Seconds within which a call bounded at 0.5 s must fail: generous, and far below the
@@ -147,18 +148,23 @@ async def test_the_products_mongo_client_gets_the_timeouts(mongo_url: str) -> No
         await store.close()
 
 
-async def test_a_mongo_call_without_a_server_fails_within_server_selection() -> None:
-    options = StoreSettings().mongo_client_options()
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{free_port()}/", **options
-    )
+@LEAVES_A_MONITOR_SOCKET
+def test_a_mongo_call_without_a_server_fails_within_server_selection() -> None:
+    async def ping_nowhere() -> None:
+        options = StoreSettings().mongo_client_options()
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            f"mongodb://127.0.0.1:{free_port()}/", **options
+        )
+        try:
+            with pytest.raises(ServerSelectionTimeoutError):
+                await client.admin.command("ping")
+        finally:
+            await client.close()
+
     started = time.monotonic()
-    try:
-        with pytest.raises(ServerSelectionTimeoutError):
-            await client.admin.command("ping")
-    finally:
-        await client.close()
+    asyncio.run(ping_nowhere())  # on a loop of its own, closed before the sockets are collected
     assert time.monotonic() - started < 2 * BOUND  # pymongo's own default waits 30 s
+    collect_monitor_sockets()
 
 
 @pytest.mark.elasticsearch

@@ -30,6 +30,7 @@ from subgraphs.users.identity.app import create_app as identity_app
 from subgraphs.users.identity.provider import IdentityProvider
 from subgraphs.users.identity.settings import ProviderSettings
 from subgraphs.users.store import SqlProfileStore
+from tests.support.mongo import LEAVES_A_MONITOR_SOCKET, collect_monitor_sockets
 from tests.support.sql import postgres_database_url
 from tests.support.tokens import verifier
 
@@ -173,6 +174,7 @@ def test_products_is_ready_on_mongo_and_redis(
 
 
 @pytest.mark.redis
+@LEAVES_A_MONITOR_SOCKET
 def test_products_is_not_ready_without_mongo(redis_url: str) -> None:
     async def open_catalog() -> MongoCatalogStore:
         options = StoreSettings().mongo_client_options()
@@ -182,6 +184,7 @@ def test_products_is_not_ready_without_mongo(redis_url: str) -> None:
 
     app = products_app(open_catalog=open_catalog, redis_url=redis_url, verifier=verifier())
     assert_down(readiness(app), "mongo", "redis")
+    collect_monitor_sockets()
 
 
 @pytest.mark.elasticsearch
