@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,18 +15,12 @@ import httpx
 from redis.asyncio import Redis
 
 from datastores.settings import STORE_URL_VARIABLES, StoreSettings
+from datastores.testservices.base import free_port
 from subgraphs.orders.app import open_store
 from subgraphs.orders.model import CartLine, StockLevel
 from subgraphs.orders.store import ORDER_EVENTS_STREAM
 
 SHOPGRAPH = Path(sys.executable).parent / "shopgraph"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def place_order(stores: StoreSettings, key: str) -> str:

@@ -4,7 +4,6 @@ the limit is forwarded to a closed port and gets 502, one that does not gets 413
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,16 +18,10 @@ from starlette.testclient import TestClient
 
 from bff_web.app import create_app
 from bff_web.settings import WebSettings
+from datastores.testservices.base import free_port
 
 LIMIT = 1000
 CSRF = {"x-shopgraph-csrf": "1", "content-type": "application/json"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def settings(**changes: object) -> WebSettings:

@@ -3,7 +3,6 @@ composition errors, and catching a breaking change of the API schema."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
+from datastores.testservices.base import free_port
 from schema.check import api_changes
 from schema.composition import SubgraphInput, compose
 from schema.workspace import CONFIG, SDL_DIR, SUPERGRAPH, from_files, read_config
@@ -114,9 +114,7 @@ def test_compose_from_running_subgraphs(tmp_path: Path, monkeypatch: pytest.Monk
     """`--from-running` reads `_service { sdl }` over HTTP: here the users subgraph, served by
     uvicorn on embedded stores."""
     monkeypatch.setenv("SHOPGRAPH_DATA_DIR", str(tmp_path))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_users_app(), host="127.0.0.1", port=port,
                                            log_level="warning"))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)

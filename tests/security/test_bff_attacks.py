@@ -4,7 +4,6 @@ against the whole system: tests/e2e/test_web_bff.py and tests/subgraphs/orders/.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -14,14 +13,13 @@ from bff_mobile.app import create_app as create_mobile_app
 from bff_mobile.settings import MobileSettings
 from bff_web.app import create_app as create_web_app
 from bff_web.settings import WebSettings
+from datastores.testservices.base import free_port
 
 APP = {"x-app-version": "1.4.2", "content-type": "application/json"}
 
 
 def nowhere() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}/graphql"
+    return f"http://127.0.0.1:{free_port()}/graphql"
 
 
 @pytest.fixture(scope="module")

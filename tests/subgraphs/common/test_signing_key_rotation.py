@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import uvicorn
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from datastores.testservices.base import free_port
 from subgraphs.common.auth import AuthenticationError, TokenVerifier
 from subgraphs.users.identity.app import create_app
 from subgraphs.users.identity.provider import IdentityProvider
@@ -59,9 +59,7 @@ class RunningProvider:
 
 @pytest.fixture
 def running() -> Iterator[RunningProvider]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     provider = IdentityProvider(ProviderSettings(base_url=base_url))
     server = uvicorn.Server(uvicorn.Config(create_app(provider), host="127.0.0.1", port=port,
