@@ -49,6 +49,10 @@ class ProductSnapshot:
     """Category names, for full-text matches on them."""
     rating_count: int = 0
     """How many reviews ``rating`` averages (0 in events written before it was sent)."""
+    revision: int = 0
+    """The product's revision (see :class:`subgraphs.products.model.Product`): of two
+    snapshots of one product, the higher is the newer (0 in events written before it was
+    sent)."""
 
     def to_json(self) -> str:
         return orjson.dumps(asdict(self)).decode()
@@ -103,3 +107,18 @@ def parse_event(entry_id: str, fields: dict[str, str]) -> CatalogChanged:
     raw = fields.get("snapshot")
     snapshot = ProductSnapshot.from_json(raw) if raw else None
     return CatalogChanged(entry_id, fields["product_id"], fields.get("change", ""), snapshot)
+
+
+def newest_by_product(events: Iterable[CatalogChanged]) -> dict[str, CatalogChanged]:
+    """Each product's newest event among ``events`` (in stream order): the highest revision,
+    since a writer's events can reach the stream out of order; the later event on a tie or
+    where either is a deletion."""
+    newest: dict[str, CatalogChanged] = {}
+    for event in events:
+        earlier = newest.get(event.product_id)
+        if (
+            earlier is None or event.snapshot is None or earlier.snapshot is None
+            or event.snapshot.revision >= earlier.snapshot.revision
+        ):  # fmt: skip
+            newest[event.product_id] = event
+    return newest

@@ -14,9 +14,14 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 
-from subgraphs.common.events import CATALOG_STREAM, parse_event
+from subgraphs.common.events import (
+    CATALOG_STREAM,
+    CatalogChanged,
+    newest_by_product,
+    parse_event,
+)
 from subgraphs.common.streams import Entry, StreamConsumer, stream_metrics
-from subgraphs.orders.model import StockLevel
+from subgraphs.orders.model import CatalogFacts
 from subgraphs.orders.service import StockCache
 from subgraphs.orders.store import OrderStore
 
@@ -44,18 +49,16 @@ class CatalogFollower:
 
     async def _follow(self, entries: Sequence[Entry]) -> dict[str, str]:
         rejected: dict[str, str] = {}
-        latest: dict[str, StockLevel] = {}
+        events: list[CatalogChanged] = []
         for entry_id, fields in entries:
             try:
-                event = parse_event(entry_id, fields)
+                events.append(parse_event(entry_id, fields))
             except (ValueError, KeyError, TypeError) as error:
                 rejected[entry_id] = f"{type(error).__name__}: {error}"
-                continue
-            snapshot = event.snapshot
-            if snapshot is not None:
-                latest[snapshot.id] = StockLevel(
-                    snapshot.id, snapshot.vendor_id, snapshot.price_amount, snapshot.currency, 0
-                )
-        await self.store.follow_catalog(list(latest.values()), datetime.now(UTC))
-        await self.cache.invalidate(list(latest))
+        facts = [
+            CatalogFacts(s.id, s.vendor_id, s.price_amount, s.currency, s.revision)
+            for event in newest_by_product(events).values() if (s := event.snapshot) is not None
+        ]  # fmt: skip
+        await self.store.follow_catalog(facts, datetime.now(UTC))
+        await self.cache.invalidate([fact.product_id for fact in facts])
         return rejected

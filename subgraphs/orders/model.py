@@ -40,6 +40,18 @@ class StockLevel:
 
 
 @dataclass(frozen=True)
+class CatalogFacts:
+    """What orders take from a catalog event: a product's vendor and price, as of the
+    product's catalog revision (``ProductSnapshot.revision``)."""
+
+    product_id: str
+    vendor_id: str
+    price_amount: int
+    currency: str
+    revision: int = 0
+
+
+@dataclass(frozen=True)
 class OrderItem:
     line: int
     product_id: str

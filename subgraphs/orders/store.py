@@ -28,6 +28,7 @@ from observability.tracing import inject
 from subgraphs.orders.model import (
     TRANSITIONS,
     CartLine,
+    CatalogFacts,
     Order,
     OrderItem,
     OrderStatus,
@@ -124,9 +125,10 @@ class OrderStore(Protocol):
         """Raises :class:`UnknownProductError` for a product without a stock row."""
         ...
 
-    async def follow_catalog(self, facts: Sequence[StockLevel], now: datetime) -> None:
-        """Take the catalog's price, currency and vendor of each product; stock is left as it
-        is, and a product new to the catalog starts with none."""
+    async def follow_catalog(self, facts: Sequence[CatalogFacts], now: datetime) -> None:
+        """Take the catalog's price, currency and vendor of each product, unless its row
+        already holds a later revision's; stock is left as it is, and a product new to the
+        catalog starts with none."""
         ...
 
     async def order_for_key(self, user_id: str, idempotency_key: str) -> Order | None: ...
@@ -225,8 +227,29 @@ class SqlOrderStore:
     async def save_stock(self, levels: Sequence[StockLevel], *, replace: bool = True) -> None:
         await self._write_stock(levels, _now(), with_stock=True, update_existing=replace)
 
-    async def follow_catalog(self, facts: Sequence[StockLevel], now: datetime) -> None:
-        await self._write_stock(facts, now, with_stock=False, update_existing=True)
+    async def follow_catalog(self, facts: Sequence[CatalogFacts], now: datetime) -> None:
+        if not facts:
+            return
+        async with self.engine.begin() as conn:
+            present = await _present(conn, [fact.product_id for fact in facts])
+            for fact in facts:
+                values: dict[str, Any] = {
+                    "vendor_id": fact.vendor_id, "price_amount": fact.price_amount,
+                    "currency": fact.currency, "catalog_revision": fact.revision,
+                    "updated_at": now,
+                }  # fmt: skip
+                if fact.product_id not in present:
+                    await conn.execute(inventory.insert().values(
+                        product_id=fact.product_id, available=0, **values
+                    ))  # fmt: skip
+                    continue
+                # Two followers can take a product's events in either order: older facts lose.
+                await conn.execute(
+                    update(inventory)
+                    .where(inventory.c.product_id == fact.product_id,
+                           inventory.c.catalog_revision <= fact.revision)
+                    .values(**values)
+                )  # fmt: skip
 
     async def _write_stock(
         self, levels: Sequence[StockLevel], now: datetime, *, with_stock: bool,
@@ -237,14 +260,7 @@ class SqlOrderStore:
         if not levels:
             return
         async with self.engine.begin() as conn:
-            ids = [level.product_id for level in levels]
-            present = set(
-                (
-                    await conn.execute(
-                        select(inventory.c.product_id).where(inventory.c.product_id.in_(ids))
-                    )
-                ).scalars()
-            )
+            present = await _present(conn, [level.product_id for level in levels])
             for level in levels:
                 values: dict[str, Any] = {
                     "vendor_id": level.vendor_id, "price_amount": level.price_amount,
@@ -551,6 +567,14 @@ async def _load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[Orde
         )
         for r in rows
     ]
+
+
+async def _present(conn: AsyncConnection, product_ids: Sequence[str]) -> set[str]:
+    """Those of ``product_ids`` that have a stock row."""
+    found = await conn.execute(
+        select(inventory.c.product_id).where(inventory.c.product_id.in_(list(product_ids)))
+    )
+    return set(found.scalars())
 
 
 def _stock(row: Any) -> StockLevel:

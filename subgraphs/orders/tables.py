@@ -31,6 +31,7 @@ inventory = Table(
     Column("currency", String(3), nullable=False),
     Column("available", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("catalog_revision", Integer, nullable=False, server_default="0"),
     CheckConstraint("available >= 0", name="inventory_available_not_negative"),
     CheckConstraint("price_amount >= 0", name="inventory_price_not_negative"),
 )  # fmt: skip

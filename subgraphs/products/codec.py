@@ -33,6 +33,7 @@ def product_to_document(product: Product) -> dict[str, Any]:
         "image_keys": list(product.image_keys),
         "rating_count": product.rating_count,
         "rating_total": product.rating_total,
+        "revision": product.revision,
     }
 
 
@@ -61,6 +62,7 @@ def product_from_document(doc: dict[str, Any]) -> Product:
         image_keys=list(doc.get("image_keys") or ()),
         rating_count=int(doc.get("rating_count", 0)),
         rating_total=int(doc.get("rating_total", 0)),
+        revision=int(doc.get("revision", 0)),
     )
 
 

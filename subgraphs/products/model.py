@@ -40,6 +40,10 @@ class Product:
     image_keys: list[str] = field(default_factory=list)
     rating_count: int = 0
     rating_total: int = 0
+    revision: int = 1
+    """1 when created, one more with each change the store makes (an edit, a review). It
+    orders two snapshots of the product: the search index keeps the higher one, whatever
+    order their events arrive in."""
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,9 @@ class MongoCatalogStore:
         if changes.price is not None:
             update["price"] = money_to_document(changes.price)
         doc = await self.db.products.find_one_and_update(
-            {"_id": product_id}, {"$set": update}, return_document=ReturnDocument.AFTER
+            {"_id": product_id},
+            {"$set": update, "$inc": {"revision": 1}},
+            return_document=ReturnDocument.AFTER,
         )
         if doc is None:
             raise NotFoundError(f"no product {product_id!r}")
@@ -151,7 +153,7 @@ class MongoCatalogStore:
         }
         return [found.get(i) for i in ids]
 
-    async def add_review(self, review: Review) -> Review:
+    async def add_review(self, review: Review) -> Product:
         product = await self._primary_products.find_one({"_id": review.product_id}, {"_id": 1})
         if product is None:
             raise NotFoundError(f"no product {review.product_id!r}")
@@ -159,11 +161,16 @@ class MongoCatalogStore:
             await self.db.reviews.insert_one(review_to_document(review))
         except DuplicateKeyError as error:
             raise DuplicateReviewError("you have already reviewed this product") from error
-        await self.db.products.update_one(
+        # The product as this write left it, from the primary: a secondary's copy may not have
+        # the review counted yet, and an event made from it would undo the count in search.
+        doc = await self._primary_products.find_one_and_update(
             {"_id": review.product_id},
-            {"$inc": {"rating_count": 1, "rating_total": review.rating}},
+            {"$inc": {"rating_count": 1, "rating_total": review.rating, "revision": 1}},
+            return_document=ReturnDocument.AFTER,
         )
-        return review
+        if doc is None:
+            raise NotFoundError(f"no product {review.product_id!r}")
+        return product_from_document(doc)
 
     async def reviews_for_product(self, product_id: str, seek: Seek) -> Page[Review]:
         query: Document = {"product_id": product_id}

@@ -92,11 +92,9 @@ class CatalogService:
         _check_text("body", body, 5000)
         review = Review(f"r-{uuid.uuid4().hex[:12]}", product_id, viewer.subject, rating,
                         title.strip(), body.strip(), datetime.now(UTC))  # fmt: skip
-        added = await _catalog_call(self.store.add_review(review))
-        [reviewed] = await self.store.products_by_ids([product_id])
-        if reviewed is not None:
-            await self._emit(reviewed, "reviewed")
-        return added
+        reviewed = await _catalog_call(self.store.add_review(review))
+        await self._emit(reviewed, "reviewed")
+        return review
 
     async def _emit(self, product: Product, change: str) -> None:
         categories = {c.id: c.name for c in await self.store.categories()}
@@ -160,4 +158,5 @@ def snapshot(product: Product, category_names: dict[str, str]) -> ProductSnapsho
         created_at=product.created_at.isoformat(),
         categories=[category_names[c] for c in product.category_ids if c in category_names],
         rating_count=count,
+        revision=product.revision,
     )

@@ -18,8 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
     select,
+    text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
@@ -50,6 +53,7 @@ products = Table(
     Column("details", JSON, nullable=False),
     Column("rating_count", Integer, nullable=False, default=0),
     Column("rating_total", Integer, nullable=False, default=0),
+    Column("revision", Integer, nullable=False, default=1),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )  # fmt: skip
@@ -90,6 +94,7 @@ class SqlCatalogStore:
     async def create_tables(self) -> None:
         async with self.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+            await conn.run_sync(_add_new_columns)
 
     async def products_by_ids(self, ids: Sequence[str]) -> list[Product | None]:
         async with self.engine.connect() as conn:
@@ -175,7 +180,8 @@ class SqlCatalogStore:
             if not found:
                 raise NotFoundError(f"no product {product_id!r}")
             current = found[0]
-            values: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+            values: dict[str, Any] = {"updated_at": datetime.now(UTC),
+                                      "revision": products.c.revision + 1}  # fmt: skip
             for name in ("name", "description", "brand"):
                 if (value := getattr(changes, name)) is not None:
                     values[name] = value
@@ -205,7 +211,7 @@ class SqlCatalogStore:
         by_id = {r.id: Vendor(r.id, r.name) for r in rows}
         return [by_id.get(i) for i in ids]
 
-    async def add_review(self, review: Review) -> Review:
+    async def add_review(self, review: Review) -> Product:
         try:
             async with self.engine.begin() as conn:
                 exists = await conn.scalar(
@@ -218,11 +224,13 @@ class SqlCatalogStore:
                     products.update()
                     .where(products.c.id == review.product_id)
                     .values(rating_count=products.c.rating_count + 1,
-                            rating_total=products.c.rating_total + review.rating)
+                            rating_total=products.c.rating_total + review.rating,
+                            revision=products.c.revision + 1)
                 )  # fmt: skip
+                [reviewed] = await _load(conn, products.c.id == review.product_id)
         except IntegrityError as error:
             raise DuplicateReviewError("you have already reviewed this product") from error
-        return review
+        return reviewed
 
     async def reviews_for_product(self, product_id: str, seek: Seek) -> Page[Review]:
         condition = reviews.c.product_id == product_id
@@ -254,6 +262,18 @@ class SqlCatalogStore:
         await self.engine.dispose()
 
 
+ADDED_COLUMNS = {"revision": "INTEGER NOT NULL DEFAULT 0"}
+"""Columns of ``catalog_products`` added since its first release, which ``create_all`` does
+not add to a table made by an earlier version."""
+
+
+def _add_new_columns(conn: Connection) -> None:
+    present = {column["name"] for column in inspect(conn).get_columns(products.name)}
+    for name, kind in ADDED_COLUMNS.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE {products.name} ADD COLUMN {name} {kind}"))
+
+
 def _row(product: Product) -> dict[str, Any]:
     return {
         "id": product.id,
@@ -267,6 +287,7 @@ def _row(product: Product) -> dict[str, Any]:
         "details": _details(product),
         "rating_count": product.rating_count,
         "rating_total": product.rating_total,
+        "revision": product.revision,
         "created_at": product.created_at,
         "updated_at": product.updated_at,
     }
@@ -349,4 +370,5 @@ def _product(row: Any, category_ids: list[str]) -> Product:
         image_keys=list(details["image_keys"]),
         rating_count=row.rating_count,
         rating_total=row.rating_total,
+        revision=row.revision,
     )

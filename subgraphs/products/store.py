@@ -96,8 +96,11 @@ class CatalogStore(Protocol):
 
     async def vendors_by_ids(self, ids: Sequence[str]) -> list[Vendor | None]: ...
 
-    async def add_review(self, review: Review) -> Review:
-        """Raises :class:`DuplicateReviewError` for a second review of one product by one user."""
+    async def add_review(self, review: Review) -> Product:
+        """Add the review and count it in the product's rating; the product as it is now.
+
+        Raises :class:`DuplicateReviewError` for a second review of one product by one user.
+        """
         ...
 
     async def reviews_for_product(self, product_id: str, seek: Seek) -> Page[Review]: ...

@@ -47,6 +47,7 @@ SETTINGS: dict[str, Any] = {
     },
 }
 MAPPINGS: dict[str, Any] = {
+    "_meta": {"version": "revision"},
     "dynamic": "strict",
     "properties": {
         "id": {"type": "keyword"},
@@ -68,6 +69,8 @@ MAPPINGS: dict[str, Any] = {
         "suggest": {"type": "completion", "analyzer": "name_prefix"},
     },
 }  # fmt: skip
+VERSION_CONFLICT = "version_conflict_engine_exception"
+"""The error of a write whose revision is below the one indexed: a newer snapshot is in."""
 SORTS: dict[SortOrder, list[dict[str, Any]]] = {
     SortOrder.RELEVANCE: [{"_score": "desc"}, {"id": "asc"}],
     SortOrder.PRICE_ASC: [{"price_amount": "asc"}, {"id": "asc"}],
@@ -88,6 +91,10 @@ class ElasticsearchSearchIndex:
         self.alias = alias
         self.replicas = replicas
         """Replica shards of each index built (0 on one node; at least 1 on a cluster)."""
+        self._versioned = False
+        """Whether the alias' index takes each product's revision as its external version
+        (every index this version builds); one built before keeps last-write-wins until the
+        next rebuild."""
 
     async def ensure_index(self) -> None:
         if not await self.client.indices.exists_alias(name=self.alias):
@@ -118,15 +125,25 @@ class ElasticsearchSearchIndex:
         return name
 
     async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
+        """Index the snapshots; one older than the product's indexed revision is left out (two
+        indexers, or two producers, can deliver a product's snapshots out of order)."""
+        if not self._versioned:  # asked again until it is: a rebuild elsewhere versions it
+            self._versioned = await self._alias_is_versioned()
         # refresh=True: searchable now, not at the next periodic refresh (up to a second later).
-        return await self._bulk(self.alias, documents, refresh=True)
+        return await self._bulk(self.alias, documents, refresh=True, versioned=self._versioned)
+
+    async def _alias_is_versioned(self) -> bool:
+        current = await self.client.indices.get_mapping(index=self.alias)
+        return all(index.get("mappings", {}).get("_meta", {}) == MAPPINGS["_meta"]
+                   for index in current.body.values())  # fmt: skip
 
     async def _bulk(
-        self, index: str, documents: Sequence[ProductSnapshot], *, refresh: bool
-    ) -> dict[str, str]:
+        self, index: str, documents: Sequence[ProductSnapshot], *, refresh: bool,
+        versioned: bool = True,
+    ) -> dict[str, str]:  # fmt: skip
         if not documents:
             return {}
-        actions = [{"_index": index, "_id": d.id, "_source": _source(d)} for d in documents]
+        actions = [_action(index, d, versioned) for d in documents]
         _, errors = await async_bulk(
             self.client, actions, refresh=refresh, raise_on_error=False, stats_only=False
         )
@@ -134,6 +151,8 @@ class ElasticsearchSearchIndex:
         for error in errors if isinstance(errors, list) else []:
             item = error.get("index", {})
             reason = item.get("error", {})
+            if isinstance(reason, dict) and reason.get("type") == VERSION_CONFLICT:
+                continue  # superseded, not refused
             rejected[str(item.get("_id"))] = (
                 f"{reason.get('type')}: {reason.get('reason')}" if isinstance(reason, dict)
                 else str(reason)
@@ -211,6 +230,7 @@ class ElasticsearchSearchIndex:
         ]
         actions.append({"add": {"index": name, "alias": self.alias}})
         await self.client.indices.update_aliases(actions=actions)  # one atomic switch
+        self._versioned = True
         for index in old:
             await self.client.indices.delete(index=index)
         return count
@@ -235,8 +255,17 @@ class ElasticsearchSearchIndex:
         await self.client.close()
 
 
+def _action(index: str, document: ProductSnapshot, versioned: bool) -> dict[str, Any]:
+    action: dict[str, Any] = {"_index": index, "_id": document.id, "_source": _source(document)}
+    if versioned:
+        # external_gte: the same revision again (a redelivered event, a rebuild) is written.
+        action |= {"version": document.revision, "version_type": "external_gte"}
+    return action
+
+
 def _source(document: ProductSnapshot) -> dict[str, Any]:
     source = asdict(document)
+    del source["revision"]  # the document's version, not a field
     source["rating_rank"] = weighted_rating(document.rating, document.rating_count)
     # The name from each word on, so that "head" suggests "Aurora Headphones".
     source["suggest"] = {"input": name_suffixes(document.name)}

@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from subgraphs.common.events import ProductSnapshot
@@ -35,7 +35,7 @@ from subgraphs.search.index import (
 )
 
 TABLES = ("search_docs", "search_categories", "search_fts")
-ADDED_COLUMNS = {"rating_rank": "REAL"}
+ADDED_COLUMNS = {"rating_rank": "REAL", "revision": "INTEGER NOT NULL DEFAULT 0"}
 """Columns of ``search_docs`` added since it was first created, and their types."""
 WORD = re.compile(r"\w+", re.UNICODE)
 ORDER = {
@@ -57,7 +57,8 @@ def _ddl(suffix: str) -> list[str]:
               id TEXT PRIMARY KEY, name TEXT NOT NULL, name_folded TEXT NOT NULL,
               brand TEXT NOT NULL,
               vendor_id TEXT NOT NULL, price_amount INTEGER NOT NULL, rating REAL,
-              created_at TEXT NOT NULL, rating_rank REAL)""",
+              created_at TEXT NOT NULL, rating_rank REAL,
+              revision INTEGER NOT NULL DEFAULT 0)""",
         f"""CREATE TABLE IF NOT EXISTS search_categories{suffix} (
               id TEXT NOT NULL, category_id TEXT NOT NULL, PRIMARY KEY (id, category_id))""",
         f"""CREATE VIRTUAL TABLE IF NOT EXISTS search_fts{suffix} USING fts5(
@@ -82,8 +83,11 @@ class SqliteSearchIndex:
                     await conn.execute(text(f"ALTER TABLE search_docs ADD COLUMN {column} {kind}"))
 
     async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
+        """Index the snapshots; one older than the product's indexed revision is left out."""
         async with self.engine.begin() as conn:
-            await _write(conn, documents, "")
+            indexed = await _revisions(conn, [d.id for d in documents])
+            newer = [d for d in documents if d.revision >= indexed.get(d.id, 0)]
+            await _write(conn, newer, "")
         return {}
 
     async def delete(self, product_ids: Sequence[str]) -> None:
@@ -188,12 +192,13 @@ async def _write(conn: AsyncConnection, documents: Sequence[ProductSnapshot], su
     await _remove(conn, [d.id for d in documents], suffix)
     await conn.execute(
         text(f"""INSERT INTO search_docs{suffix} (id, name, name_folded, brand, vendor_id,
-                   price_amount, rating, created_at, rating_rank) VALUES (:id, :name,
-                   :name_folded, :brand, :vendor_id, :price_amount, :rating, :created_at,
-                   :rating_rank)"""),  # noqa: S608
+                   price_amount, rating, created_at, rating_rank, revision) VALUES (:id,
+                   :name, :name_folded, :brand, :vendor_id, :price_amount, :rating,
+                   :created_at, :rating_rank, :revision)"""),  # noqa: S608
         [{"id": d.id, "name": d.name, "name_folded": fold(d.name), "brand": d.brand,
           "vendor_id": d.vendor_id, "price_amount": d.price_amount, "rating": d.rating,
-          "created_at": d.created_at, "rating_rank": weighted_rating(d.rating, d.rating_count)}
+          "created_at": d.created_at, "rating_rank": weighted_rating(d.rating, d.rating_count),
+          "revision": d.revision}
          for d in documents],
     )  # fmt: skip
     memberships = [{"id": d.id, "category_id": c} for d in documents for c in d.category_ids]
@@ -208,6 +213,21 @@ async def _write(conn: AsyncConnection, documents: Sequence[ProductSnapshot], su
         [{"id": d.id, "name": d.name, "brand": d.brand, "categories": " ".join(d.categories),
           "description": d.description, "sku": d.sku} for d in documents],
     )  # fmt: skip
+
+
+async def _revisions(conn: AsyncConnection, product_ids: Sequence[str]) -> dict[str, int]:
+    """The indexed revision of each of ``product_ids`` that is indexed."""
+    found: dict[str, int] = {}
+    for start in range(0, len(product_ids), 500):  # SQLite's bound on a statement's variables
+        chunk = list(product_ids[start : start + 500])
+        rows = await conn.execute(
+            text("SELECT id, revision FROM search_docs WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": chunk},
+        )
+        found |= {row.id: row.revision for row in rows}
+    return found
 
 
 async def _remove(conn: AsyncConnection, product_ids: Sequence[str], suffix: str) -> None:

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from subgraphs.common.events import CATALOG_STREAM, CatalogChanged, parse_event
+from subgraphs.common.events import (
+    CATALOG_STREAM,
+    CatalogChanged,
+    newest_by_product,
+    parse_event,
+)
 from subgraphs.common.streams import Entry, StreamConsumer, stream_metrics
 from subgraphs.search.index import SearchIndex
 
@@ -76,10 +81,8 @@ class CatalogIndexer:
                 rejected[entry_id] = f"{type(error).__name__}: {error}"
                 continue
             events.append(event)
-        # The latest event of a product wins; earlier ones in the batch are superseded.
-        latest: dict[str, CatalogChanged] = {}
-        for event in events:
-            latest[event.product_id] = event
+        # A product's newest snapshot wins; the others in the batch are superseded.
+        latest = newest_by_product(events)
         deletions = [e.product_id for e in latest.values() if e.snapshot is None]
         documents = [e.snapshot for e in latest.values() if e.snapshot is not None]
         if deletions:

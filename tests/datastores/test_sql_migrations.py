@@ -56,7 +56,7 @@ def _differences(connection: Connection, schemas: list[str]) -> list[Any]:
             or not d[1].name.startswith("alembic_version_")]  # fmt: skip
 
 
-HEADS = {"orders": "0002_outbox_traceparent", "users": "0001_users"}
+HEADS = {"orders": "0003_inventory_catalog_revision", "users": "0001_users"}
 
 
 @pytest.mark.parametrize("schemas", [["orders"], ["users"], ["orders", "users"]])

@@ -1,6 +1,7 @@
 """Two search subgraph instances indexing the catalog stream in one consumer group: each event
 is indexed by one of them, the events a crashed indexer read but never acknowledged are taken
-over, and when one instance is killed the other indexes everything that follows."""
+over, a product's snapshots arriving out of order leave its newest indexed, and when one
+instance is killed the other indexes everything that follows."""
 
 from __future__ import annotations
 
@@ -51,27 +52,51 @@ def test_two_indexers_share_the_stream_and_take_over_a_crashed_one_s_events(
         assert sum(counts) == 220, f"each event indexed once: {counts}"
         assert min(counts) > 0, f"both indexers took a share: {counts}"
 
+        # 60 revisions of one product, in shuffled order (as racing producers can send them),
+        # across both indexers: the index ends with the newest, at its revision.
+        asyncio.run(_shuffled_revisions(stream_url, "p-race", 60))
+        _wait_acknowledged(client)
+        raced = httpx.get(f"{elasticsearch_url}/{alias}/_doc/p-race", timeout=10).json()
+        assert (raced["_source"]["name"], raced["_version"]) == ("Lantern revision 60", 60)
+        counts = [_processed(first.url), _processed(second.url)]
+
         first.kill()
         asyncio.run(_append(stream_url, "after", 50, pause=0.01))
-        _wait_indexed(elasticsearch_url, alias, 270)
+        _wait_indexed(elasticsearch_url, alias, 271)
         _wait_acknowledged(client)
         assert _processed(second.url) == counts[1] + 50
     client.close()
+
+
+def _lantern(product_id: str, name: str, revision: int = 1) -> ProductSnapshot:
+    return ProductSnapshot(
+        id=product_id, sku=f"SKU-{product_id}", name=name, description="A lantern for the trail",
+        brand="Lumen", category_ids=["c-camping"], vendor_id="v-01", price_amount=1999,
+        currency="EUR", rating=4.5, created_at="2026-01-01T00:00:00+00:00",
+        categories=["Camping"], rating_count=2, revision=revision,
+    )  # fmt: skip
 
 
 async def _append(url: str, prefix: str, count: int, pause: float = 0.0) -> None:
     redis_client = Redis.from_url(url)
     events = CatalogEvents(redis_client)
     for n in range(count):
-        product = ProductSnapshot(
-            id=f"p-{prefix}-{n:04d}", sku=f"SKU-{prefix}-{n:04d}", name=f"Lantern {prefix} {n}",
-            description="A lantern for the trail", brand="Lumen", category_ids=["c-camping"],
-            vendor_id="v-01", price_amount=1999, currency="EUR", rating=4.5,
-            created_at="2026-01-01T00:00:00+00:00", categories=["Camping"], rating_count=2,
-        )  # fmt: skip
+        product = _lantern(f"p-{prefix}-{n:04d}", f"Lantern {prefix} {n}")
         await events.product_changed(product, "created")
         if pause:
             await asyncio.sleep(pause)
+    await redis_client.aclose()
+
+
+async def _shuffled_revisions(url: str, product_id: str, count: int) -> None:
+    redis_client = Redis.from_url(url)
+    events = CatalogEvents(redis_client)
+    # A fixed shuffle (37 is prime to 60) in which the newest, 60, comes first.
+    revisions = sorted(range(1, count + 1), key=lambda revision: revision * 37 % count)
+    for revision in revisions:
+        product = _lantern(product_id, f"Lantern revision {revision}", revision)
+        await events.product_changed(product, "updated")
+        await asyncio.sleep(0.01)
     await redis_client.aclose()
 
 

@@ -65,3 +65,32 @@ async def test_prices_and_vendors_follow_the_catalog(store: SqlOrderStore, redis
         "max": None,
         "consumers": [],
     }
+
+
+async def test_a_price_of_an_older_revision_never_replaces_a_newer_one(
+    store: SqlOrderStore, redis: Redis
+) -> None:
+    """A writer's events can reach the stream out of order, and two orders instances can take
+    a product's events in either order: the newest revision's price stays."""
+    stream = f"catalog:test:{uuid.uuid4().hex[:8]}"
+    await store.save_stock([StockLevel("p-kettle", "v-01", 1999, "EUR", 7)])
+    events = CatalogEvents(redis, stream=stream)
+    follower = CatalogFollower(redis, store, consumer="test", stream=stream,
+                               dead_letter_stream=f"{stream}:dead")  # fmt: skip
+    await follower.consumer.ensure_group()
+    await events.product_changed(replace(KETTLE, price_amount=3000, revision=7), "price")
+    await events.product_changed(replace(KETTLE, price_amount=2800, revision=6), "price")
+    assert await follower.consumer.poll() == 2
+    assert await store.stock_levels(["p-kettle"]) == [
+        StockLevel("p-kettle", "v-01", 3000, "EUR", 7)
+    ]
+    await events.product_changed(replace(KETTLE, price_amount=2600, revision=5), "price")
+    assert await follower.consumer.poll() == 1
+    assert await store.stock_levels(["p-kettle"]) == [
+        StockLevel("p-kettle", "v-01", 3000, "EUR", 7)
+    ]
+    await events.product_changed(replace(KETTLE, price_amount=3200, revision=8), "price")
+    assert await follower.consumer.poll() == 1
+    assert await store.stock_levels(["p-kettle"]) == [
+        StockLevel("p-kettle", "v-01", 3200, "EUR", 7)
+    ]

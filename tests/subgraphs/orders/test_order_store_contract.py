@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from subgraphs.orders.model import CartLine, Order, OrderStatus, StockLevel
+from subgraphs.orders.model import CartLine, CatalogFacts, Order, OrderStatus, StockLevel
 from subgraphs.orders.store import (
     DuplicateOrderError,
     OrderTransitionError,
@@ -232,8 +232,8 @@ async def _ignore(_: Sequence[OutboxEvent]) -> None:
 async def test_following_the_catalog_changes_prices_not_stock(order_store: SqlOrderStore) -> None:
     await stocked(order_store)
     await order_store.follow_catalog([
-        StockLevel("p-1", "v-07", 1250, "EUR", 999),  # the available count here is ignored
-        StockLevel("p-3", "v-03", 300, "EUR", 999),
+        CatalogFacts("p-1", "v-07", 1250, "EUR", 1),
+        CatalogFacts("p-3", "v-03", 300, "EUR", 1),
     ], NOW)  # fmt: skip
     assert await order_store.stock_levels(["p-1", "p-3"]) == [
         StockLevel("p-1", "v-07", 1250, "EUR", 5),
@@ -241,3 +241,21 @@ async def test_following_the_catalog_changes_prices_not_stock(order_store: SqlOr
     ]
     order = await place(order_store, "key-30000", CartLine("p-1", 2))
     assert order.total_amount == 2500, "an order pays the catalog's current price"
+
+
+async def test_catalog_facts_of_an_older_revision_never_replace_newer_ones(
+    order_store: SqlOrderStore,
+) -> None:
+    """Two orders instances follow the catalog in one group and may take a product's events in
+    either order: the price stays the one of the highest revision."""
+    await stocked(order_store)
+    await order_store.follow_catalog([CatalogFacts("p-1", "v-01", 1300, "EUR", 5)], NOW)
+    await order_store.follow_catalog([CatalogFacts("p-1", "v-01", 1100, "EUR", 4)], NOW)
+    [level] = await order_store.stock_levels(["p-1"])
+    assert level is not None
+    assert (level.price_amount, level.available) == (1300, 5)
+    await order_store.follow_catalog([CatalogFacts("p-1", "v-01", 1400, "EUR", 5)], NOW)
+    await order_store.follow_catalog([CatalogFacts("p-1", "v-01", 1500, "EUR", 6)], NOW)
+    assert [level.price_amount for level in await order_store.stock_levels(["p-1"]) if level] == [
+        1500
+    ]

@@ -107,6 +107,28 @@ async def test_reviews_update_the_rating_and_are_one_per_user(catalog: CatalogSt
     assert [r.author_id for r in second.items] == ["u-3"]
 
 
+async def test_each_change_raises_the_revision_and_returns_the_product_as_written(
+    catalog: CatalogStore,
+) -> None:
+    """The revision orders a product's snapshots for search; each write returns the state it
+    left, so that the event made from it is never of an older state."""
+    created = await catalog.create_product(product(1))
+    assert created.revision == 1
+    renamed = await catalog.update_product("p-0001", ProductChanges(name="Renamed"))
+    assert (renamed.name, renamed.revision) == ("Renamed", 2)
+    reviewed = await catalog.add_review(Review("r-1", "p-0001", "u-1", 4, "T", "B", NOW))
+    assert (reviewed.name, reviewed.rating_count, reviewed.rating_total) == ("Renamed", 1, 4)
+    assert reviewed.revision == 3
+    [stored] = await catalog.products_by_ids(["p-0001"])
+    assert stored is not None
+    assert stored.revision == 3
+    with pytest.raises(DuplicateReviewError):
+        await catalog.add_review(Review("r-2", "p-0001", "u-1", 1, "T", "B", NOW))
+    [unchanged] = await catalog.products_by_ids(["p-0001"])
+    assert unchanged is not None
+    assert unchanged.revision == 3, "a refused review changes nothing"
+
+
 async def test_categories_and_vendors_can_be_saved_again(catalog: CatalogStore) -> None:
     tree = [
         Category("c-home", "Home", "home"),

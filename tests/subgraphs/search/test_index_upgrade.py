@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from elasticsearch import AsyncElasticsearch
@@ -43,7 +44,7 @@ async def upgraded_then_rebuilt(index: SearchIndex) -> None:
 async def test_an_old_elasticsearch_index_gets_the_new_fields(elasticsearch_url: str) -> None:
     client = AsyncElasticsearch(elasticsearch_url)
     alias = f"products-{uuid.uuid4().hex[:12]}"
-    old = {**MAPPINGS, "properties": {
+    old = {"dynamic": "strict", "properties": {
         k: v for k, v in MAPPINGS["properties"].items() if k not in BEFORE
     }}  # fmt: skip
     await client.indices.create(index=f"{alias}-1", settings=SETTINGS, mappings=old)
@@ -51,6 +52,35 @@ async def test_an_old_elasticsearch_index_gets_the_new_fields(elasticsearch_url:
     index = ElasticsearchSearchIndex(client, alias)
     try:
         await upgraded_then_rebuilt(index)
+    finally:
+        await client.indices.delete(index=f"{alias}-*")
+        await index.close()
+
+
+async def test_an_old_elasticsearch_index_orders_revisions_once_rebuilt(
+    elasticsearch_url: str,
+) -> None:
+    """An index made before revisions holds its documents at Elasticsearch's own versions,
+    which a product's revision can't be compared with: it keeps the last write, as it did,
+    until a rebuild makes an index whose versions are the revisions."""
+    client = AsyncElasticsearch(elasticsearch_url)
+    alias = f"products-{uuid.uuid4().hex[:12]}"
+    old = {k: v for k, v in MAPPINGS.items() if k != "_meta"}
+    await client.indices.create(index=f"{alias}-1", settings=SETTINGS, mappings=old)
+    await client.indices.put_alias(index=f"{alias}-1", name=alias)
+    index = ElasticsearchSearchIndex(client, alias)
+    newer = replace(DOCUMENTS[0], name="Newer Lamp", revision=3)
+    older = replace(DOCUMENTS[0], name="Older Lamp", revision=2)
+    try:
+        await index.ensure_index()
+        for _ in range(3):  # Elasticsearch's own version of the document passes 2
+            await index.index([newer])
+        assert await index.index([older]) == {}
+        assert ids((await index.search(SearchQuery("older"))).hits) == ["p-0001"]
+        assert await index.rebuild(each([newer])) == 1
+        assert await index.index([older]) == {}
+        assert ids((await index.search(SearchQuery("newer"))).hits) == ["p-0001"]
+        assert (await index.search(SearchQuery("older"))).total == 0
     finally:
         await client.indices.delete(index=f"{alias}-*")
         await index.close()

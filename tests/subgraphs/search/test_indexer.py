@@ -76,6 +76,23 @@ async def test_events_are_indexed_then_acknowledged(
     assert (await worker.poll()).indexed == 0
 
 
+async def test_of_two_snapshots_in_a_batch_the_higher_revision_is_indexed(
+    redis: Redis, search_index: SearchIndex, stream: str
+) -> None:
+    events = CatalogEvents(redis, stream=stream)
+    worker = indexer(redis, search_index, stream)
+    await worker.ensure_group()
+    await events.product_changed(replace(CATALOG[0], name="Copper Kettle", revision=5), "updated")
+    await events.product_changed(replace(CATALOG[0], name="Brass Kettle", revision=4), "updated")
+    report = await worker.poll()
+    assert (report.indexed, report.dead) == (1, 0)
+    assert await found(search_index, "copper") == ["p-0001"]
+    assert await found(search_index, "brass") == []
+    await events.product_changed(replace(CATALOG[0], name="Brass Kettle", revision=4), "updated")
+    assert ((await worker.poll()).dead, await pending(redis, stream)) == (0, 0)
+    assert await found(search_index, "brass") == [], "nor in a later batch"
+
+
 async def test_a_poison_event_goes_to_the_dead_letter_stream(
     redis: Redis, search_index: SearchIndex, stream: str
 ) -> None:

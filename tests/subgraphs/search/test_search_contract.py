@@ -225,6 +225,22 @@ async def test_indexing_again_replaces_and_delete_removes(search_index: SearchIn
     assert (await search_index.search(SearchQuery(""))).total == 6
 
 
+async def test_an_older_revision_never_replaces_a_newer_one(search_index: SearchIndex) -> None:
+    """Two indexers (or two producers) can deliver a product's snapshots out of order."""
+    await search_index.index([replace(CATALOG[0], name="Copper Pot", revision=3)])
+    refused = await search_index.index([replace(CATALOG[0], name="Brass Pot", revision=2)])
+    assert refused == {}, "a superseded snapshot is not an error"
+    assert ids((await search_index.search(SearchQuery("copper"))).hits) == ["p-0001"]
+    assert (await search_index.search(SearchQuery("brass"))).total == 0
+    await search_index.index([replace(CATALOG[0], name="Iron Pot", revision=3)])
+    assert ids((await search_index.search(SearchQuery("iron"))).hits) == ["p-0001"], (
+        "the same revision again is written (a redelivered event, a rebuild)"
+    )
+    await search_index.index([replace(CATALOG[0], name="Clay Pot", revision=4)])
+    assert ids((await search_index.search(SearchQuery("clay"))).hits) == ["p-0001"]
+    assert (await search_index.search(SearchQuery("iron"))).total == 0
+
+
 async def test_suggest_completes_any_word_of_a_name(search_index: SearchIndex) -> None:
     await indexed(search_index)
     # Ordered by the name from the matching word on: "kettle" < "kettle descaler" < "kettle pro".
