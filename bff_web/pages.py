@@ -32,6 +32,7 @@ SORTS = {"relevance": "RELEVANCE", "price-asc": "PRICE_ASC", "price-desc": "PRIC
 PAGE_SIZE = 24
 MAX_QUERY = 200  # the search subgraph's own limit, checked here for a clear message
 MAX_FILTER_VALUES = 10
+FACET_PARAMETERS = ("category", "brand", "vendor")
 MAX_PARAMETER = 200
 MENU_SECONDS = 60.0
 """How long the category tree (slug to id, for ``/c/{slug}``) is reused before it is asked
@@ -345,6 +346,9 @@ def _too_long(params: Any) -> str | None:
         return f"A search is at most {MAX_QUERY} characters."
     if len(params.multi_items()) > 4 * MAX_FILTER_VALUES:
         return "Too many filters at once: choose fewer."
+    for name, value in params.multi_items():
+        if name in FACET_PARAMETERS and len(value) > MAX_PARAMETER:
+            return f"A {name} filter is too long: at most {MAX_PARAMETER} characters."
     return None
 
 
