@@ -22,8 +22,10 @@ OFFSET = 20000  # away from the ports a developer's own `make dev` uses
 
 
 def test_dev_serves_the_router_and_stops_on_sigint(tmp_path: Path) -> None:
+    # Without traces: their port moved by OFFSET (36686) is among the ephemeral ones, which
+    # any client socket on the machine may hold.
     env = {**os.environ, "SHOPGRAPH_DEV_PORT_OFFSET": str(OFFSET),
-           "SHOPGRAPH_DATA_DIR": str(tmp_path)}  # fmt: skip
+           "SHOPGRAPH_DATA_DIR": str(tmp_path), "SHOPGRAPH_DEV_WITHOUT": "traces"}  # fmt: skip
     with subprocess.Popen(
         [sys.executable, "-m", "shopgraph.cli", "dev"],
         cwd=ROOT,
