@@ -8,6 +8,7 @@ that ``shopgraph dev``'s services see each other's streams and keys as they woul
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from datastores.settings import StoreSettings
 from observability.tracing import observe_engine
@@ -65,3 +66,15 @@ def sqlite_engine(path: Path) -> AsyncEngine:
 
     observe_engine(engine)  # a span per statement, and the store-latency metrics read off them
     return engine
+
+
+async def add_missing_columns(
+    conn: AsyncConnection, table: str, columns: Mapping[str, str]
+) -> None:
+    """Give a SQLite ``table`` made by an earlier version the ``columns`` (name -> type and
+    default) added since: ``CREATE TABLE IF NOT EXISTS`` and ``create_all`` leave a table that
+    exists as it is."""
+    present = {row.name for row in await conn.execute(text(f"PRAGMA table_info({table})"))}
+    for name, kind in columns.items():
+        if name not in present:
+            await conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))

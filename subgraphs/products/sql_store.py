@@ -18,15 +18,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
-    inspect,
     select,
-    text,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
+from datastores.embedded import add_missing_columns
 from subgraphs.products.codec import aware
 from subgraphs.products.model import Category, Money, Product, Review, Variant, Vendor
 from subgraphs.products.store import (
@@ -94,7 +92,7 @@ class SqlCatalogStore:
     async def create_tables(self) -> None:
         async with self.engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
-            await conn.run_sync(_add_new_columns)
+            await add_missing_columns(conn, products.name, ADDED_COLUMNS)
 
     async def products_by_ids(self, ids: Sequence[str]) -> list[Product | None]:
         async with self.engine.connect() as conn:
@@ -265,13 +263,6 @@ class SqlCatalogStore:
 ADDED_COLUMNS = {"revision": "INTEGER NOT NULL DEFAULT 0"}
 """Columns of ``catalog_products`` added since its first release, which ``create_all`` does
 not add to a table made by an earlier version."""
-
-
-def _add_new_columns(conn: Connection) -> None:
-    present = {column["name"] for column in inspect(conn).get_columns(products.name)}
-    for name, kind in ADDED_COLUMNS.items():
-        if name not in present:
-            conn.execute(text(f"ALTER TABLE {products.name} ADD COLUMN {name} {kind}"))
 
 
 def _row(product: Product) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from datastores.embedded import add_missing_columns
 from subgraphs.common.events import ProductSnapshot
 from subgraphs.search.index import (
     FACET_SIZE,
@@ -77,10 +78,7 @@ class SqliteSearchIndex:
                 await conn.execute(text(statement))
             # A table made by an earlier version gets the columns added since, empty until
             # the next rebuild (which ``shopgraph dev`` does on each start).
-            present = {r.name for r in await conn.execute(text("PRAGMA table_info(search_docs)"))}
-            for column, kind in ADDED_COLUMNS.items():
-                if column not in present:
-                    await conn.execute(text(f"ALTER TABLE search_docs ADD COLUMN {column} {kind}"))
+            await add_missing_columns(conn, "search_docs", ADDED_COLUMNS)
 
     async def index(self, documents: Sequence[ProductSnapshot]) -> dict[str, str]:
         """Index the snapshots; one older than the product's indexed revision is left out."""
