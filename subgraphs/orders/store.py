@@ -225,59 +225,44 @@ class SqlOrderStore:
         return [found.get(p) for p in product_ids]
 
     async def save_stock(self, levels: Sequence[StockLevel], *, replace: bool = True) -> None:
-        await self._write_stock(levels, _now(), with_stock=True, update_existing=replace)
+        rows = [(level.product_id, {"vendor_id": level.vendor_id,
+                                    "price_amount": level.price_amount,
+                                    "currency": level.currency, "available": level.available})
+                for level in levels]  # fmt: skip
+        await self._write_stock(rows, _now(), update_existing=replace)
 
     async def follow_catalog(self, facts: Sequence[CatalogFacts], now: datetime) -> None:
-        if not facts:
-            return
-        async with self.engine.begin() as conn:
-            present = await _present(conn, [fact.product_id for fact in facts])
-            for fact in facts:
-                values: dict[str, Any] = {
-                    "vendor_id": fact.vendor_id, "price_amount": fact.price_amount,
-                    "currency": fact.currency, "catalog_revision": fact.revision,
-                    "updated_at": now,
-                }  # fmt: skip
-                if fact.product_id not in present:
-                    await conn.execute(inventory.insert().values(
-                        product_id=fact.product_id, available=0, **values
-                    ))  # fmt: skip
-                    continue
-                # Two followers can take a product's events in either order: older facts lose.
-                await conn.execute(
-                    update(inventory)
-                    .where(inventory.c.product_id == fact.product_id,
-                           inventory.c.catalog_revision <= fact.revision)
-                    .values(**values)
-                )  # fmt: skip
+        rows = [(fact.product_id, {"vendor_id": fact.vendor_id, "price_amount": fact.price_amount,
+                                   "currency": fact.currency, "catalog_revision": fact.revision})
+                for fact in facts]  # fmt: skip
+        # Two followers can take a product's events in either order: older facts lose.
+        await self._write_stock(rows, now, update_existing=True, by_revision=True)
 
     async def _write_stock(
-        self, levels: Sequence[StockLevel], now: datetime, *, with_stock: bool,
-        update_existing: bool,
+        self, rows: Sequence[tuple[str, dict[str, Any]]], now: datetime, *,
+        update_existing: bool, by_revision: bool = False,
     ) -> None:  # fmt: skip
-        """Insert missing rows, update (``update_existing``) present ones. Without
-        ``with_stock`` the rows' ``available`` is left alone, and new rows start at 0."""
-        if not levels:
+        """Insert the missing rows (``available`` 0 unless given) and update (``update_existing``)
+        the present ones with the columns given, each ``(product_id, columns)``; with
+        ``by_revision``, only a row whose ``catalog_revision`` is not above the one given."""
+        if not rows:
             return
         async with self.engine.begin() as conn:
-            present = await _present(conn, [level.product_id for level in levels])
-            for level in levels:
-                values: dict[str, Any] = {
-                    "vendor_id": level.vendor_id, "price_amount": level.price_amount,
-                    "currency": level.currency, "updated_at": now,
-                }  # fmt: skip
-                if with_stock:
-                    values["available"] = level.available
-                if level.product_id not in present:
+            found = await conn.execute(select(inventory.c.product_id).where(
+                inventory.c.product_id.in_([product_id for product_id, _ in rows])
+            ))  # fmt: skip
+            present = set(found.scalars())
+            for product_id, columns in rows:
+                values = {**columns, "updated_at": now}
+                if product_id not in present:
                     await conn.execute(inventory.insert().values(
-                        product_id=level.product_id, **{"available": 0, **values}
+                        product_id=product_id, **{"available": 0, **values}
                     ))  # fmt: skip
                 elif update_existing:
-                    await conn.execute(
-                        update(inventory)
-                        .where(inventory.c.product_id == level.product_id)
-                        .values(**values)
-                    )
+                    where = [inventory.c.product_id == product_id]
+                    if by_revision:
+                        where.append(inventory.c.catalog_revision <= values["catalog_revision"])
+                    await conn.execute(update(inventory).where(*where).values(**values))
 
     async def set_available(self, product_id: str, available: int, now: datetime) -> StockLevel:
         async with self.engine.begin() as conn:
@@ -567,14 +552,6 @@ async def _load_orders(conn: AsyncConnection, order_ids: list[str]) -> list[Orde
         )
         for r in rows
     ]
-
-
-async def _present(conn: AsyncConnection, product_ids: Sequence[str]) -> set[str]:
-    """Those of ``product_ids`` that have a stock row."""
-    found = await conn.execute(
-        select(inventory.c.product_id).where(inventory.c.product_id.in_(list(product_ids)))
-    )
-    return set(found.scalars())
 
 
 def _stock(row: Any) -> StockLevel:
