@@ -216,7 +216,7 @@ async def _write(conn: AsyncConnection, documents: Sequence[ProductSnapshot], su
 async def _revisions(conn: AsyncConnection, product_ids: Sequence[str]) -> dict[str, int]:
     """The indexed revision of each of ``product_ids`` that is indexed."""
     found: dict[str, int] = {}
-    for start in range(0, len(product_ids), 500):  # SQLite's bound on a statement's variables
+    for start in range(0, len(product_ids), 500):  # well under SQLite's cap on bound variables
         chunk = list(product_ids[start : start + 500])
         rows = await conn.execute(
             text("SELECT id, revision FROM search_docs WHERE id IN :ids").bindparams(
